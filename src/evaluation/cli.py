@@ -1,0 +1,116 @@
+"""The ``evaluation`` command.
+
+Examples
+--------
+``evaluation data list`` lists the registry; ``evaluation data verify`` checks
+every file that is present against its sha256 and exits 1 on a mismatch;
+``evaluation data fetch NAME ...`` downloads and verifies files into the cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+import pandas as pd
+
+from evaluation import __version__, datasets
+
+
+def _print_table(frame: pd.DataFrame) -> None:
+    with pd.option_context(
+        "display.max_rows", None, "display.width", 200, "display.max_colwidth", 60
+    ):
+        print(frame.to_string(index=False))
+
+
+def _data_list(args: argparse.Namespace) -> int:
+    cat = datasets.catalog()
+    if args.sector:
+        cat = cat.loc[cat["sector"] == args.sector]
+    years = (
+        cat["year_first"].astype("string").fillna("")
+        + "-"
+        + cat["year_last"].astype("string").fillna("")
+    )
+    shown = cat.assign(years=years.str.strip("-"))[["name", "sector", "years", "title"]]
+    _print_table(shown)
+    print(f"\n{len(shown)} datasets. `evaluation data verify` checks the files you have.")
+    return 0
+
+
+def _report(result: pd.DataFrame, verb: str) -> int:
+    marks = {"ok": "ok      ", "missing": "missing ", "mismatch": "MISMATCH"}
+    for record in result.to_dict("records"):
+        status, location = str(record["status"]), str(record["location"])
+        print(f"{marks[status]} {record['name']}" + (f"  {location}" if location else ""))
+        if status == "mismatch" or (status == "missing" and verb == "fetch"):
+            print(f"         {record['detail']}")
+    counts = result["status"].value_counts()
+    ok, missing, bad = (int(counts.get(k, 0)) for k in ("ok", "missing", "mismatch"))
+    print(f"\n{ok} verified, {missing} missing, {bad} mismatched.")
+    if bad:
+        return 1
+    if verb == "fetch" and missing:
+        return 2
+    return 0
+
+
+def _names(args: argparse.Namespace) -> list[str] | None:
+    if not args.names:
+        return None
+    for name in args.names:
+        datasets.info(name)  # fails with close matches before any work is done
+    return list(args.names)
+
+
+def _data_verify(args: argparse.Namespace) -> int:
+    return _report(datasets.verify(_names(args)), "verify")
+
+
+def _data_fetch(args: argparse.Namespace) -> int:
+    return _report(datasets.fetch(_names(args)), "fetch")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``evaluation`` command."""
+    parser = argparse.ArgumentParser(
+        prog="evaluation",
+        description="Data and tools for evaluating public service markets.",
+    )
+    parser.add_argument("--version", action="version", version=f"evaluation {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    data = commands.add_parser("data", help="list, verify and fetch the registered datasets")
+    data_commands = data.add_subparsers(dest="data_command", required=True)
+    listing = data_commands.add_parser("list", help="list the registered datasets")
+    listing.add_argument(
+        "--sector", choices=["care", "employment", "geography", "probation", "schools"]
+    )
+    listing.set_defaults(func=_data_list)
+    verify = data_commands.add_parser(
+        "verify", help="check each file present against its sha256 (exit 1 on a mismatch)"
+    )
+    verify.add_argument("names", nargs="*", help="dataset names (default: all)")
+    verify.set_defaults(func=_data_verify)
+    fetch = data_commands.add_parser(
+        "fetch", help="download and verify files into the cache (exit 2 if any is missing)"
+    )
+    fetch.add_argument("names", nargs="*", help="dataset names (default: all)")
+    fetch.set_defaults(func=_data_fetch)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; return its exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (datasets.UnknownDatasetError, datasets.DataNotFoundError) as exc:
+        print(f"evaluation: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

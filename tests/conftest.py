@@ -1,0 +1,111 @@
+"""Shared fixtures: the real data folder, an isolated cache, a fixture registry."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from evaluation import datasets
+from tests.site_support import serve
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The folder of real data named by EVALUATION_DATA_DIR (CI: ../shared/data)."""
+    configured = os.environ.get(datasets.DATA_DIR_ENV)
+    if not configured:
+        pytest.skip(f"{datasets.DATA_DIR_ENV} is not set: the real-data checks need it")
+    folder = Path(configured)
+    assert folder.is_dir(), f"{datasets.DATA_DIR_ENV}={configured} is not a folder"
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def isolated_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Every test gets its own empty download cache, so no test sees another's downloads."""
+    cache = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv(datasets.CACHE_DIR_ENV, str(cache))
+    return cache
+
+
+@pytest.fixture()
+def http_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A real HTTP server on 127.0.0.1 serving the files put in the returned folder."""
+    root = tmp_path / "served"
+    root.mkdir()
+    with serve(root) as base:
+        yield base, root
+
+
+def write_registry(path: Path, entries: list[dict[str, str]]) -> Path:
+    """Write a registry CSV with the library's columns; missing fields are filled in."""
+    defaults = {
+        "sector": "care",
+        "format": "csv",
+        "encoding": "utf-8",
+        "origin": "repository file",
+        "downloadable": "true",
+        "publisher": "Test publisher",
+        "title": "Test file",
+        "licence": "OGL v3.0",
+        "year_first": "2010",
+        "year_last": "2012",
+        "description": "A test file.",
+        "can_answer": "",
+        "cannot_answer": "",
+        "caveats": "",
+    }
+    columns = [
+        "name",
+        "sector",
+        "file",
+        "format",
+        "encoding",
+        "bytes",
+        "sha256",
+        "origin",
+        "downloadable",
+        "source_url",
+        "publisher",
+        "title",
+        "licence",
+        "year_first",
+        "year_last",
+        "description",
+        "can_answer",
+        "cannot_answer",
+        "caveats",
+    ]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        for entry in entries:
+            writer.writerow({**defaults, **entry})
+    return path
+
+
+@pytest.fixture()
+def fixture_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Swap the library's registry for one the test writes; restore it afterwards."""
+
+    def use(entries: list[dict[str, str]]) -> Path:
+        registry = write_registry(tmp_path / "registry.csv", entries)
+        monkeypatch.setattr(datasets, "_registry_path", lambda: registry)
+        datasets._registry.cache_clear()
+        return registry
+
+    yield use
+    datasets._registry.cache_clear()
+
+
+def sha256_bytes(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()

@@ -1,0 +1,140 @@
+"""Every page of the built site in headless Chromium: no console error, no failed or
+off-site request, every image decoded, maths rendered, search working."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.site_support import require_site, serve, site_pages
+
+pytestmark = [pytest.mark.site, pytest.mark.browser]
+PAGES = site_pages() or ["index.html"]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="module")
+def site_url() -> Iterator[str]:
+    site = require_site()
+    with serve(site) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+class PageVisit:
+    """Open a page and record what went wrong while it loaded."""
+
+    def __init__(self, browser, base: str, width: int = 1280) -> None:
+        self.host = urlparse(base).netloc
+        self.context = browser.new_context(viewport={"width": width, "height": 900})
+        self.page = self.context.new_page()
+        self.console_errors: list[str] = []
+        self.failed: list[str] = []
+        self.off_site: list[str] = []
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda error: self.console_errors.append(str(error)))
+        self.page.on("requestfailed", lambda request: self.failed.append(request.url))
+        self.page.on("request", self._request)
+
+    def _console(self, message) -> None:
+        if message.type == "error":
+            self.console_errors.append(message.text)
+
+    def _request(self, request) -> None:
+        parsed = urlparse(request.url)
+        if parsed.scheme in {"http", "https"} and parsed.netloc != self.host:
+            self.off_site.append(request.url)
+
+    def open(self, url: str):
+        response = self.page.goto(url, wait_until="networkidle")
+        assert response is not None and response.ok, (
+            f"{url} answered {response and response.status}"
+        )
+        return self.page
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_is_clean_in_the_browser(browser, site_url: str, page: str) -> None:
+    visit = PageVisit(browser, site_url)
+    try:
+        tab = visit.open(f"{site_url}/{page}")
+        undecoded = tab.evaluate(
+            """() => Array.from(document.images)
+                 .filter(img => !(img.complete && img.naturalWidth > 0))
+                 .map(img => img.src)"""
+        )
+        has_math = tab.evaluate("() => document.querySelectorAll('.math').length > 0")
+        if has_math:
+            tab.wait_for_selector("mjx-container", timeout=15_000)
+        assert visit.console_errors == [], f"{page}: console errors {visit.console_errors}"
+        assert visit.failed == [], f"{page}: failed requests {visit.failed}"
+        assert visit.off_site == [], f"{page}: requests to other hosts {visit.off_site}"
+        assert undecoded == [], f"{page}: images that did not decode {undecoded}"
+    finally:
+        visit.close()
+
+
+def test_maths_renders(browser, site_url: str) -> None:
+    visit = PageVisit(browser, site_url)
+    try:
+        tab = visit.open(f"{site_url}/book/evidence-standards.html")
+        if tab.evaluate("() => document.querySelectorAll('.math').length") == 0:
+            tab = visit.open(f"{site_url}/book/glossary.html")
+        tab.wait_for_selector("mjx-container", timeout=15_000)
+        assert tab.evaluate("() => document.querySelectorAll('mjx-container').length") > 0
+    finally:
+        visit.close()
+
+
+@pytest.mark.parametrize("query", ["academies", "funnel plot", "care home"])
+def test_search_finds_pages(browser, site_url: str, query: str) -> None:
+    visit = PageVisit(browser, site_url)
+    try:
+        tab = visit.open(f"{site_url}/search.html?q={query.replace(' ', '+')}")
+        tab.wait_for_selector("#search-results ul.search li", timeout=15_000)
+        hits = tab.evaluate(
+            "() => document.querySelectorAll('#search-results ul.search li').length"
+        )
+        assert hits > 0, f"no results for {query!r}"
+        assert visit.console_errors == []
+    finally:
+        visit.close()
+
+
+def test_dark_mode_keeps_figures_on_a_light_ground(browser, site_url: str) -> None:
+    visit = PageVisit(browser, site_url)
+    try:
+        tab = visit.open(f"{site_url}/chapters/data.html")
+        tab.evaluate("() => document.documentElement.setAttribute('data-theme', 'dark')")
+        colours = tab.evaluate(
+            """() => Array.from(document.querySelectorAll('.cell_output img'))
+                 .map(img => getComputedStyle(img).backgroundColor)"""
+        )
+        assert colours, "the data chapter has no figure"
+        assert all(c in ("rgb(255, 255, 255)", "rgba(255, 255, 255, 1)") for c in colours), colours
+    finally:
+        visit.close()

@@ -1,0 +1,74 @@
+"""Checks of the built HTML, read as files: offline assets, alt text, the status page."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from tests.site_support import require_site, site_pages
+
+pytestmark = pytest.mark.site
+PAGES = site_pages() or ["index.html"]
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+def _tags(page: Path) -> list[tuple[str, dict[str, str | None]]]:
+    parser = _Tags()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser.tags
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_loads_nothing_from_another_host(page: str) -> None:
+    site = require_site()
+    loaded = [
+        attrs.get("src") or attrs.get("href") or ""
+        for tag, attrs in _tags(site / page)
+        if tag in {"script", "img", "iframe", "source"}
+        or (tag == "link" and attrs.get("href"))
+        and (attrs.get("rel") or "") in {"stylesheet", "preload", "icon", "modulepreload"}
+    ]
+    remote = [url for url in loaded if re.match(r"^(https?:)?//", url)]
+    assert remote == [], f"{page} loads from other hosts: {remote}"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_image_has_alt_text(page: str) -> None:
+    site = require_site()
+    images = [attrs for tag, attrs in _tags(site / page) if tag == "img"]
+    missing = [attrs.get("src") for attrs in images if not (attrs.get("alt") or "").strip()]
+    assert missing == [], f"{page}: images without alt text: {missing}"
+
+
+def test_mathjax_is_served_locally() -> None:
+    site = require_site()
+    assert (site / "_static" / "mathjax" / "tex-chtml.js").is_file()
+    assert (site / "_static" / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2").is_dir()
+
+
+def test_status_page_lists_every_notebook() -> None:
+    site = require_site()
+    status = (site / "book" / "status.html").read_text(encoding="utf-8")
+    notebooks = sorted(Path(site.parents[1], "chapters").rglob("*.md"))
+    assert notebooks, "no chapters found"
+    for notebook in notebooks:
+        docname = notebook.relative_to(site.parents[1]).with_suffix("").as_posix()
+        assert docname in status, f"{docname} is not on the status page"
+    assert "Run Time (s)" in status or "run time" in status.lower()
+
+
+def test_pages_offer_their_notebook_for_download() -> None:
+    site = require_site()
+    page = (site / "chapters" / "data.html").read_text(encoding="utf-8")
+    assert "_sources/chapters/data" in page, "no download link for the page's source"
