@@ -91,6 +91,6 @@ def finish(ax: Axes, *, title: str, xlabel: str, ylabel: str, source: str) -> Ax
     figure = ax.get_figure(root=True)
     if not isinstance(figure, Figure):
         raise ValueError("The axes belong to no figure.")
-    figure.text(0.01, 0.005, source, ha="left", va="bottom", fontsize=8, color="#444444", wrap=True)
+    figure.text(0.01, 0.005, source, ha="left", va="bottom", fontsize=9, color="#444444", wrap=True)
     figure.tight_layout(rect=(0, 0.04, 1, 1))
     return ax
