@@ -16,7 +16,15 @@ MATHJAX := book/_static/mathjax
 EXEC_CACHE := _build/.jupyter_cache
 BUILD_FLAGS := --all -W -n --keep-going
 
-.PHONY: book test env lint typecheck build-strict pytest chromium clean help
+# The data folder: EVALUATION_DATA_DIR if set, else ../shared/data beside the clone if it
+# exists; otherwise files are downloaded from their sources (and verified) into the cache.
+ifeq ($(origin EVALUATION_DATA_DIR), undefined)
+  ifneq ($(wildcard ../shared/data/MANIFEST.csv),)
+    export EVALUATION_DATA_DIR := $(abspath ../shared/data)
+  endif
+endif
+
+.PHONY: book test env lint typecheck build-strict pytest chromium exec-cache-check clean help
 
 help:
 	@echo "make book   build the handbook into _build/html"
