@@ -35,7 +35,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from evaluation._loaders import TIDY_LOADERS as _TIDY_LOADERS
+from evaluation import loaders
 
 __all__ = [
     "DATA_DIR_ENV",
@@ -488,7 +488,7 @@ def tidy_loaders() -> list[str]:
     >>> "care_home_hhi_district" in datasets.tidy_loaders()
     True
     """
-    return sorted(_TIDY_LOADERS)
+    return sorted(loaders.discover())
 
 
 def load(name: str) -> pd.DataFrame:
@@ -513,14 +513,15 @@ def load(name: str) -> pd.DataFrame:
     ['district_code', 'district', 'council', 'wave', 'hhi']
     """
     entry = info(name)
-    if name not in _TIDY_LOADERS:
+    registry = loaders.discover()
+    if name not in registry:
         raise NotImplementedError(
             f"Dataset {name!r} has no tidy loader yet. `datasets.read_raw({name!r})` reads the "
             f"file as published; tidy loaders exist for: {', '.join(tidy_loaders())}."
         )
     file = path(name)
     try:
-        frame = _TIDY_LOADERS[name](file)
+        frame = registry[name](file)
     except (KeyError, ValueError, TypeError) as exc:
         raise DataReadError(
             f"Dataset {name!r} at {file} does not have the layout its loader expects "
