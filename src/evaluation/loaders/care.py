@@ -68,5 +68,5 @@ def care_home_entries_exits_district(file: Path) -> pd.DataFrame:
         ("homes", "cum_homes"),
     ]:
         out[new] = numeric(raw[old], out).astype("Int64")
-    out["entry_rate"] = pd.tonumeric(raw["rate"], errors="coerce")
+    out["entry_rate"] = pd.to_numeric(raw["rate"], errors="coerce")
     return out
