@@ -53,11 +53,11 @@ chromium:
 	  echo "Installing Debian's chromium for the browser checks"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-# Executed notebooks are cached by their own text; the library and the data registry
-# are inputs too, so the cache is emptied when either changes.
+# Executed notebooks are cached by their own text; the library, the data registry and the
+# benchmark results are inputs too, so the cache is emptied when any of them changes.
 exec-cache-check:
 	@mkdir -p $(STAMPS)
-	@key=$$(cat requirements.txt $$(find src data -type f -not -name '*.pyc' | sort) | sha256sum); \
+	@key=$$(cat requirements.txt $$(find src data benchmarks/results -type f -not -name '*.pyc' | sort) | sha256sum); \
 	 if [ "$$key" != "$$(cat $(STAMPS)/exec-key 2>/dev/null)" ]; then \
 	   rm -rf $(EXEC_CACHE); echo "$$key" > $(STAMPS)/exec-key; \
 	 fi
