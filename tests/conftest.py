@@ -64,27 +64,7 @@ def write_registry(path: Path, entries: list[dict[str, str]]) -> Path:
         "cannot_answer": "",
         "caveats": "",
     }
-    columns = [
-        "name",
-        "sector",
-        "file",
-        "format",
-        "encoding",
-        "bytes",
-        "sha256",
-        "origin",
-        "downloadable",
-        "source_url",
-        "publisher",
-        "title",
-        "licence",
-        "year_first",
-        "year_last",
-        "description",
-        "can_answer",
-        "cannot_answer",
-        "caveats",
-    ]
+    columns = list(datasets.REGISTRY_COLUMNS)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns)
         writer.writeheader()

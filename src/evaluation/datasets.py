@@ -39,6 +39,7 @@ from evaluation import loaders
 
 __all__ = [
     "DATA_DIR_ENV",
+    "REGISTRY_COLUMNS",
     "CACHE_DIR_ENV",
     "ChecksumError",
     "DataNotFoundError",
@@ -58,7 +59,7 @@ __all__ = [
 
 DATA_DIR_ENV = "EVALUATION_DATA_DIR"
 CACHE_DIR_ENV = "EVALUATION_CACHE_DIR"
-_REGISTRY_COLUMNS = (
+REGISTRY_COLUMNS = (
     "name",
     "sector",
     "file",
@@ -150,10 +151,10 @@ def _registry_path() -> Path:
 @cache
 def _registry() -> pd.DataFrame:
     frame = pd.read_csv(_registry_path(), dtype=str, keep_default_na=False)
-    missing = [c for c in _REGISTRY_COLUMNS if c not in frame.columns]
+    missing = [c for c in REGISTRY_COLUMNS if c not in frame.columns]
     if missing:
         raise RuntimeError(f"The registry {_registry_path()} lacks the columns {missing}.")
-    frame = frame.loc[:, list(_REGISTRY_COLUMNS)].copy()
+    frame = frame.loc[:, list(REGISTRY_COLUMNS)].copy()
     frame["bytes"] = frame["bytes"].astype("int64")
     frame["downloadable"] = frame["downloadable"].str.lower().map({"true": True, "false": False})
     for col in ("year_first", "year_last"):
@@ -381,6 +382,21 @@ def path(name: str, *, download: bool = True) -> Path:
     return _download(entry, cached)
 
 
+def _status_table(names: Iterable[str] | None, *, download: bool) -> pd.DataFrame:
+    """Try :func:`path` for each dataset and tabulate what happened."""
+    rows = []
+    for name in names if names is not None else _registry()["name"]:
+        status, location, detail = "ok", "", ""
+        try:
+            location = str(path(name, download=download))
+        except DataNotFoundError as exc:
+            status, detail = "missing", str(exc)
+        except ChecksumError as exc:
+            status, detail = "mismatch", str(exc)
+        rows.append({"name": name, "status": status, "location": location, "detail": detail})
+    return pd.DataFrame(rows, columns=["name", "status", "location", "detail"])
+
+
 def verify(names: Iterable[str] | None = None) -> pd.DataFrame:
     """Check every registered file that is present locally; download nothing.
 
@@ -396,16 +412,7 @@ def verify(names: Iterable[str] | None = None) -> pd.DataFrame:
     >>> set(datasets.verify(["care_home_hhi_district"])["status"]) <= {"ok", "missing"}
     True
     """
-    rows = []
-    for name in names if names is not None else _registry()["name"]:
-        try:
-            found = path(name, download=False)
-            rows.append({"name": name, "status": "ok", "location": str(found), "detail": ""})
-        except DataNotFoundError as exc:
-            rows.append({"name": name, "status": "missing", "location": "", "detail": str(exc)})
-        except ChecksumError as exc:
-            rows.append({"name": name, "status": "mismatch", "location": "", "detail": str(exc)})
-    return pd.DataFrame(rows, columns=["name", "status", "location", "detail"])
+    return _status_table(names, download=False)
 
 
 def fetch(names: Iterable[str] | None = None) -> pd.DataFrame:
@@ -419,16 +426,7 @@ def fetch(names: Iterable[str] | None = None) -> pd.DataFrame:
     pandas.DataFrame
         As :func:`verify`, with status ``ok``, ``missing`` or ``mismatch``.
     """
-    rows = []
-    for name in names if names is not None else _registry()["name"]:
-        try:
-            found = path(name, download=True)
-            rows.append({"name": name, "status": "ok", "location": str(found), "detail": ""})
-        except DataNotFoundError as exc:
-            rows.append({"name": name, "status": "missing", "location": "", "detail": str(exc)})
-        except ChecksumError as exc:
-            rows.append({"name": name, "status": "mismatch", "location": "", "detail": str(exc)})
-    return pd.DataFrame(rows, columns=["name", "status", "location", "detail"])
+    return _status_table(names, download=True)
 
 
 # ---------------------------------------------------------------------------
