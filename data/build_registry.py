@@ -279,8 +279,9 @@ CURATED: dict[str, Entry] = {
         "with less entry?",
         cannot_answer="Derived by a researcher; bed shares exclude homes that exited; stops in "
         "2016.",
-        caveats="Shares use the cumulative beds of homes still active in each wave, with exits "
-        "dropped; multiply by 10,000 for the competition authorities' usual scale.",
+        caveats="The index is computed per council and repeated on each of its districts, so the "
+        "market is effectively the council; wave 3 has 4 stray 'Unspecified' rows; exits dropped; "
+        "multiply by 10,000 for the competition authorities' scale.",
         encoding="utf-8",
     ),
     # --- care: PSS-EX1 and ASC-FR council returns ----------------------------------------------

@@ -21,6 +21,12 @@ CARE_HOME_WAVES = {
 def care_home_hhi_district(file: Path) -> pd.DataFrame:
     """Bed-share HHI of care-home providers by district and wave.
 
+    As published, the index is computed for each upper-tier council and the
+    same value repeated on every district of that council, so the effective
+    market is the council; wave 3 also carries four rows for an
+    "Unspecified" council that duplicate real councils. Both are kept here
+    as published; :mod:`evaluation.markets` and the chapters deal with them.
+
     Columns: ``council`` (upper-tier local authority), ``district`` (lower
     tier), ``wave`` (0-3, see ``CARE_HOME_WAVES``), ``period`` (the wave's
     dates), ``hhi`` (0-10,000 scale: the published 0-1 index times 10,000).

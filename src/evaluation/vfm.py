@@ -1,0 +1,348 @@
+"""Value for money: Green Book discounting, net present value, cost per outcome, break-even.
+
+HM Treasury's Green Book compares costs and benefits that fall in different
+years by discounting them to present values at the social time preference rate:
+3.5% a year for the first 30 years, then a declining schedule (3.0% for years
+31-75, 2.5% for 76-125, 2.0% for 126-200, 1.5% for 201-300 and 1.0% beyond).
+The rate *in force in each year* applies to that year only, so the discount
+factor is a product over the schedule, not one rate raised to the power t:
+
+    DF_t = 1 / 1.035^t                       for t <= 30
+    DF_t = DF_30 / 1.03^(t - 30)             for 31 <= t <= 75, and so on.
+
+Year 0 is the present (DF = 1); amounts are in real terms (constant prices).
+
+* :func:`discount_factors` gives DF_t for any years under the Green Book
+  schedule or a constant rate (:func:`constant_schedule`).
+* :func:`appraisal` gives present values of cost and benefit streams, the net
+  present value (NPV) and the benefit-cost ratio.
+* :func:`cost_per_outcome` gives discounted cost per outcome.
+* :func:`break_even_effect` gives the smallest effect at which NPV >= 0 when
+  benefits scale with the effect; :func:`break_even` does the same for any NPV
+  function (a grid scan for the first crossing, refined by scipy's ``brentq``).
+
+Examples
+--------
+>>> [round(float(f), 4) for f in discount_factors([1, 30, 31])]
+[0.9662, 0.3563, 0.3459]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from scipy import optimize
+
+from evaluation._results import require_columns, require_no_missing, require_numeric
+
+__all__ = [
+    "GREEN_BOOK_SCHEDULE",
+    "Appraisal",
+    "appraisal",
+    "break_even",
+    "break_even_effect",
+    "constant_schedule",
+    "cost_per_outcome",
+    "discount_factors",
+]
+
+#: The Green Book's declining long-term discount rates: (last year the rate applies, rate).
+#: HM Treasury, The Green Book (2022), the social time preference rate and its schedule.
+GREEN_BOOK_SCHEDULE: tuple[tuple[float, float], ...] = (
+    (30, 0.035),
+    (75, 0.030),
+    (125, 0.025),
+    (200, 0.020),
+    (300, 0.015),
+    (math.inf, 0.010),
+)
+
+Schedule = Sequence[tuple[float, float]]
+
+
+def constant_schedule(rate: float) -> tuple[tuple[float, float], ...]:
+    """A schedule with one rate for every year (e.g. for a sensitivity test).
+
+    Examples
+    --------
+    >>> round(float(discount_factors([10], schedule=constant_schedule(0.035))[0]), 4)
+    0.7089
+    """
+    if not -1 < rate < 1:
+        raise ValueError(f"A discount rate is a fraction such as 0.035; it was {rate}.")
+    return ((math.inf, float(rate)),)
+
+
+def _check_schedule(schedule: Schedule) -> None:
+    ends = [end for end, _ in schedule]
+    if not ends or ends != sorted(ends) or ends[-1] != math.inf:
+        raise ValueError(
+            "A schedule lists (last year, rate) pairs in increasing order of year and must "
+            "end with math.inf, as GREEN_BOOK_SCHEDULE does."
+        )
+
+
+def _rates_by_year(last_year: int, schedule: Schedule) -> np.ndarray:
+    """The rate in force in each year 1..last_year."""
+    years = np.arange(1, last_year + 1)
+    ends = np.array([end for end, _ in schedule], dtype=float)
+    rates = np.array([rate for _, rate in schedule], dtype=float)
+    return rates[np.searchsorted(ends, years, side="left")]
+
+
+def discount_factors(
+    years: Sequence[float] | np.ndarray | pd.Series, *, schedule: Schedule = GREEN_BOOK_SCHEDULE
+) -> np.ndarray:
+    """Discount factor for each year (whole years from 0), the product over the schedule.
+
+    Parameters
+    ----------
+    years
+        Whole numbers of years from the present (0 = now).
+    schedule
+        ``(last year, rate)`` pairs; the default is the Green Book's.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``DF_t = prod_{s=1..t} 1 / (1 + r_s)`` where ``r_s`` is the rate in force in year ``s``.
+
+    Examples
+    --------
+    >>> round(float(discount_factors([76])[0]), 4)
+    0.0919
+    """
+    _check_schedule(schedule)
+    values = np.asarray(years, dtype=float)
+    if values.size and (np.any(values < 0) or np.any(values != np.round(values))):
+        raise ValueError("Years are whole numbers from 0 (the present); got others.")
+    whole = values.astype(int)
+    last = int(whole.max()) if whole.size else 0
+    cumulative = np.concatenate([[1.0], np.cumprod(1 / (1 + _rates_by_year(last, schedule)))])
+    return cumulative[whole]
+
+
+# --------------------------------------------------------------------------- appraisal
+@dataclass(frozen=True)
+class Appraisal:
+    """Present values of a programme's costs and benefits.
+
+    Attributes
+    ----------
+    pv_costs, pv_benefits
+        Present values (year-0 pounds).
+    npv
+        Net present value: ``pv_benefits - pv_costs``.
+    bcr
+        Benefit-cost ratio: ``pv_benefits / pv_costs`` (``nan`` with no costs).
+    """
+
+    pv_costs: float
+    pv_benefits: float
+    npv: float
+    bcr: float
+    _table: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """By year: ``year``, ``discount_factor``, ``costs``, ``benefits``, their present
+        values, and ``cumulative_npv`` (a copy)."""
+        return self._table.copy()
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per reported quantity: ``term`` and ``value``."""
+        return pd.DataFrame(
+            {
+                "term": ["PV costs", "PV benefits", "NPV", "BCR"],
+                "value": [self.pv_costs, self.pv_benefits, self.npv, self.bcr],
+            }
+        )
+
+    def summary(self) -> str:
+        """The present values, NPV and benefit-cost ratio in words."""
+        return (
+            f"Appraisal (Green Book discounting)\n"
+            f"  PV costs £{self.pv_costs:,.0f}; PV benefits £{self.pv_benefits:,.0f}\n"
+            f"  NPV £{self.npv:,.0f}; benefit-cost ratio {self.bcr:.2f}"
+        )
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Cumulative discounted net benefit by year; it crosses zero when the outlay is repaid."""
+        ax = ax if ax is not None else plt.subplots(figsize=(8, 4.5))[1]
+        table = self._table
+        ax.step(table["year"], table["cumulative_npv"], where="post", color="C0", lw=2)
+        ax.axhline(0, color="black", lw=1)
+        return ax
+
+
+def _cash_flows(data: pd.DataFrame, *, year: str, columns: list[str]) -> pd.DataFrame:
+    require_columns(data, {"year": year, **{c: c for c in columns}})
+    require_no_missing(data, [year, *columns])
+    require_numeric(data, [year, *columns])
+    return data.groupby(year, sort=True)[columns].sum().reset_index()
+
+
+def appraisal(
+    data: pd.DataFrame,
+    *,
+    year: str,
+    costs: str,
+    benefits: str,
+    schedule: Schedule = GREEN_BOOK_SCHEDULE,
+) -> Appraisal:
+    """Net present value of cost and benefit streams under Green Book discounting.
+
+    Parameters
+    ----------
+    data
+        Cash flows in real pounds, one or more rows per year (rows for the same
+        year are added).
+    year
+        Whole years from the present (0 = now).
+    costs, benefits
+        Columns of costs and benefits (positive numbers).
+    schedule
+        Discount schedule (default: the Green Book's).
+
+    Returns
+    -------
+    Appraisal
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> flows = pd.DataFrame({"year": [0, 1, 2], "cost": [1000.0, 0, 0],
+    ...                       "benefit": [0.0, 600, 600]})
+    >>> round(appraisal(flows, year="year", costs="cost", benefits="benefit").npv, 2)
+    139.82
+    """
+    flows = _cash_flows(data, year=year, columns=[costs, benefits])
+    factors = discount_factors(flows[year], schedule=schedule)
+    table = pd.DataFrame(
+        {
+            "year": flows[year].to_numpy(),
+            "discount_factor": factors,
+            "costs": flows[costs].to_numpy(dtype=float),
+            "benefits": flows[benefits].to_numpy(dtype=float),
+        }
+    )
+    table["pv_costs"] = table["costs"] * factors
+    table["pv_benefits"] = table["benefits"] * factors
+    table["cumulative_npv"] = (table["pv_benefits"] - table["pv_costs"]).cumsum()
+    pv_costs, pv_benefits = float(table["pv_costs"].sum()), float(table["pv_benefits"].sum())
+    return Appraisal(
+        pv_costs=pv_costs,
+        pv_benefits=pv_benefits,
+        npv=pv_benefits - pv_costs,
+        bcr=pv_benefits / pv_costs if pv_costs else float("nan"),
+        _table=table,
+    )
+
+
+def cost_per_outcome(
+    data: pd.DataFrame,
+    *,
+    year: str,
+    costs: str,
+    outcomes: str,
+    discount_outcomes: bool = True,
+    schedule: Schedule = GREEN_BOOK_SCHEDULE,
+) -> float:
+    """Present value of costs divided by (discounted) outcomes.
+
+    Outcomes are discounted at the same rates as costs by default, as
+    cost-effectiveness analysis usually does; ``discount_outcomes=False``
+    counts them undiscounted.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> flows = pd.DataFrame({"year": [0, 1], "cost": [10_000.0, 0], "jobs": [0.0, 5]})
+    >>> round(cost_per_outcome(flows, year="year", costs="cost", outcomes="jobs"))
+    2070
+    """
+    flows = _cash_flows(data, year=year, columns=[costs, outcomes])
+    factors = discount_factors(flows[year], schedule=schedule)
+    counted = flows[outcomes] * (factors if discount_outcomes else 1.0)
+    if counted.sum() <= 0:
+        raise ValueError(f"Column {outcomes!r} sums to zero: cost per outcome is undefined.")
+    return float((flows[costs] * factors).sum() / counted.sum())
+
+
+# --------------------------------------------------------------------------- break-even
+def break_even(
+    npv_at: Callable[[float], float], *, lower: float = 0.0, upper: float = 1.0, steps: int = 1_000
+) -> float:
+    """Smallest effect in ``[lower, upper]`` at which ``npv_at(effect) >= 0``.
+
+    The NPV is evaluated on a grid of ``steps`` intervals to find the first
+    crossing from negative to non-negative, which scipy's ``brentq`` then
+    refines. Works when the NPV jumps (e.g. a payment triggered at a threshold).
+
+    Returns
+    -------
+    float
+        The break-even effect; ``lower`` if the NPV is already >= 0 there, and
+        ``nan`` if it never reaches 0 in the range.
+
+    Examples
+    --------
+    >>> round(break_even(lambda e: 100 * e - 7, upper=1), 6)
+    0.07
+    """
+    if not upper > lower or steps < 1:
+        raise ValueError("Need upper > lower and at least one step.")
+    grid = np.linspace(lower, upper, steps + 1)
+    values = np.array([npv_at(float(x)) for x in grid])
+    reached = np.flatnonzero(values >= 0)
+    if not len(reached):
+        return float("nan")
+    first = int(reached[0])
+    if first == 0:
+        return float(lower)
+    a, b = float(grid[first - 1]), float(grid[first])
+    if npv_at(b) == 0:
+        return b
+    try:
+        root = optimize.brentq(npv_at, a, b, xtol=1e-12)
+    except ValueError:  # a jump, not a crossing: the NPV turns positive at b
+        return b
+    return float(root) if npv_at(float(root)) >= -1e-9 else b
+
+
+def break_even_effect(
+    data: pd.DataFrame,
+    *,
+    year: str,
+    costs: str,
+    benefit_per_unit: str,
+    schedule: Schedule = GREEN_BOOK_SCHEDULE,
+) -> float:
+    """Smallest effect at which a programme's NPV reaches zero, when benefits scale with it.
+
+    Benefits in year ``t`` are ``effect * benefit_per_unit_t``: the benefit of
+    one unit of effect (one percentage point fewer reconvictions, one more job
+    per hundred participants...). The break-even effect is then
+    ``PV(costs) / PV(benefit_per_unit)``, found with :func:`break_even`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> flows = pd.DataFrame({"year": [0, 1], "cost": [50_000.0, 0], "per_point": [0.0, 10_000]})
+    >>> round(break_even_effect(flows, year="year", costs="cost", benefit_per_unit="per_point"), 3)
+    5.175
+    """
+    flows = _cash_flows(data, year=year, columns=[costs, benefit_per_unit])
+    factors = discount_factors(flows[year], schedule=schedule)
+    pv_costs = float((flows[costs] * factors).sum())
+    pv_unit = float((flows[benefit_per_unit] * factors).sum())
+    if pv_unit <= 0:
+        raise ValueError(f"Column {benefit_per_unit!r} has no positive present value.")
+    upper = 2 * pv_costs / pv_unit + 1.0
+    return break_even(lambda effect: effect * pv_unit - pv_costs, lower=0.0, upper=upper)
