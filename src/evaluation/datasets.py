@@ -132,7 +132,7 @@ class Dataset:
     def citation(self) -> str:
         """A one-line source note for a figure or table built from this file."""
         years = ""
-        if self.year_first is not None:
+        if self.year_first is not None and str(self.year_first) not in self.title:
             years = f", {self.year_first}" + (
                 f"-{self.year_last}" if self.year_last not in (None, self.year_first) else ""
             )
