@@ -70,5 +70,10 @@ def test_status_page_lists_every_notebook() -> None:
 
 def test_pages_offer_their_notebook_for_download() -> None:
     site = require_site()
-    page = (site / "chapters" / "data.html").read_text(encoding="utf-8")
-    assert "_sources/chapters/data" in page, "no download link for the page's source"
+    notebooks = sorted(Path(site.parents[1], "chapters").rglob("*.md"))
+    for notebook in notebooks:
+        docname = notebook.relative_to(site.parents[1]).with_suffix("").as_posix()
+        page = (site / f"{docname}.html").read_text(encoding="utf-8")
+        for suffix in (".md", ".ipynb"):
+            assert f"_sources/{docname}{suffix}" in page, f"{docname}: no {suffix} download"
+            assert (site / "_sources" / f"{docname}{suffix}").is_file()
