@@ -1,0 +1,106 @@
+"""Print the single-page build of the handbook to a PDF with the machine's Chromium.
+
+Usage::
+
+    python book/make_pdf.py _build/singlehtml _build/html/handbook.pdf
+
+The single-page site is served on 127.0.0.1, opened in headless Chromium (Debian's
+``chromium`` package, driven by Playwright; nothing is downloaded), given time to
+typeset its maths, and printed on A4 with page numbers. The PDF is written to a
+temporary name first, so a failed print never leaves a truncated file behind.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import sys
+import threading
+import time
+from pathlib import Path
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+FOOTER = (
+    '<div style="font-size:8px;width:100%;text-align:center;color:#555;">'
+    "Evaluating public service markets &middot; page "
+    '<span class="pageNumber"></span> of <span class="totalPages"></span></div>'
+)
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def print_pdf(site: Path, target: Path) -> int:
+    """Print ``site/index.html`` to ``target``; return the number of pages."""
+    from playwright.sync_api import sync_playwright
+    from pypdf import PdfReader
+
+    if not (site / "index.html").is_file():
+        raise SystemExit(f"make_pdf: {site}/index.html does not exist; build singlehtml first")
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    handler = functools.partial(_Quiet, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    partial = target.with_suffix(".partial.pdf")
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+            page = browser.new_page()
+            page.goto(
+                f"http://127.0.0.1:{server.server_address[1]}/index.html",
+                wait_until="networkidle",
+                timeout=120_000,
+            )
+            # MathJax typesets after the load event; wait until it says it has finished.
+            page.wait_for_function(
+                "() => !window.MathJax || (MathJax.startup && MathJax.startup.promise"
+                " && (MathJax.startup.promise.then(() => window.__typeset = true),"
+                " window.__typeset === true))",
+                timeout=120_000,
+            )
+            page.emulate_media(media="print")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            page.pdf(
+                path=str(partial),
+                format="A4",
+                print_background=True,
+                display_header_footer=True,
+                header_template="<span></span>",
+                footer_template=FOOTER,
+                margin={"top": "18mm", "bottom": "18mm", "left": "15mm", "right": "15mm"},
+                outline=True,
+                tagged=True,
+            )
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    pages = len(PdfReader(partial).pages)
+    partial.replace(target)
+    return pages
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    start = time.perf_counter()
+    pages = print_pdf(Path(argv[1]), Path(argv[2]))
+    size = Path(argv[2]).stat().st_size / 1e6
+    print(f"Wrote {argv[2]}: {pages} pages, {size:.1f} MB in {time.perf_counter() - start:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
