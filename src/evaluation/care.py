@@ -9,7 +9,8 @@ Reusable pieces of the care chapters that no general-purpose library provides:
 * :func:`external_share` turns the long activity panel into one external
   share per council and year, saying which rows it leaves out and why;
 * :func:`variance_components` asks how much of the variation in a council
-  measure lies between councils (and regions), with statsmodels MixedLM;
+  measure lies between councils (and regions); it now lives in
+  :mod:`evaluation.performance` and is re-exported here unchanged;
 * :func:`fe_association` is a council panel regression with council and year
   fixed effects and council-clustered errors: an association, not an effect.
 """
@@ -24,7 +25,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from evaluation._results import (
     Result,
@@ -34,6 +34,8 @@ from evaluation._results import (
     require_numeric,
     require_unique,
 )
+from evaluation.performance import VarianceComponents as VarianceComponents
+from evaluation.performance import variance_components as variance_components
 
 #: The statistical returns behind the activity panel: label, first and last year.
 SERIES: tuple[tuple[str, int, int], ...] = (
@@ -201,224 +203,6 @@ def external_share(activity: pd.DataFrame, *, setting: str = "Residential") -> p
     wide = _drop_with_warning(wide, wide["total"] <= 0, "council-years with no activity")
     wide["external_share"] = 100 * wide["external"] / wide["total"]
     return wide.sort_values(["council", "year"]).reset_index(drop=True)
-
-
-# ------------------------------------------------------------- variance components
-@dataclass(frozen=True, kw_only=True, eq=False)
-class VarianceComponents(Result):
-    """Share of the variance of a measure lying between units (and regions).
-
-    The headline is the between-unit share: the unit variance divided by the
-    total (unit + region + residual) variance, i.e. the intra-class
-    correlation of two years of the same unit.
-
-    Attributes
-    ----------
-    components
-        One row per variance component (``region``, ``unit``, ``residual``):
-        ``variance``, ``se``, ``ci_low``, ``ci_high`` (log-scale Wald
-        interval), ``share`` of the total.
-    effects
-        One row per unit: ``unit``, ``n_years``, ``raw_mean`` (deviation of its
-        mean from the year averages), ``shrunk`` (the model's best linear
-        unbiased prediction), ``shrunk_low``, ``shrunk_high``.
-    """
-
-    _components: pd.DataFrame = field(repr=False)
-    _effects: pd.DataFrame = field(repr=False)
-
-    @property
-    def components(self) -> pd.DataFrame:
-        """The variance components (a copy)."""
-        return self._components.copy()
-
-    @property
-    def effects(self) -> pd.DataFrame:
-        """The units' raw and shrunken deviations (a copy)."""
-        return self._effects.copy()
-
-    def tidy(self) -> pd.DataFrame:
-        """One row per variance component: ``term, estimate, se, ci_low, ci_high, share``."""
-        table = self._components
-        return pd.DataFrame(
-            {
-                "term": table["component"],
-                "estimate": table["variance"],
-                "se": table["se"],
-                "ci_low": table["ci_low"],
-                "ci_high": table["ci_high"],
-                "share": table["share"],
-            }
-        )
-
-
-def _log_interval(variance: float, se: float, z: float) -> tuple[float, float]:
-    if not variance > 0 or not np.isfinite(se):
-        return 0.0, float("nan")
-    half = z * se / variance
-    return float(variance * np.exp(-half)), float(variance * np.exp(half))
-
-
-def _fit_mixed(data: pd.DataFrame, formula: str, unit: str, region: str | None) -> Any:
-    import statsmodels.formula.api as smf
-    from statsmodels.tools.sm_exceptions import ConvergenceWarning
-
-    if region is None:
-        model = smf.mixedlm(formula, data, groups=data[unit])
-    else:
-        model = smf.mixedlm(
-            formula,
-            data,
-            groups=data[region],
-            re_formula="1",
-            vc_formula={unit: f"0 + C({unit})"},
-        )
-    with warnings.catch_warnings():
-        # Boundary fits (a variance of zero) are reported in the result, not as a warning.
-        warnings.filterwarnings("ignore", category=ConvergenceWarning)
-        return model.fit(reml=True, method=["lbfgs"])
-
-
-def _components_table(fit: Any, unit: str, region: str | None, z: float) -> pd.DataFrame:
-    scale = float(fit.scale)
-    # MixedLM estimates the random-effect variances relative to the residual variance,
-    # so their standard errors scale with it once more than ``bse_re`` allows for.
-    n_fixed = len(fit.fe_params)
-    relative = np.diag(np.asarray(fit.cov_params(), dtype=float))[n_fixed:]
-    bse = scale * np.sqrt(relative)
-    rows = []
-    if region is None:
-        rows.append(("unit", float(fit.cov_re.iloc[0, 0]), float(bse[0])))
-    else:
-        rows.append(("region", float(fit.cov_re.iloc[0, 0]), float(bse[0])))
-        rows.append(("unit", float(fit.vcomp[0]), float(bse[1])))
-    rows.append(("residual", scale, float("nan")))
-    table = pd.DataFrame(rows, columns=["component", "variance", "se"])
-    bounds = [_log_interval(v, s, z) for v, s in zip(table["variance"], table["se"], strict=True)]
-    table["ci_low"] = [b[0] for b in bounds]
-    table["ci_high"] = [b[1] for b in bounds]
-    table.loc[table["component"] == "residual", ["ci_low", "ci_high"]] = np.nan
-    table["share"] = table["variance"] / table["variance"].sum()
-    return table
-
-
-def _unit_effects(
-    data: pd.DataFrame, *, outcome: str, unit: str, time: str | None, variances: pd.Series
-) -> pd.DataFrame:
-    """Raw and shrunken unit deviations; shrinkage weight n tau2 / (n tau2 + sigma2)."""
-    centred = data[outcome] - (data.groupby(time)[outcome].transform("mean") if time else 0.0)
-    grouped = centred.groupby(data[unit])
-    table = pd.DataFrame({"n_years": grouped.size(), "raw_mean": grouped.mean()})
-    tau2, sigma2 = variances["unit"], variances["residual"]
-    weight = table["n_years"] * tau2 / (table["n_years"] * tau2 + sigma2)
-    table["shrunk"] = weight * (table["raw_mean"] - table["raw_mean"].mean())
-    posterior_sd = np.sqrt(tau2 * sigma2 / (sigma2 + table["n_years"] * tau2))
-    table["shrunk_low"] = table["shrunk"] - 1.96 * posterior_sd
-    table["shrunk_high"] = table["shrunk"] + 1.96 * posterior_sd
-    table["weight_on_own_data"] = weight
-    return table.rename_axis("unit").reset_index()
-
-
-def variance_components(
-    data: pd.DataFrame,
-    *,
-    outcome: str,
-    unit: str,
-    time: str | None = None,
-    region: str | None = None,
-    level: float = 0.95,
-) -> VarianceComponents:
-    """How much of a council measure's variation lies between councils (and regions)?
-
-    Fits the random-intercept model ``y_it = year_t + r_g + u_i + e_it`` by
-    restricted maximum likelihood (statsmodels ``MixedLM``), with year fixed
-    effects when ``time`` is given, a random intercept ``u_i`` per ``unit``
-    and, when ``region`` is given, a random intercept ``r_g`` per region with
-    units nested in regions. The headline is the unit share of the total
-    variance; its interval moves the unit variance across its log-scale Wald
-    interval (from statsmodels' standard errors) holding the other components
-    at their estimates, so it ignores their (small) uncertainty.
-
-    The shrunken unit effects (``effects``) are each unit's mean deviation
-    from the year averages pulled towards zero by the weight
-    ``n tau^2 / (n tau^2 + sigma^2)``, with normal intervals from the
-    posterior variance ``tau^2 sigma^2 / (sigma^2 + n tau^2)`` (treating the
-    variances as known). They ignore the region level.
-
-    Parameters
-    ----------
-    data
-        Long panel: one row per unit and period.
-    outcome, unit
-        Measure and unit (council) columns.
-    time
-        Period column, entered as fixed effects (optional).
-    region
-        Grouping of units (optional); each unit must lie in one region.
-    level
-        Confidence level.
-
-    Returns
-    -------
-    VarianceComponents
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(1)
-    >>> df = pd.DataFrame({"council": np.repeat(np.arange(40), 5), "year": np.tile(range(5), 40)})
-    >>> df["y"] = np.repeat(rng.normal(0, 2, 40), 5) + rng.normal(0, 1, 200)
-    >>> fit = variance_components(df, outcome="y", unit="council", time="year")
-    >>> 0.6 < fit.estimate < 0.9
-    True
-    """
-    require_columns(data, {"outcome": outcome, "unit": unit, "time": time, "region": region})
-    keys = [c for c in (outcome, unit, time, region) if c is not None]
-    require_no_missing(data, keys)
-    require_numeric(data, [outcome])
-    if time is not None:
-        require_unique(data, [unit, time])
-    if region is not None:
-        regions_per_unit = data.groupby(unit)[region].nunique()
-        if (regions_per_unit > 1).any():
-            bad = regions_per_unit.index[regions_per_unit > 1].tolist()[:5]
-            raise ValueError(f"Units {bad} of {unit!r} lie in more than one {region!r}.")
-    if data[unit].nunique() < 10:
-        raise ValueError(
-            f"Column {unit!r} has fewer than 10 units: too few to estimate a variance."
-        )
-    frame = data[keys].reset_index(drop=True)
-    formula = f"Q('{outcome}') ~ " + (f"C(Q('{time}'))" if time else "1")
-    fit = _fit_mixed(frame, formula, unit, region)
-    z = float(stats.norm.ppf(0.5 + level / 2))
-    components = _components_table(fit, unit, region, z)
-    variances = components.set_index("component")["variance"]
-    total = float(variances.sum())
-    unit_table = components.loc[components["component"] == "unit"]
-    unit_row = {k: float(unit_table[k].iloc[0]) for k in ("variance", "se", "ci_low", "ci_high")}
-    unit_row["share"] = float(unit_table["share"].iloc[0])
-    others = total - unit_row["variance"]
-    share = unit_row["share"]
-    low = unit_row["ci_low"] / (unit_row["ci_low"] + others)
-    high = unit_row["ci_high"] / (unit_row["ci_high"] + others)
-    se_logit = unit_row["se"] / unit_row["variance"] if share > 0 else float("nan")
-    notes = ["REML fit by statsmodels MixedLM; interval on the log-variance scale"]
-    if share <= 1e-8:
-        notes.append("unit variance estimated at zero (boundary): no detectable difference")
-    effects = _unit_effects(frame, outcome=outcome, unit=unit, time=time, variances=variances)
-    return VarianceComponents(
-        estimate=share,
-        se=float(share * (1 - share) * se_logit),
-        ci_low=low,
-        ci_high=high,
-        p_value=float("nan"),
-        n_obs=len(frame),
-        method="Random-intercept variance components (MixedLM, REML)",
-        estimand=f"share of variance between {unit} units",
-        level=level,
-        notes=tuple(notes),
-        _components=components,
-        _effects=effects,
-    )
 
 
 # ------------------------------------------------------------ panel association
