@@ -551,14 +551,16 @@ def _short_pre(n_pre_periods: int) -> list[str]:
     return []
 
 
-def _without_comparison(n_pre_periods: int, reasons: list[str]) -> Recommendation:
+def _without_comparison(
+    n_pre_periods: int, reasons: list[str], ruled: dict[str, str]
+) -> Recommendation:
     if n_pre_periods >= its.MIN_PRE_PERIODS:
         reasons.append(
             f"{n_pre_periods} periods before the start (at least {its.MIN_PRE_PERIODS}): an "
             "interrupted time series can separate a break from the earlier trend."
         )
         reasons.append("Add a comparison series that the reform could not touch to reach level 3.")
-        return Recommendation(DESIGNS["its"], 2, tuple(reasons))
+        return Recommendation(DESIGNS["its"], 2, tuple(reasons), ruled_out=ruled)
     raise ValueError(
         f"No design in this guide fits: no comparison group and only {n_pre_periods} "
         f"period(s) before the start (an interrupted time series needs at least "
@@ -726,7 +728,7 @@ def choose_design(
             return Recommendation(DESIGNS["rdd"], 4, tuple(reasons), (), ruled)
         ruled["rdd"] = "no records of units on the untreated side of the cut-off."
     if not comparison_group:
-        return _without_comparison(n_pre_periods, reasons)
+        return _without_comparison(n_pre_periods, reasons, ruled)
     if n_treated_units == 1:
         return _one_treated(n_pre_periods, n_comparison_units, covariates, reasons, ruled)
     if n_pre_periods == 0:
@@ -785,7 +787,9 @@ TREE_NODES: dict[str, TreeNode] = {
     "q_provider": TreeNode("q", 0, 0, "Is the question which\nprovider does better?"),
     "q_prov_random": TreeNode("q", 1, 0, "Were people allocated to\nproviders at random?"),
     "q_random": TreeNode("q", 0, 1.45, "Was the policy allocated\nat random?"),
-    "q_cutoff": TreeNode("q", 0, 2.45, "Did a cut-off on a score\ndecide who got it?"),
+    "q_cutoff": TreeNode(
+        "q", 0, 2.45, "Did a cut-off on a score decide\nwho got it (records both sides)?"
+    ),
     "q_comparison": TreeNode("q", 0, 3.9, "Are untreated (or not yet\ntreated) units recorded?"),
     "q_long": TreeNode("q", 1, 3.9, f"At least {its.MIN_PRE_PERIODS} periods\nbefore the start?"),
     "q_before": TreeNode("q", 0, 5.35, "Are outcomes recorded\nbefore the start?"),

@@ -1,0 +1,289 @@
+"""Tests of evaluation.designs: every branch of the tree, the error paths, and agreement with
+the handbook's evidence standards, methods chapters, library and figure."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import itertools
+import re
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+from evaluation import designs, its, synth
+from evaluation.designs import DESIGNS, TREE_EDGES, TREE_NODES, choose_design
+
+matplotlib.use("Agg")
+
+ROOT = Path(__file__).resolve().parents[1]
+BASE = {
+    "randomised": False,
+    "threshold": False,
+    "n_treated_units": 50,
+    "n_pre_periods": 8,
+    "comparison_group": True,
+}
+
+
+def pick(**changes: object) -> designs.Recommendation:
+    return choose_design(**{**BASE, **changes})  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- each branch
+@pytest.mark.parametrize(
+    ("changes", "key", "level"),
+    [
+        ({"randomised": True}, "rct", 5),
+        ({"randomised": True, "threshold": True}, "rct", 5),  # the lottery wins
+        ({"threshold": True}, "rdd", 4),
+        ({"comparison_group": False, "n_pre_periods": its.MIN_PRE_PERIODS}, "its", 2),
+        ({"n_pre_periods": 0, "covariates": True}, "matching", 2),
+        ({"n_treated_units": 1}, "synth", 3),
+        ({"n_treated_units": 1, "n_pre_periods": synth.MIN_PRE_PERIODS - 1}, "did", 3),
+        ({"n_treated_units": 1, "n_comparison_units": synth.MIN_DONORS - 1}, "did", 3),
+        ({"n_treated_units": 1, "n_pre_periods": 0, "covariates": True}, "matching", 2),
+        ({"staggered": True}, "staggered", 3),
+        ({}, "did", 3),
+        ({"compare_providers": True, "randomised": True}, "rct", 5),
+        ({"compare_providers": True}, "performance", 1),
+    ],
+)
+def test_each_branch(changes: dict[str, object], key: str, level: int) -> None:
+    rec = pick(**changes)
+    assert rec.design.key == key
+    assert rec.level == level
+    assert rec.reasons, "every recommendation says why"
+
+
+def test_threshold_without_records_either_side_falls_through() -> None:
+    rec = pick(threshold=True, comparison_group=False, n_pre_periods=12)
+    assert rec.design.key == "its"
+    assert "cut-off" in rec.ruled_out["rdd"]
+
+
+def test_synth_alternatives_and_ruled_out() -> None:
+    long = pick(n_treated_units=1, n_pre_periods=its.MIN_PRE_PERIODS, covariates=True)
+    assert [d.key for d in long.alternatives] == ["did", "its", "matching"]
+    short = pick(n_treated_units=1, n_pre_periods=synth.MIN_PRE_PERIODS)
+    assert [d.key for d in short.alternatives] == ["did"]
+    too_short = pick(n_treated_units=1, n_pre_periods=1)
+    assert str(synth.MIN_PRE_PERIODS) in too_short.ruled_out["synth"]
+    no_donors = pick(n_treated_units=1, n_comparison_units=1)
+    assert str(synth.MIN_DONORS) in no_donors.ruled_out["synth"]
+
+
+def test_caveats_for_few_units_and_one_pre_period() -> None:
+    few = pick(n_treated_units=designs.FEW_CLUSTERS - 1, n_pre_periods=1)
+    text = " ".join(few.reasons)
+    assert "unreliable" in text and "cannot be checked" in text
+    many = pick(n_treated_units=designs.FEW_CLUSTERS, n_pre_periods=designs.MIN_PRE_FOR_TRENDS)
+    text = " ".join(many.reasons)
+    assert "unreliable" not in text and "cannot be checked" not in text
+
+
+def test_matched_did_offered_beside_did_when_records_exist() -> None:
+    assert [d.key for d in pick(covariates=True).alternatives] == ["matching"]
+    assert pick().alternatives == ()
+
+
+def test_summary_and_tidy() -> None:
+    rec = pick(n_treated_units=1, n_pre_periods=1, covariates=True)
+    table = rec.tidy()
+    assert table["role"].tolist() == ["recommended", "alongside", "ruled out"]
+    assert table["key"].tolist() == ["did", "matching", "synth"]
+    summary = rec.summary()
+    assert summary.startswith("Design: One start date")
+    assert "Ruled out: One treated area" in summary
+
+
+# --------------------------------------------------------------------------- error paths
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"randomised": "yes"}, "randomised must be True or False"),
+        ({"covariates": 1}, "covariates must be True or False"),
+        ({"n_treated_units": 0}, "n_treated_units must be at least 1"),
+        ({"n_treated_units": 2.5}, "n_treated_units must be a whole number"),
+        ({"n_treated_units": True}, "n_treated_units must be a whole number"),
+        ({"n_pre_periods": -1}, "n_pre_periods must be at least 0"),
+        ({"n_comparison_units": -3}, "n_comparison_units must be at least 0"),
+        ({"n_comparison_units": 0}, "contradicts n_comparison_units=0"),
+        ({"comparison_group": False, "n_comparison_units": 5}, "contradicts"),
+        ({"randomised": True, "comparison_group": False}, "a lottery that decides"),
+        ({"randomised": True, "n_treated_units": 1}, "a lottery over one treated unit"),
+        ({"staggered": True, "n_treated_units": 1}, "staggered timing needs at least two"),
+        ({"staggered": True, "comparison_group": False}, "not yet adopted"),
+        ({"compare_providers": True, "n_treated_units": 1}, "at least two providers"),
+        ({"comparison_group": False, "n_pre_periods": its.MIN_PRE_PERIODS - 1}, "No design"),
+        ({"n_pre_periods": 0}, "no recorded characteristics"),
+        ({"n_treated_units": 1, "n_pre_periods": 0}, "no recorded characteristics"),
+    ],
+)
+def test_errors(changes: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        pick(**changes)
+
+
+# --------------------------------------------------------------------------- the figure
+def walk(args: dict[str, object]) -> str:
+    """Follow the figure's arrows for ``args``; return the box reached."""
+    n_pre = int(args["n_pre_periods"])  # type: ignore[call-overload]
+    answer = {
+        "q_provider": args["compare_providers"],
+        "q_prov_random": args["randomised"],
+        "q_random": args["randomised"],
+        "q_cutoff": args["threshold"] and args["comparison_group"],
+        "q_comparison": args["comparison_group"],
+        "q_long": n_pre >= its.MIN_PRE_PERIODS,
+        "q_before": n_pre >= 1,
+        "q_one": args["n_treated_units"] == 1,
+        "q_stagger": args["staggered"],
+    }
+    node = "q_provider"
+    while TREE_NODES[node].kind == "q":
+        label = "yes" if answer[node] else "no"
+        node = next(end for start, end, lab in TREE_EDGES if start == node and lab == label)
+    return node
+
+
+GRID = [
+    dict(zip(names, values, strict=True))
+    for names in [
+        (
+            "compare_providers",
+            "randomised",
+            "threshold",
+            "comparison_group",
+            "staggered",
+            "covariates",
+            "n_treated_units",
+            "n_pre_periods",
+        )
+    ]
+    for values in itertools.product(
+        [False, True],
+        [False, True],
+        [False, True],
+        [False, True],
+        [False, True],
+        [False, True],
+        [1, 2, 40],
+        [0, 1, synth.MIN_PRE_PERIODS, its.MIN_PRE_PERIODS],
+    )
+]
+
+
+def test_figure_and_function_agree_on_every_combination() -> None:
+    checked = set()
+    for args in GRID:
+        box = TREE_NODES[walk(args)]
+        try:
+            rec = choose_design(**args)  # type: ignore[arg-type]
+        except ValueError as error:
+            # contradictions, and the figure's dead end or a match with nothing to match on
+            contradiction = "No design" not in str(error) and "no recorded" not in str(error)
+            assert contradiction or box.kind == "x" or box.key == "matching", (args, error)
+            continue
+        if box.key == "synth" and args["n_pre_periods"] < synth.MIN_PRE_PERIODS:
+            assert rec.design.key == "did", args  # the box says: DiD if too few periods
+        else:
+            assert rec.design.key == box.key, args
+        checked.add(box.key)
+    assert checked == set(DESIGNS), "every design box is reached by some combination"
+
+
+def test_figure_draws_every_box_and_arrow() -> None:
+    ax = designs.plot_decision_tree()
+    assert len(ax.patches) == len(TREE_NODES) + len(TREE_EDGES)
+    texts = [t.get_text() for t in ax.texts]
+    for key in DESIGNS:
+        assert any(f"level {DESIGNS[key].level}" in t for t in texts)
+    matplotlib.pyplot.close(ax.figure)
+
+
+def test_every_question_has_a_yes_and_a_no() -> None:
+    for node, box in TREE_NODES.items():
+        labels = sorted(lab for start, _, lab in TREE_EDGES if start == node)
+        assert labels == (["no", "yes"] if box.kind == "q" else []), node
+
+
+# --------------------------------------------------------------------------- the handbook
+def evidence_section(chapter: str) -> str:
+    text = (ROOT / "chapters" / f"{chapter}.md").read_text(encoding="utf-8")
+    match = re.search(r"^## (Where it sits|Place on)[^\n]*\n(.*?)(?=^## )", text, re.M | re.S)
+    assert match, f"{chapter} has no evidence-scale section"
+    return match.group(2)
+
+
+@pytest.mark.parametrize(
+    ("key", "chapter", "pattern"),
+    [
+        ("did", "methods/did", r"\*\*Maryland\s+level (\d)\*\*"),
+        ("staggered", "methods/did", r"\*\*Maryland\s+level (\d)\*\*"),
+        ("synth", "methods/synth", r"at \*\*level (\d)\*\*"),
+        ("its", "methods/its", r"\*\*level (\d)\*\*"),
+        ("rdd", "methods/rdd", r"\*\*level (\d)\*\*"),
+        ("matching", "methods/matching", r"\*\*level (\d)\*\*"),
+        ("performance", "methods/performance", r"\(level (\d) at most\)"),
+        ("rct", "employment/providers", r"level (\d) of the Maryland"),
+    ],
+)
+def test_levels_match_the_chapters(key: str, chapter: str, pattern: str) -> None:
+    """Each design's level is the one its own chapter states (first mention)."""
+    found = re.search(pattern, evidence_section(chapter))
+    assert found, chapter
+    assert DESIGNS[key].level == int(found.group(1))
+
+
+def test_levels_match_the_maryland_table() -> None:
+    """The evidence-standards table puts each design family on the row the guide uses."""
+    text = (ROOT / "book" / "evidence-standards.md").read_text(encoding="utf-8")
+    rows = {int(m.group(1)): m.group(2) for m in re.finditer(r"^\| (\d) \| (.*)$", text, re.M)}
+    assert "randomised controlled trial" in rows[DESIGNS["rct"].level]
+    assert "regression discontinuity" in rows[DESIGNS["rdd"].level]
+    assert "difference-in-differences" in rows[DESIGNS["did"].level]
+    assert "staggered adoption" in rows[DESIGNS["staggered"].level]
+    assert "matching" in rows[DESIGNS["matching"].level]
+    assert re.search(r"handbook places it at level 3 by default", text)
+    assert DESIGNS["synth"].level == 3
+    assert re.search(r"places it at level 2, or at level 3 when a credible", text)
+    assert DESIGNS["its"].level == 2
+
+
+def test_library_functions_exist() -> None:
+    for design in DESIGNS.values():
+        for name in design.library:
+            module_name, attribute = name.split(".", 1)
+            if module_name == "SyntheticControlResult":
+                target: object = synth.SyntheticControlResult
+            else:
+                target = importlib.import_module(f"evaluation.{module_name}")
+            assert callable(getattr(target, attribute)), name
+
+
+def test_chapters_exist_and_cli_values_are_the_commands() -> None:
+    for design in DESIGNS.values():
+        for chapter in design.chapters:
+            assert (ROOT / "chapters" / f"{chapter}.md").is_file(), chapter
+    allowed = {"did", "staggered", "synth", "its", "rdd", "matching", "performance"}
+    assert {d.cli for d in DESIGNS.values()} - {None} == allowed
+
+
+def test_minimums_come_from_the_estimators() -> None:
+    assert f"at least {its.MIN_PRE_PERIODS} periods before" in DESIGNS["its"].data
+    assert f"{synth.MIN_PRE_PERIODS} periods before" in DESIGNS["synth"].data
+    assert f"least {synth.MIN_DONORS} untreated donor" in DESIGNS["synth"].data
+
+
+def test_design_table() -> None:
+    table = designs.design_table()
+    assert table["key"].tolist() == list(DESIGNS)
+    assert table.set_index("key").loc["synth", "cli"] == "synth"
+
+
+def test_doctests() -> None:
+    result = doctest.testmod(designs, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0
+    assert result.failed == 0
