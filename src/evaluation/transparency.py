@@ -350,7 +350,10 @@ def _parse(text: str | None, field: Mapping[str, Any]) -> tuple[Any, str | None]
     if kind == "integer":
         if _INTEGER.fullmatch(text):
             return int(text), None
-        return None, f"{text!r} is not a whole number"
+        hint = ""
+        if re.fullmatch(r"[+-]?\d+\.0+", text):
+            hint = " (pandas writes counts as 12.0 when a column has gaps: use Int64)"
+        return None, f"{text!r} is not a whole number{hint}"
     if kind == "number":
         if _NUMBER.fullmatch(text):
             return float(text), None
@@ -501,9 +504,13 @@ def _check_columns(frame: pd.DataFrame, spec: dict[str, dict[str, Any]]) -> list
 
 
 def _read_fields(
-    frame: pd.DataFrame, spec: dict[str, dict[str, Any]]
+    frame: pd.DataFrame, spec: dict[str, dict[str, Any]], *, keep_invalid: bool = False
 ) -> tuple[dict[str, list[Any]], dict[str, list[str | None]], list[Problem]]:
-    """Parse every standard column: typed values (None where missing or bad), texts, problems."""
+    """Parse every standard column: typed values, texts, problems.
+
+    Values are None where missing or of the wrong type, and where they break a
+    constraint unless ``keep_invalid`` (so later checks see valid values only).
+    """
     values: dict[str, list[Any]] = {}
     texts: dict[str, list[str | None]] = {}
     found = []
@@ -523,7 +530,7 @@ def _read_fields(
             elif value is not None and text is not None:
                 broken = _constraint_problems(value, text, field)
                 found += [Problem(row, name, p, text, m + ".") for p, m in broken]
-                value = None if broken else value  # later checks use valid values only
+                value = None if broken and not keep_invalid else value
             values[name].append(value)
     return values, texts, found
 
@@ -778,7 +785,7 @@ def to_standard(
             )
         else:
             raw[name] = pd.Series([None] * len(source), index=source.index, dtype="object")
-    values, _, found = _read_fields(raw, spec)
+    values, _, found = _read_fields(raw, spec, keep_invalid=True)
     bad = [p for p in found if p.problem == "wrong type"]
     if bad:
         where = ", ".join(f"{p.column} row {p.row} ({p.value!r})" for p in bad[:5])
