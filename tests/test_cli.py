@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -72,3 +73,78 @@ def test_the_installed_command_runs() -> None:
     exe = Path(sys.executable).with_name("evaluation")
     done = subprocess.run([str(exe), "--version"], capture_output=True, text=True, check=True)
     assert done.stdout.startswith("evaluation ")
+
+
+# ----------------------------------------------------------------------------- new-review
+def test_new_review_writes_the_notebook(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["new-review", "pilot", "--design", "its", "--dir", str(tmp_path)]) == 0
+    assert (tmp_path / "pilot.md").is_file()
+    assert "Wrote" in capsys.readouterr().out
+
+
+def test_new_review_refuses_to_overwrite_with_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "pilot.md").write_text("keep me")
+    assert main(["new-review", "pilot", "--design", "rdd", "--dir", str(tmp_path)]) == 2
+    assert "refusing to overwrite" in capsys.readouterr().err
+    assert (tmp_path / "pilot.md").read_text() == "keep me"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["new-review", "../up", "--design", "did"],
+        ["new-review", "x", "--design", "did", "--dir", "/no/such/folder"],
+        ["new-review", "x", "--design", "did", "--data", "/no/such/file.csv"],
+        ["new-review", "x", "--design", "did", "--column", "cohort"],
+        ["new-review", "x", "--design", "its", "--column", "unit=council"],
+        ["new-review", "--design", "did"],
+    ],
+)
+def test_new_review_bad_input_exits_2(
+    args: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if "--dir" not in args:
+        args = [*args, "--dir", str(tmp_path)]
+    assert main(args) == 2
+    assert capsys.readouterr().err.startswith("evaluation new-review:")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_new_review_unknown_design_is_an_argparse_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["new-review", "x", "--design", "iv"])
+    assert stop.value.code == 2
+    assert "invalid choice: 'iv'" in capsys.readouterr().err
+
+
+def test_new_review_with_own_data_and_columns(tmp_path: Path) -> None:
+    csv = tmp_path / "panel.csv"
+    csv.write_text("council,year,y,first\n")
+    args = ["new-review", "mine", "--design", "staggered", "--dir", str(tmp_path)]
+    args += ["--data", str(csv), "--outcome", "y", "--column", "unit=council"]
+    args += ["--column", "time=year", "--column", "cohort=first"]
+    assert main(args) == 0
+    text = (tmp_path / "mine.md").read_text()
+    columns = {"outcome": "y", "unit": "council", "time": "year", "cohort": "first"}
+    assert f"COLUMNS = {columns!r}" in text
+    assert f"DATA_FILE = Path({str(csv.resolve())!r})" in text
+
+
+def test_list_designs(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["new-review", "--list-designs"]) == 0
+    out = capsys.readouterr().out
+    for key in ("did", "staggered", "synth", "its", "rdd", "matching", "performance"):
+        assert re.search(rf"^\s*{key}\s+\d\s+evaluation\.", out, re.MULTILINE), key
+    assert "outcome, running, covariate" in out
+
+
+def test_installed_command_lists_designs() -> None:
+    exe = Path(sys.executable).with_name("evaluation")
+    done = subprocess.run(
+        [str(exe), "new-review", "--list-designs"], capture_output=True, text=True, check=True
+    )
+    assert "evaluation.rdd.local_linear" in done.stdout

@@ -5,6 +5,10 @@ Examples
 ``evaluation data list`` lists the registry; ``evaluation data verify`` checks
 every file that is present against its sha256 and exits 1 on a mismatch;
 ``evaluation data fetch NAME ...`` downloads and verifies files into the cache.
+``evaluation new-review NAME --design its`` writes ``NAME.md``, a review
+notebook that runs as generated on a simulated example (see
+:mod:`evaluation.review`); ``evaluation new-review --list-designs`` lists the
+designs with their Maryland level and the columns each needs.
 """
 
 from __future__ import annotations
@@ -12,10 +16,11 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import pandas as pd
 
-from evaluation import __version__, datasets
+from evaluation import __version__, datasets, review
 
 
 def _print_table(frame: pd.DataFrame) -> None:
@@ -73,6 +78,42 @@ def _data_fetch(args: argparse.Namespace) -> int:
     return _report(datasets.fetch(_names(args)), "fetch")
 
 
+def _column_pairs(args: argparse.Namespace) -> dict[str, str | list[str]]:
+    """Column names by role from ``--outcome`` and ``--column ROLE=NAME``."""
+    columns: dict[str, str | list[str]] = {}
+    if args.outcome:
+        columns["outcome"] = args.outcome
+    for pair in args.column or []:
+        role, sep, name = pair.partition("=")
+        if not sep or not role or not name:
+            raise ValueError(f"--column takes ROLE=NAME (e.g. unit=council); got {pair!r}.")
+        columns[role] = [n for n in name.split(",") if n] if "," in name else name
+    return columns
+
+
+def _new_review(args: argparse.Namespace) -> int:
+    if args.list_designs:
+        table = review.designs_table()[["design", "level", "function", "columns", "diagnostics"]]
+        _print_table(table)
+        print("\nlevel: the Maryland Scientific Methods Scale level the design reaches at best.")
+        return 0
+    if not args.name or not args.design:
+        print("evaluation new-review: give NAME and --design (or --list-designs).", file=sys.stderr)
+        return 2
+    try:
+        if args.data is not None and not Path(args.data).is_file():
+            raise ValueError(f"--data {args.data!r} is not a file.")
+        path = review.new_review(
+            args.name, args.design, args.dir, data=args.data, columns=_column_pairs(args)
+        )
+    except (ValueError, FileExistsError) as exc:
+        print(f"evaluation new-review: {exc}", file=sys.stderr)
+        return 2
+    print(f"Wrote {path}")
+    print(f"Run it:  jupytext --to ipynb --execute {path}   (or open it in Jupyter)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``evaluation`` command."""
     parser = argparse.ArgumentParser(
@@ -99,6 +140,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fetch.add_argument("names", nargs="*", help="dataset names (default: all)")
     fetch.set_defaults(func=_data_fetch)
+
+    scaffold = commands.add_parser(
+        "new-review",
+        help="write a review notebook for one design (runs as generated on a simulated example)",
+    )
+    scaffold.add_argument("name", nargs="?", help="review name; the file is NAME.md")
+    scaffold.add_argument("--design", choices=list(review.DESIGNS), help="evaluation design")
+    scaffold.add_argument("--dir", default=".", help="existing folder to write into (default .)")
+    scaffold.add_argument("--data", help="your CSV file (default: the simulated example)")
+    scaffold.add_argument("--outcome", help="outcome column of your file")
+    scaffold.add_argument(
+        "--column",
+        action="append",
+        metavar="ROLE=NAME",
+        help="column for a role of the design, e.g. unit=council (repeatable; "
+        "several names comma-separated for covariates)",
+    )
+    scaffold.add_argument(
+        "--list-designs", action="store_true", help="list the designs, levels and columns"
+    )
+    scaffold.set_defaults(func=_new_review)
     return parser
 
 
