@@ -259,10 +259,11 @@ def _one_structure(
         out["price"].append(price)
         out["winner_cost"].append(np.where(let, two[:, 0], np.nan))
         out["lowest_cost"].append(c.min(axis=1))
-    frame = pd.DataFrame({key: np.concatenate(parts) for key, parts in out.items()})
+    # stack lots as columns, so that rows run by replication and then by lot
+    frame = pd.DataFrame({key: np.stack(parts, axis=1).ravel() for key, parts in out.items()})
     frame.insert(1, "n_lots", n_lots)
     frame.insert(3, "value", budget)
-    return frame.sort_values(["rep", "lot"], kind="stable", ignore_index=True)
+    return frame
 
 
 _LOT_COLUMNS = (
