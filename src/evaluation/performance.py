@@ -1681,6 +1681,8 @@ def _log_interval(variance: float, se: float, z: float) -> tuple[float, float]:
     if not variance > 0 or not np.isfinite(se):
         return 0.0, float("nan")
     half = z * se / variance
+    if half > 700:  # a variance at the boundary: exp() would overflow
+        return 0.0, float("nan")
     return float(variance * np.exp(-half)), float(variance * np.exp(half))
 
 
@@ -1700,10 +1702,21 @@ def _fit_mixed(data: pd.DataFrame, formula: str, unit: str, region: str | None) 
             re_formula="1",
             vc_formula={unit: f"0 + C({unit})"},
         )
-    with warnings.catch_warnings():
-        # Boundary fits (a variance of zero) are reported in the result, not as a warning.
-        warnings.filterwarnings("ignore", category=ConvergenceWarning)
-        return model.fit(reml=True, method=["lbfgs"])
+    failures = []
+    for method in ("bfgs", "lbfgs", "powell"):
+        with warnings.catch_warnings():
+            # Boundary fits (a variance of zero) are reported in the result, not as a warning.
+            warnings.filterwarnings("ignore", category=ConvergenceWarning)
+            warnings.filterwarnings("ignore", message="Random effects covariance is singular")
+            try:
+                fit = model.fit(reml=True, method=[method])
+            except (np.linalg.LinAlgError, ValueError) as error:  # a step into a singular V
+                failures.append(f"{method}: {error}")
+                continue
+        if fit.converged:
+            return fit
+        failures.append(f"{method}: did not converge")
+    raise ValueError(f"MixedLM (REML) did not fit {unit!r}: " + "; ".join(failures))
 
 
 def _ratio_covariance(fit: Any) -> np.ndarray:
@@ -1748,10 +1761,58 @@ def _share_intervals(psi: np.ndarray, cov: np.ndarray, z: float) -> list[tuple[f
     return bounds
 
 
+def _profile_loglike(fit: Any, psi: np.ndarray) -> float:
+    """Restricted log-likelihood at variance ratios ``psi``, fixed effects and scale profiled."""
+    from statsmodels.regression.mixed_linear_model import MixedLMParams
+
+    params = MixedLMParams.from_components(
+        np.asarray(fit.fe_params, dtype=float),
+        cov_re=np.array([[psi[0]]]),
+        vcomp=np.asarray(psi[1:], dtype=float),
+    )
+    return float(fit.model.loglike(params, profile_fe=True))
+
+
+def _boundary_upper(fit: Any, psi: np.ndarray, k: int, level: float) -> float:
+    """Profile-likelihood upper bound of share ``k`` when its variance is estimated at zero.
+
+    The delta method has no scale at the boundary, so the bound is the share
+    at which twice the drop in the restricted log-likelihood, maximised over
+    the other variance ratio, reaches the chi-squared(1) quantile.
+    """
+    best = _profile_loglike(fit, psi)
+    critical = float(stats.chi2.ppf(level, 1))
+    others = [j for j in range(len(psi)) if j != k]
+
+    def at_share(share: float) -> float:
+        def loglike(log_other: float) -> float:
+            trial = np.zeros(len(psi))
+            trial[others] = np.exp(log_other)
+            trial[k] = share * (1 + trial[others].sum()) / (1 - share)
+            return _profile_loglike(fit, trial)
+
+        if not others:
+            trial = np.array([share / (1 - share)])
+            return _profile_loglike(fit, trial)
+        start = np.log(max(float(psi[others[0]]), 1e-6))
+        inner = optimize.minimize_scalar(
+            lambda t: -loglike(t), bounds=(start - 8, start + 8), method="bounded"
+        )
+        return -float(inner.fun)
+
+    def excess(share: float) -> float:
+        return 2 * (best - at_share(share)) - critical
+
+    if excess(1 - 1e-6) < 0:
+        return float("nan")
+    return float(optimize.brentq(excess, 1e-9, 1 - 1e-6, xtol=1e-5))
+
+
 def _components_table(fit: Any, region: str | None, z: float) -> pd.DataFrame:
     scale = float(fit.scale)
     cov = _ratio_covariance(fit)
-    bse = scale * np.sqrt(np.diag(cov))
+    diagonal = np.diag(cov)
+    bse = scale * np.sqrt(np.where(diagonal >= 0, diagonal, np.nan))
     if region is None:
         names = ["unit"]
         psi = np.array([float(fit.cov_re.iloc[0, 0])]) / scale
@@ -1767,6 +1828,10 @@ def _components_table(fit: Any, region: str | None, z: float) -> pd.DataFrame:
     table.loc[table["component"] == "residual", ["ci_low", "ci_high"]] = np.nan
     table["share"] = table["variance"] / table["variance"].sum()
     shares = _share_intervals(psi, cov, z)
+    level = float(2 * stats.norm.cdf(z) - 1)
+    for k in range(len(psi)):
+        if np.isnan(shares[k][1]):
+            shares[k] = (0.0, _boundary_upper(fit, psi, k, level))
     table["share_low"] = [b[0] for b in shares]
     table["share_high"] = [b[1] for b in shares]
     return table
@@ -1840,8 +1905,11 @@ def variance_components(
     interval is a delta-method interval on the logit scale from the full
     covariance of those ratios (inverse observed information). It stays
     inside 0-1 and allows for the uncertainty of every component. It is a
-    large-sample interval: with few groups (nine regions) it is rough, and a
-    share estimated at zero gets the interval ``[0, nan]``. The ``ci_low,
+    large-sample interval: with few groups (nine regions) it is rough. A
+    share estimated at zero (on the boundary) has no delta-method scale; it
+    gets the interval from zero to its profile-likelihood upper bound (the
+    share at which twice the drop in the restricted log-likelihood, maximised
+    over the other variance, reaches the chi-squared(1) quantile). The ``ci_low,
     ci_high`` of each *variance* in ``components`` are log-scale Wald
     intervals that hold the residual variance at its estimate.
 
@@ -1881,6 +1949,10 @@ def variance_components(
         raise ValueError(f"level must lie between 0 and 1; it was {level}.")
     keys = _check_panel(data, outcome, unit, time, region)
     frame = data[keys].reset_index(drop=True)
+    frame[outcome] = frame[outcome].astype(float)
+    for key in keys[1:]:  # patsy cannot read pandas' nullable dtypes (Int64, string)
+        if isinstance(frame[key].dtype, pd.api.extensions.ExtensionDtype):
+            frame[key] = frame[key].astype(object)
     formula = f"Q('{outcome}') ~ " + (f"C(Q('{time}'))" if time else "1")
     fit = _fit_mixed(frame, formula, unit, region)
     z = float(stats.norm.ppf(0.5 + level / 2))
