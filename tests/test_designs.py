@@ -255,12 +255,11 @@ def test_levels_match_the_maryland_table() -> None:
 def test_library_functions_exist() -> None:
     for design in DESIGNS.values():
         for name in design.library:
-            module_name, attribute = name.split(".", 1)
-            if module_name == "SyntheticControlResult":
-                target: object = synth.SyntheticControlResult
-            else:
-                target = importlib.import_module(f"evaluation.{module_name}")
-            assert callable(getattr(target, attribute)), name
+            module_name, *attributes = name.split(".")
+            target: object = importlib.import_module(f"evaluation.{module_name}")
+            for attribute in attributes:
+                target = getattr(target, attribute)
+            assert callable(target), name
 
 
 def test_chapters_exist_and_cli_values_are_the_commands() -> None:

@@ -220,8 +220,8 @@ DESIGNS: dict[str, Design] = {
             ),
             library=(
                 "synth.synthetic_control",
-                "SyntheticControlResult.placebo",
-                "SyntheticControlResult.leave_one_out",
+                "synth.SyntheticControlResult.placebo",
+                "synth.SyntheticControlResult.leave_one_out",
             ),
             chapters=("methods/synth",),
             cli="synth",
@@ -533,10 +533,15 @@ def _check_consistent(
 
 
 # --------------------------------------------------------------------------- the tree
+def _count(n: int, noun: str) -> str:
+    """``"1 period"``, ``"4 periods"``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _few_units(n_treated_units: int) -> list[str]:
     if n_treated_units < FEW_CLUSTERS:
         return [
-            f"Only {n_treated_units} treated unit(s): standard errors clustered on so few "
+            f"Only {_count(n_treated_units, 'treated unit')}: standard errors clustered on so few "
             "are unreliable; prefer permutation (placebo) inference and say so."
         ]
     return []
@@ -545,7 +550,7 @@ def _few_units(n_treated_units: int) -> list[str]:
 def _short_pre(n_pre_periods: int) -> list[str]:
     if n_pre_periods < MIN_PRE_FOR_TRENDS:
         return [
-            f"Only {n_pre_periods} period(s) before the start: trends before it cannot be "
+            f"Only {_count(n_pre_periods, 'period')} before the start: trends before it cannot be "
             "checked, so parallel trends is an act of faith; weaker than level 3 in practice."
         ]
     return []
@@ -562,9 +567,9 @@ def _without_comparison(
         reasons.append("Add a comparison series that the reform could not touch to reach level 3.")
         return Recommendation(DESIGNS["its"], 2, tuple(reasons), ruled_out=ruled)
     raise ValueError(
-        f"No design in this guide fits: no comparison group and only {n_pre_periods} "
-        f"period(s) before the start (an interrupted time series needs at least "
-        f"{its.MIN_PRE_PERIODS}). A before-after comparison would be level 1 at best; find "
+        "No design in this guide fits: no comparison group and only "
+        f"{_count(n_pre_periods, 'period')} before the start (an interrupted time series "
+        f"needs at least {its.MIN_PRE_PERIODS}). A before-after comparison would be level 1 at best; find "
         "untreated units or a longer series before commissioning an impact estimate."
     )
 
@@ -590,13 +595,13 @@ def _one_treated(
     reasons: list[str],
     ruled: dict[str, str],
 ) -> Recommendation:
-    reasons.append("One treated unit: compare it with a weighted set of untreated units.")
     donors_ok = n_comparison_units is None or n_comparison_units >= synth.MIN_DONORS
     matched = (DESIGNS["matching"],) if covariates else ()
     if n_pre_periods >= synth.MIN_PRE_PERIODS and donors_ok:
+        reasons.append("One treated unit: compare it with a weighted set of untreated units.")
         reasons.append(
-            f"{n_pre_periods} periods before the reform: level 4 needs a close fit over a long "
-            "pre-period and an extreme placebo rank; otherwise level 3."
+            f"{_count(n_pre_periods, 'period')} before the reform: level 4 needs a close fit "
+            "over a long pre-period and an extreme placebo rank; otherwise level 3."
         )
         also: tuple[Design, ...] = (DESIGNS["did"],)
         if n_pre_periods >= its.MIN_PRE_PERIODS:
@@ -604,18 +609,19 @@ def _one_treated(
         return Recommendation(DESIGNS["synth"], 3, tuple(reasons), also + matched, ruled)
     if not donors_ok:
         ruled["synth"] = (
-            f"{n_comparison_units} untreated unit(s); a synthetic control needs at least "
-            f"{synth.MIN_DONORS} donors."
+            f"{_count(n_comparison_units or 0, 'untreated unit')}; a synthetic control needs "
+            f"at least {synth.MIN_DONORS} donors."
         )
     else:
         ruled["synth"] = (
-            f"{n_pre_periods} period(s) before the reform; a synthetic control needs at least "
-            f"{synth.MIN_PRE_PERIODS}."
+            f"{_count(n_pre_periods, 'period')} before the reform; a synthetic control needs "
+            f"at least {synth.MIN_PRE_PERIODS}."
         )
     if n_pre_periods == 0:
         return _cross_section(covariates, reasons, ruled)
     reasons.append(
-        "Compare its change with the comparison group's change (difference-in-differences)."
+        "One treated unit, too little for a synthetic control: compare its change with the "
+        "comparison group's change (difference-in-differences)."
     )
     reasons += _few_units(1) + _short_pre(n_pre_periods)
     return Recommendation(DESIGNS["did"], 3, tuple(reasons), matched, ruled)
@@ -682,7 +688,7 @@ def choose_design(
     ...               n_pre_periods=2, comparison_group=False)
     Traceback (most recent call last):
     ...
-    ValueError: No design in this guide fits: no comparison group and only 2 period(s) ...
+    ValueError: No design in this guide fits: no comparison group and only 2 periods ...
     """
     _require_bool(
         randomised=randomised,
