@@ -569,8 +569,9 @@ def _without_comparison(
     raise ValueError(
         "No design in this guide fits: no comparison group and only "
         f"{_count(n_pre_periods, 'period')} before the start (an interrupted time series "
-        f"needs at least {its.MIN_PRE_PERIODS}). A before-after comparison would be level 1 at best; find "
-        "untreated units or a longer series before commissioning an impact estimate."
+        f"needs at least {its.MIN_PRE_PERIODS}). A before-after comparison would be level 1 "
+        "at best; find untreated units or a longer series before commissioning an impact "
+        "estimate."
     )
 
 
