@@ -15,6 +15,7 @@ UV_VERSION := 0.13.9
 MATHJAX := book/_static/mathjax
 EXEC_CACHE := _build/.jupyter_cache
 BUILD_FLAGS := --all -W -n --keep-going
+PDF := _build/html/handbook.pdf
 
 # The data folder: EVALUATION_DATA_DIR if set, else ../shared/data beside the clone if it
 # exists; otherwise files are downloaded from their sources (and verified) into the cache.
@@ -24,7 +25,7 @@ ifeq ($(origin EVALUATION_DATA_DIR), undefined)
   endif
 endif
 
-.PHONY: book test env lint typecheck build-strict pytest chromium exec-cache-check clean help
+.PHONY: book test env lint typecheck build-strict pdf pytest chromium exec-cache-check clean help
 
 help:
 	@echo "make book   build the handbook into _build/html"
@@ -48,9 +49,11 @@ $(STAMPS)/mathjax: package.json package-lock.json
 	cp -r node_modules/mathjax/es5/{tex-chtml.js,input,output,ui,a11y,adaptors} $(MATHJAX)/
 	@touch $@
 
+# Debian's chromium, for the PDF and the browser checks; installed when missing if we
+# are root, otherwise `make book` skips the PDF and `make test` stops with a message.
 chromium:
-	@command -v chromium >/dev/null || { \
-	  echo "Installing Debian's chromium for the browser checks"; \
+	@command -v chromium >/dev/null || [ "$$(id -u)" != 0 ] || { \
+	  echo "Installing Debian's chromium for the PDF and the browser checks"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 # Executed notebooks are cached by their own text; the library, the data registry and the
@@ -63,9 +66,19 @@ exec-cache-check:
 	 fi
 
 # --- the two commands ------------------------------------------------------------------
-book: env exec-cache-check
+book: env exec-cache-check chromium
 	$(BIN)/jupyter-book build . -n
-	@echo "Open $(CURDIR)/_build/html/index.html in a browser."
+	@if command -v chromium >/dev/null; then $(MAKE) --no-print-directory pdf; \
+	 else echo "No chromium (install Debian's chromium package): the PDF is skipped."; fi
+	@echo "Open $(CURDIR)/_build/html/index.html in a browser (the PDF: $(CURDIR)/$(PDF))."
+
+# The printable PDF: the same pages built as one HTML page (notebooks come from the
+# execution cache), printed by the machine's Chromium into the site's folder.
+pdf: env chromium
+	@command -v chromium >/dev/null || { echo "The PDF needs Debian's chromium package."; exit 1; }
+	rm -rf _build/singlehtml
+	$(BIN)/jupyter-book build . --builder singlehtml -n -W --keep-going
+	$(BIN)/python book/make_pdf.py _build/singlehtml $(PDF)
 
 test: env chromium lint typecheck build-strict pytest
 
@@ -80,6 +93,7 @@ typecheck: env
 build-strict: env exec-cache-check
 	rm -rf _build/html _build/.doctrees _build/jupyter_execute
 	$(BIN)/jupyter-book build . $(BUILD_FLAGS)
+	$(MAKE) --no-print-directory pdf
 
 pytest: env
 	EVALUATION_REQUIRE_SITE=1 $(BIN)/pytest -n 2

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import re
 import shutil
 import sys
 import threading
@@ -41,13 +42,26 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+def _start_page(site: Path) -> str:
+    """The single page's path: ``index.html``, or where its redirect points."""
+    index = site / "index.html"
+    if not index.is_file():
+        raise SystemExit(f"make_pdf: {index} does not exist; build singlehtml first")
+    redirect = re.search(r'http-equiv="refresh"[^>]*url=([^"]+)"', index.read_text("utf-8"), re.I)
+    if not redirect:
+        return "index.html"
+    # Sphinx writes the single page's links relative to the site's root even when the
+    # root document lives in a folder (book/intro.html), so print a copy from the root.
+    (site / "_print.html").write_bytes((site / redirect.group(1)).read_bytes())
+    return "_print.html"
+
+
 def print_pdf(site: Path, target: Path) -> int:
-    """Print ``site/index.html`` to ``target``; return the number of pages."""
+    """Print the single-page build in ``site`` to ``target``; return the number of pages."""
     from playwright.sync_api import sync_playwright
     from pypdf import PdfReader
 
-    if not (site / "index.html").is_file():
-        raise SystemExit(f"make_pdf: {site}/index.html does not exist; build singlehtml first")
+    start = _start_page(site)
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
     handler = functools.partial(_Quiet, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -58,16 +72,14 @@ def print_pdf(site: Path, target: Path) -> int:
             browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
             page = browser.new_page()
             page.goto(
-                f"http://127.0.0.1:{server.server_address[1]}/index.html",
+                f"http://127.0.0.1:{server.server_address[1]}/{start}",
                 wait_until="networkidle",
                 timeout=120_000,
             )
             # MathJax typesets after the load event; wait until it says it has finished.
-            page.wait_for_function(
-                "() => !window.MathJax || (MathJax.startup && MathJax.startup.promise"
-                " && (MathJax.startup.promise.then(() => window.__typeset = true),"
-                " window.__typeset === true))",
-                timeout=120_000,
+            page.evaluate(
+                "async () => { if (window.MathJax && MathJax.startup)"
+                " { await MathJax.startup.promise; } }"
             )
             page.emulate_media(media="print")
             target.parent.mkdir(parents=True, exist_ok=True)

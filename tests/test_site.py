@@ -77,3 +77,45 @@ def test_pages_offer_their_notebook_for_download() -> None:
         for suffix in (".md", ".ipynb"):
             assert f"_sources/{docname}{suffix}" in page, f"{docname}: no {suffix} download"
             assert (site / "_sources" / f"{docname}{suffix}").is_file()
+
+
+def _toc_titles() -> list[str]:
+    """The first heading of every page in the table of contents."""
+    import yaml
+
+    root = Path(__file__).resolve().parents[1]
+    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
+    files = [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
+    titles = []
+    for file in files:
+        text = (root / f"{file}.md").read_text(encoding="utf-8")
+        titles.append(next(line[2:].strip() for line in text.splitlines() if line.startswith("# ")))
+    return titles
+
+
+def test_printable_pdf_has_every_chapter() -> None:
+    from pypdf import PdfReader
+
+    site = require_site()
+    pdf = site / "handbook.pdf"
+    assert pdf.is_file(), "the PDF of the book was not built (book/make_pdf.py)"
+    reader = PdfReader(pdf)
+    assert len(reader.pages) > 100, f"the PDF has only {len(reader.pages)} pages"
+
+    def flatten(items: list) -> list[str]:
+        out: list[str] = []
+        for item in items:
+            out.extend(flatten(item) if isinstance(item, list) else [str(item.title)])
+        return out
+
+    # Chromium drops the space where a long heading wraps, so compare without spaces.
+    bookmarks = " | ".join("".join(t.split()) for t in flatten(reader.outline))
+    missing = [title for title in _toc_titles() if "".join(title.split()) not in bookmarks]
+    assert missing == [], f"chapters missing from the PDF's outline: {missing}"
+
+
+def test_landing_page_links_the_pdf() -> None:
+    site = require_site()
+    hrefs = [attrs.get("href") for tag, attrs in _tags(site / "index.html") if tag == "a"]
+    hrefs += [attrs.get("href") for tag, attrs in _tags(site / "book" / "intro.html") if tag == "a"]
+    assert any(h and h.endswith("handbook.pdf") for h in hrefs), "no link to handbook.pdf"
