@@ -12,12 +12,13 @@ potential bidders faces every lot structure:
   ``turnover_sigma``).
 * **Financial standing.** A bidder passes selection for a lot only if its
   turnover is at least ``turnover_multiple`` times the lot's value. The
-  Public Contracts Regulations 2015, regulation 58(9), cap such a minimum
-  turnover at twice the contract value, hence the default of 2. With
-  ``cumulative_standing`` the same rule limits the total value of lots a
-  provider may hold (its capacity): lots are awarded in turn, and a winner
-  can bid for a further lot only while turnover / multiple covers everything
-  it holds plus the new lot.
+  Public Contracts Regulations 2015 (regulation 58) cap such a minimum
+  turnover at twice the contract value, save in justified cases, hence the
+  default of 2; with lots the test applies lot by lot, but may be set for a
+  group of lots one bidder wins. With ``cumulative_standing`` the rule also
+  limits the total value of lots a provider may hold (its capacity): lots are
+  awarded in turn, and a winner can bid for a further lot only while
+  turnover / multiple covers everything it holds plus the new lot.
 * **Costs.** Delivering a lot costs a bidder ``fixed_cost`` (set-up and
   management, the same for every lot, so splitting repeats it: the economy of
   scale) plus the lot budget times a unit cost drawn uniformly between
@@ -395,7 +396,7 @@ def tender(
         Standard deviation of log turnover (both types).
     turnover_multiple
         Turnover required per unit of lot value to pass selection (0 switches
-        the rule off; Public Contracts Regulations 2015, reg. 58(9), cap it at 2).
+        the rule off; Public Contracts Regulations 2015, reg. 58, cap it at 2).
     cumulative_standing
         Also limit the total value a provider may hold to turnover / multiple.
     cost_low, cost_high
