@@ -148,6 +148,20 @@ def test_price_bounds_on_every_lot():
     assert lots.loc[lots["winner"] < 0, "price"].isna().all()
 
 
+def test_winners_meet_the_financial_standing_rule_lot_by_lot_and_in_total():
+    result = tender(lots=(4, 16), replications=300, seed=12, turnover_multiple=2.0)
+    let = result.lots[result.lots["winner"] >= 0].merge(
+        result.pool, left_on=["rep", "winner"], right_on=["rep", "bidder"]
+    )
+    assert (let["turnover"] >= 2.0 * let["value"]).all()
+    held = let.groupby(["n_lots", "rep", "winner"]).agg(
+        value=("value", "sum"), turnover=("turnover", "first")
+    )
+    assert (held["value"] <= held["turnover"] / 2.0 + 1e-9).all()
+    # the small flag of the winner agrees with the pool
+    assert (let["winner_small"] == let["small"]).all()
+
+
 def test_costs_and_advantages_move_results_the_right_way():
     base = tender(lots=(8,), replications=500, seed=1).by_lots.iloc[0]
     dearer = tender(lots=(8,), replications=500, seed=1, fixed_cost=1.0).by_lots.iloc[0]

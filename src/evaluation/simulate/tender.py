@@ -107,6 +107,9 @@ class TenderResult:
         ``lot``, ``value``, eligible and bidding counts by type, ``winner``
         (bidder index, -1 if unlet), ``winner_small``, ``price``,
         ``winner_cost`` and ``lowest_cost``.
+    pool
+        One row per replication and potential bidder: ``rep``, ``bidder`` (the
+        index used in ``lots.winner``), ``small`` and ``turnover``.
     parameters
         The arguments of the simulation.
     """
@@ -114,6 +117,7 @@ class TenderResult:
     by_lots: pd.DataFrame
     replications: pd.DataFrame
     lots: pd.DataFrame
+    pool: pd.DataFrame
     parameters: dict[str, Any] = field(default_factory=dict)
 
     def tidy(self) -> pd.DataFrame:
@@ -443,4 +447,14 @@ def tender(
     reps = _per_replication(lot_frame, args)
     by_lots = _summarise(reps)
     by_lots.insert(1, "lot_value", total_value / by_lots["n_lots"])
-    return TenderResult(by_lots=by_lots, replications=reps, lots=lot_frame, parameters=args)
+    pool = pd.DataFrame(
+        {
+            "rep": np.repeat(np.arange(replications), len(small)),
+            "bidder": np.tile(np.arange(len(small)), replications),
+            "small": np.tile(small, replications),
+            "turnover": turnover.ravel(),
+        }
+    )
+    return TenderResult(
+        by_lots=by_lots, replications=reps, lots=lot_frame, pool=pool, parameters=args
+    )
