@@ -187,7 +187,7 @@ def test_figure_and_function_agree_on_every_combination() -> None:
             assert contradiction or box.kind == "x" or box.key == "matching", (args, error)
             continue
         if box.key == "synth" and args["n_pre_periods"] < synth.MIN_PRE_PERIODS:
-            assert rec.design.key == "did", args  # the box says: DiD if too few periods
+            assert rec.design.key == "did", args  # the box says: DiD if too few periods or donors
         else:
             assert rec.design.key == box.key, args
         checked.add(box.key)

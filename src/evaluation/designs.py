@@ -813,7 +813,9 @@ TREE_NODES: dict[str, TreeNode] = {
     "d_match": TreeNode(
         "d", 2, 5.35, "Matched comparison, if records\nhold what drove selection", "matching"
     ),
-    "d_synth": TreeNode("d", 2, 6.35, "Synthetic control\n(DiD if too few periods)", "synth"),
+    "d_synth": TreeNode(
+        "d", 2, 6.35, "Synthetic control (DiD if\ntoo few periods or donors)", "synth"
+    ),
     "d_stag": TreeNode("d", 2, 7.35, "Staggered DiD\nand event study", "staggered"),
     "d_did": TreeNode("d", 2, 8.25, "Difference-in-\ndifferences", "did"),
 }
