@@ -72,6 +72,12 @@ def test_checklist_is_complete_and_wide_form_keeps_every_verdict() -> None:
     wide = stewardship.checklist(wide=True)
     assert wide["criterion"].tolist() == list(stewardship.CRITERIA)
     assert wide.shape == (4, 4)
+    assert list(wide.columns) == [
+        "criterion",
+        "Work Programme",
+        "Transforming Rehabilitation",
+        "Peterborough bond",
+    ]
     cells = wide.drop(columns="criterion").to_numpy().ravel()
     assert sorted(c.split(":")[0] for c in cells) == sorted(long["verdict"])
     # The one scheme with a concurrent comparison group is the only one that passes it.

@@ -321,8 +321,8 @@ CONTRACT_CHECKS: tuple[ContractCheck, ...] = (
         "Work Programme",
         "baseline",
         "partly",
-        "Minimum levels built on DWP's non-intervention estimates, which proved "
-        "too optimistic in the first year.",
+        "Minimum levels set a margin above DWP's modelled non-intervention rates, not "
+        "measured ones.",
     ),
     ContractCheck(
         "Work Programme",
@@ -476,6 +476,8 @@ def checklist(
 ) -> pd.DataFrame:
     """The contract checklist, with every scheme judged once on every criterion.
 
+    Schemes keep the order in which they first appear; criteria follow :data:`CRITERIA`.
+
     Parameters
     ----------
     checks
@@ -517,8 +519,12 @@ def checklist(
             "Each scheme needs exactly one verdict per criterion; "
             f"these have {wrong.tolist()}: {list(wrong.index)}."
         )
-    order = pd.Categorical(frame["criterion"], categories=CRITERIA, ordered=True)
-    frame = frame.assign(criterion=order).sort_values(["scheme", "criterion"], kind="stable")
+    schemes = list(dict.fromkeys(frame["scheme"]))
+    frame = frame.assign(
+        scheme=pd.Categorical(frame["scheme"], categories=schemes, ordered=True),
+        criterion=pd.Categorical(frame["criterion"], categories=CRITERIA, ordered=True),
+    ).sort_values(["scheme", "criterion"], kind="stable")
+    frame["scheme"] = frame["scheme"].astype(str)
     frame["criterion"] = frame["criterion"].astype(str)
     frame = frame.reset_index(drop=True)
     if not wide:
