@@ -240,6 +240,7 @@ def test_rate_tolerance_can_be_set():
 def test_file_errors_are_clear(tmp_path: Path):
     missing = transparency.validate(tmp_path / "nope.csv")
     assert found(missing) == {(None, None, "file not found")}
+    assert "could not be read" in missing.summary() and "No file at" in missing.summary()
     assert missing.n_rows == 0 and not missing.ok
 
     latin = tmp_path / "latin.csv"

@@ -84,7 +84,8 @@ PROBLEMS: dict[str, str] = {
     "unknown column": "A column the standard does not define (rename or drop it).",
     "missing value": "A required value is empty.",
     "wrong type": "The value cannot be read as the field's type (integer, number, date...).",
-    "negative value": "A count, rate or expected value is below zero.",
+    "negative value": "A count, rate or expected value is below zero (or the field's minimum).",
+    "above maximum": "A value is above the field's maximum.",
     "pattern mismatch": "The value does not have the form the field requires (e.g. an ONS code).",
     "unknown enum value": "The value is not one of the field's allowed values.",
     "too short": "The value is shorter than the field allows.",
@@ -429,25 +430,36 @@ class ValidationReport:
         errors = self.errors
         if errors.empty:
             return pd.DataFrame(columns=["problem", "column", "n", "rows"])
-        errors["column"] = errors["column"].fillna("(table)")
+        errors["column"] = errors["column"].fillna("(file)")
         grouped = errors.groupby(["problem", "column"], sort=False)["row"]
         out = grouped.agg(n="size", rows=_first_rows).reset_index()
         return out.sort_values("n", ascending=False, kind="stable", ignore_index=True)
 
     def summary(self) -> str:
         """A short text report: valid, or what is wrong and where."""
-        head = f"Provider performance table ({self.source}): {self.n_rows:,} rows"
+        head = f"Provider performance table ({self.source}): {_plural(self.n_rows, 'row')}"
         if self.ok:
             return head + "; meets the standard."
+        unread = [p for p in self.problems if p.row is None and p.column is None]
+        if unread:
+            return "\n".join(
+                [head + "; the file could not be read."]
+                + [f"  {p.problem}: {p.message}" for p in unread]
+            )
         rows = {p.row for p in self.problems if p.row is not None}
-        lines = [head + f"; {len(self.problems):,} problems in {len(rows):,} rows."]
+        where = f" in {_plural(len(rows), 'row')}" if rows else ""
+        lines = [head + f"; {_plural(len(self.problems), 'problem')}{where}."]
         for rec in self.tidy().to_dict("records"):
-            where = f" (rows {rec['rows']})" if rec["rows"] else ""
+            where = f" ({'rows' if rec['n'] > 1 else 'row'} {rec['rows']})" if rec["rows"] else ""
             lines.append(f"  {rec['problem']}: {rec['column']}, {rec['n']:,}{where}")
         return "\n".join(lines)
 
     def __str__(self) -> str:
         return self.summary()
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
 def _first_rows(rows: pd.Series, shown: int = 5) -> str:
@@ -828,7 +840,7 @@ def write_standard(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     >>> write_standard(pd.DataFrame({"provider_id": ["A"]}), out)
     Traceback (most recent call last):
     ...
-    ValueError: Not written: Provider performance table (DataFrame): 1 rows; ...
+    ValueError: Not written: Provider performance table (DataFrame): 1 row; 12 problems...
     """
     report = validate(frame)
     if not report.ok:
@@ -848,7 +860,7 @@ def read_standard(path: str | os.PathLike[str]) -> pd.DataFrame:
     >>> read_standard("no/such/file.csv")
     Traceback (most recent call last):
     ...
-    ValueError: Provider performance table (no/such/file.csv): 0 rows; 1 problems in 0 rows...
+    ValueError: Provider performance table (no/such/file.csv): 0 rows; the file could not be read...
     """
     report = validate(path)
     if not report.ok:
