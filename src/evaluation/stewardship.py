@@ -335,7 +335,7 @@ CONTRACT_CHECKS: tuple[ContractCheck, ...] = (
         "Work Programme",
         "risk adjustment",
         "partly",
-        "Prices differ across nine payment groups; nothing adjusts within a group, "
+        "Prices differ by payment group (benefit type); nothing adjusts within a group, "
         "so the hardest to help could be parked.",
     ),
     ContractCheck(
