@@ -723,6 +723,11 @@ def test_boundary_share_gets_a_profile_likelihood_upper_bound() -> None:
     assert fit.ci_low == 0.0
     assert any("boundary" in note for note in fit.notes)
     assert fit.ci_high == pytest.approx(_exact_share_interval(frame)[1], abs=0.03)
+    comp = fit.components.set_index("component")
+    implied = comp.loc["unit", "ci_high"] / (
+        comp.loc["unit", "ci_high"] + comp.loc["residual", "variance"]
+    )
+    assert implied == pytest.approx(fit.ci_high, rel=1e-9)
 
 
 def test_variance_components_is_re_exported_by_care_and_plots() -> None:

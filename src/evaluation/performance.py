@@ -1616,7 +1616,9 @@ class VarianceComponents(Result):
         ``variance``, ``se``, ``ci_low``, ``ci_high`` (log-scale Wald interval
         of the variance, holding the residual variance at its estimate),
         ``share`` of the total and ``share_low``, ``share_high`` (interval of
-        the share, from the full covariance of the variance ratios).
+        the share, from the full covariance of the variance ratios). For a
+        variance estimated at zero, ``ci_high`` is the variance that, with the
+        other components at their estimates, gives ``share_high``.
     effects
         One row per unit: ``unit``, ``n_years``, ``raw_mean`` (deviation of its
         mean from the year averages), ``shrunk`` (the model's best linear
@@ -1831,7 +1833,12 @@ def _components_table(fit: Any, region: str | None, z: float) -> pd.DataFrame:
     level = float(2 * stats.norm.cdf(z) - 1)
     for k in range(len(psi)):
         if np.isnan(shares[k][1]):
-            shares[k] = (0.0, _boundary_upper(fit, psi, k, level))
+            upper = _boundary_upper(fit, psi, k, level)
+            shares[k] = (0.0, upper)
+            # The variance that gives that share with the other components at their estimates.
+            variances = table["variance"].to_numpy(dtype=float)
+            others = float(variances.sum() - variances[k])
+            table.loc[k, ["ci_low", "ci_high"]] = [0.0, upper / (1 - upper) * others]
     table["share_low"] = [b[0] for b in shares]
     table["share_high"] = [b[1] for b in shares]
     return table
