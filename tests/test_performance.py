@@ -749,3 +749,11 @@ def test_variance_components_is_re_exported_by_care_and_plots() -> None:
         performance.variance_components(
             _one_way(seed=1, n=30, k=4, share=0.5), outcome="y", unit="unit", level=95
         )
+
+
+def test_performance_doctests() -> None:
+    import doctest
+
+    result = doctest.testmod(performance, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0
+    assert result.failed == 0
