@@ -41,7 +41,7 @@ from typing import Any
 
 import pandas as pd
 
-from evaluation import __version__
+from evaluation import __version__, designs
 
 __all__ = [
     "DESIGNS",
@@ -72,10 +72,6 @@ class Design:
         The design in words.
     module, function
         The ``evaluation`` function that estimates it.
-    level
-        The Maryland Scientific Methods Scale level it reaches at best.
-    level_note
-        Why that level, and what would raise or lower it.
     diagnostics
         The checks the design demands, each in a few words.
     columns
@@ -100,8 +96,6 @@ class Design:
     label: str
     module: str
     function: str
-    level: int
-    level_note: str
     diagnostics: tuple[str, ...]
     columns: Mapping[str, str]
     example: str
@@ -111,6 +105,21 @@ class Design:
     vfm: Mapping[str, Any] = field(default_factory=dict)
     vfm_effect: str = "fit.estimate"
     attribute: str = "estimate"
+
+    @property
+    def guide(self) -> designs.Design:
+        """The decision guide's entry for this design (:data:`evaluation.designs.DESIGNS`)."""
+        return next(d for d in designs.DESIGNS.values() if d.cli == self.key)
+
+    @property
+    def level(self) -> int:
+        """The Maryland Scientific Methods Scale level the design reaches at best."""
+        return self.guide.level
+
+    @property
+    def level_note(self) -> str:
+        """Why that level, and what would raise or lower it."""
+        return self.guide.level_note
 
 
 def _vfm(unit: str, direction: int, cost: float, value: float) -> dict[str, Any]:
@@ -134,9 +143,6 @@ DESIGNS: dict[str, Design] = {
             label="Difference-in-differences (one adoption date)",
             module="did",
             function="twfe",
-            level=3,
-            level_note="A comparison of changes with a comparison group; it rests on "
-            "parallel trends, which pre-reform trends can support but not prove.",
             diagnostics=(
                 "event study of pre-reform differences (pre-trends)",
                 "joint test that pre-reform effects are zero",
@@ -158,10 +164,6 @@ DESIGNS: dict[str, Design] = {
             label="Staggered difference-in-differences (Callaway-Sant'Anna)",
             module="did",
             function="staggered",
-            level=3,
-            level_note="Units adopt at different dates; each cohort is compared with "
-            "never-treated units, avoiding the bias of two-way fixed effects when effects "
-            "differ over time. It rests on parallel trends.",
             diagnostics=(
                 "event study of pre-adoption effects (pre-trends)",
                 "joint test that pre-adoption effects are zero",
@@ -184,10 +186,6 @@ DESIGNS: dict[str, Design] = {
             label="Synthetic control",
             module="synth",
             function="synthetic_control",
-            level=3,
-            level_note="One treated unit compared with a weighted mix of untreated donors; "
-            "level 4 only with a long, close pre-reform fit, plausible donors and placebos "
-            "that single out the treated unit.",
             diagnostics=(
                 "pre-reform fit (RMSPE)",
                 "in-space placebos and permutation p-value",
@@ -205,10 +203,6 @@ DESIGNS: dict[str, Design] = {
             label="Interrupted time series (segmented regression)",
             module="its",
             function="segmented",
-            level=2,
-            level_note="A before-and-after design with many time points; level 3 only "
-            "with a credible comparison series, because another change at the same moment "
-            "cannot be ruled out.",
             diagnostics=(
                 "residual autocorrelation (Durbin-Watson, Ljung-Box)",
                 "HAC standard errors under different lags",
@@ -226,10 +220,6 @@ DESIGNS: dict[str, Design] = {
             label="Regression discontinuity (sharp, local linear)",
             module="rdd",
             function="local_linear",
-            level=4,
-            level_note="Exposure decided by a threshold is as good as random near it, "
-            "provided units cannot sort themselves across it; the estimate applies near "
-            "the threshold.",
             diagnostics=(
                 "density test at the cutoff (manipulation)",
                 "bandwidth sensitivity",
@@ -252,9 +242,6 @@ DESIGNS: dict[str, Design] = {
             label="Matching and weighting on observed characteristics (doubly robust)",
             module="matching",
             function="doubly_robust",
-            level=2,
-            level_note="Adjusts for the differences that were measured; unmeasured ones "
-            "(motivation, the reasons for referral) remain.",
             diagnostics=(
                 "covariate balance (standardised mean differences)",
                 "overlap of propensity scores",
@@ -279,9 +266,6 @@ DESIGNS: dict[str, Design] = {
             label="Comparing providers or areas (funnel plot and shrinkage)",
             module="performance",
             function="shrink",
-            level=1,
-            level_note="A comparison at one time: it says who differs and by how much more "
-            "than chance, not why; risk adjustment for case mix raises it to level 2.",
             diagnostics=(
                 "funnel plot with exact limits",
                 "over-dispersion (phi) and adjusted limits",
