@@ -534,3 +534,63 @@ def test_councils_add_up_to_the_published_england_share(activity: pd.DataFrame) 
     gap = (national.reindex(england.index) - england).abs()
     assert gap.max() < 1.0  # tolerance: one percentage point
     assert (gap < 0.01).sum() >= 6  # most years agree to rounding
+
+
+# ------------------------------------------------------------ PSS-EX1 activity loaders
+@pytest.mark.parametrize("year", ["2009_10", "2010_11", "2011_12", "2012_13", "2013_14"])
+def test_pssex1_activity_agrees_with_the_unit_cost_return(shared_data: Path, year: str) -> None:
+    """The weeks of 65+ residential care in the activity return are the same quantity the
+    unit-cost return (read by another loader, from another file) divides costs by: for
+    many councils the two agree within the activity table's rounding to 5 weeks, and the
+    national totals within 12%. Picking another item (people aged 18-64, nursing care)
+    would fail both checks."""
+    activity = datasets.load(f"pssex1_activity_{year}")
+    costs = datasets.load(f"pssex1_unit_costs_{year}")
+    assert len(activity) == 152 and activity["la_code"].is_unique
+    weeks = costs.pivot(index="la_code", columns="provision", values="weeks")
+    both = activity.set_index("la_code").join(weeks, how="inner")
+    assert len(both) >= 150
+    close = ((both["own_weeks"] - both["own"]).abs() <= 2.5).mean()
+    assert close >= 0.45, f"only {close:.0%} of councils agree on own-provision weeks"
+    for mine, theirs in (("own_weeks", "own"), ("others_weeks", "others")):
+        ratio = both[mine].sum() / both[theirs].sum()
+        assert 0.88 <= ratio <= 1.0, f"{mine}: national ratio {ratio:.3f}"
+
+
+def test_pssex1_activity_refuses_a_table_without_the_items() -> None:
+    from evaluation.loaders.pssex1_activity import residential_65_activity
+
+    raw = pd.DataFrame(
+        [
+            ["", "Weeks aged 18-64 in own provision residential care"],
+            ["318 - Richmond upon Thames", "10"],
+        ]
+    )
+    with pytest.raises(ValueError, match="aged 65 and over in own provision residential"):
+        residential_65_activity(raw, year="2013-14", file_name="table.csv")
+
+
+def test_pssex1_activity_counts_not_available_as_suppressed() -> None:
+    from evaluation.loaders.pssex1_activity import residential_65_activity
+
+    raw = pd.DataFrame(
+        [
+            ["", "aged 65 and over in own provision residential", ""],
+            ["", "", "aged 65 and over in residential placements provided by others"],
+            ["318 - Richmond upon Thames", "..", "1,200"],
+            ["102 - Cumbria", "25,505", "44,095"],
+        ]
+    )
+    tidy = residential_65_activity(raw, year="2013-14", file_name="table.csv")
+    assert tidy["own_weeks"].isna().tolist() == [True, False]
+    assert tidy["others_weeks"].tolist() == [1200, 44095]
+    assert tidy.attrs["suppressed"] == 1
+
+
+def test_pssex1_activity_doctests() -> None:
+    import doctest
+
+    from evaluation.loaders import pssex1_activity
+
+    result = doctest.testmod(pssex1_activity)
+    assert result.attempted > 0 and result.failed == 0
