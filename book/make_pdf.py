@@ -4,7 +4,8 @@ Usage::
 
     python book/make_pdf.py _build/singlehtml _build/html/handbook.pdf
 
-The single-page site is served on 127.0.0.1, opened in headless Chromium (Debian's
+The single-page site is served on 127.0.0.1 (by the same helper as the site's
+tests), opened in headless Chromium (Debian's
 ``chromium`` package, driven by Playwright; nothing is downloaded), given time to
 typeset its maths, and printed on A4 with page numbers. The PDF is written to a
 temporary name first, so a failed print never leaves a truncated file behind.
@@ -12,34 +13,21 @@ temporary name first, so a failed print never leaves a truncated file behind.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import re
 import shutil
 import sys
-import threading
 import time
 from pathlib import Path
 
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+# The local server and browser settings are the ones the site's tests use.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.site_support import CHROMIUM_FLAGS, serve
+
 FOOTER = (
     '<div style="font-size:8px;width:100%;text-align:center;color:#555;">'
     "Evaluating public service markets &middot; page "
     '<span class="pageNumber"></span> of <span class="totalPages"></span></div>'
 )
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
 
 
 def _start_page(site: Path) -> str:
@@ -63,41 +51,30 @@ def print_pdf(site: Path, target: Path) -> int:
 
     start = _start_page(site)
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    handler = functools.partial(_Quiet, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     partial = target.with_suffix(".partial.pdf")
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
-            page = browser.new_page()
-            page.goto(
-                f"http://127.0.0.1:{server.server_address[1]}/{start}",
-                wait_until="networkidle",
-                timeout=120_000,
-            )
-            # MathJax typesets after the load event; wait until it says it has finished.
-            page.evaluate(
-                "async () => { if (window.MathJax && MathJax.startup)"
-                " { await MathJax.startup.promise; } }"
-            )
-            page.emulate_media(media="print")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            page.pdf(
-                path=str(partial),
-                format="A4",
-                print_background=True,
-                display_header_footer=True,
-                header_template="<span></span>",
-                footer_template=FOOTER,
-                margin={"top": "18mm", "bottom": "18mm", "left": "15mm", "right": "15mm"},
-                outline=True,
-                tagged=True,
-            )
-            browser.close()
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(site) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        page = browser.new_page()
+        page.goto(f"{base}/{start}", wait_until="networkidle", timeout=120_000)
+        # MathJax typesets after the load event; wait until it says it has finished.
+        page.evaluate(
+            "async () => { if (window.MathJax && MathJax.startup)"
+            " { await MathJax.startup.promise; } }"
+        )
+        page.emulate_media(media="print")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        page.pdf(
+            path=str(partial),
+            format="A4",
+            print_background=True,
+            display_header_footer=True,
+            header_template="<span></span>",
+            footer_template=FOOTER,
+            margin={"top": "18mm", "bottom": "18mm", "left": "15mm", "right": "15mm"},
+            outline=True,
+            tagged=True,
+        )
+        browser.close()
     pages = len(PdfReader(partial).pages)
     partial.replace(target)
     return pages

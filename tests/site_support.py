@@ -13,6 +13,16 @@ from pathlib import Path
 import pytest
 
 SITE = Path(__file__).resolve().parents[1] / "_build" / "html"
+#: Headless Chromium on this closed network: no sandbox as root, no calls home.
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 _SKIP_DIRS = {"_static", "_sources", "_images", "_sphinx_design_static", "_panels_static"}
 
 

@@ -9,20 +9,11 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.site_support import require_site, serve, site_pages
+from tests.site_support import CHROMIUM_FLAGS, require_site, serve, site_pages
 
 pytestmark = [pytest.mark.site, pytest.mark.browser]
 PAGES = site_pages() or ["index.html"]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 @pytest.fixture(scope="module")
