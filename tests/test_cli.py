@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
 import subprocess
@@ -148,3 +150,20 @@ def test_installed_command_lists_designs() -> None:
         [str(exe), "new-review", "--list-designs"], capture_output=True, text=True, check=True
     )
     assert "evaluation.rdd.local_linear" in done.stdout
+
+
+def test_the_printed_run_command_runs_the_review(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The command new-review tells the analyst to run works as printed."""
+    assert main(["new-review", "printed", "--design", "its", "--dir", str(tmp_path)]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("Run it:"))
+    command = line.removeprefix("Run it:").strip()
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(
+        command, shell=True, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    executed = json.loads((tmp_path / "printed.ipynb").read_text(encoding="utf-8"))
+    outputs = [o for cell in executed["cells"] for o in cell.get("outputs", [])]
+    assert outputs and not [o for o in outputs if o.get("output_type") == "error"]

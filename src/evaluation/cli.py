@@ -110,7 +110,9 @@ def _new_review(args: argparse.Namespace) -> int:
         print(f"evaluation new-review: {exc}", file=sys.stderr)
         return 2
     print(f"Wrote {path}")
-    print(f"Run it:  jupytext --to ipynb --execute {path}   (or open it in Jupyter)")
+    notebook = path.with_suffix(".ipynb")
+    print(f"Run it:  jupytext --to ipynb {path} && jupyter-execute --inplace {notebook}")
+    print("         (or open it in JupyterLab, where jupytext opens .md files as notebooks)")
     return 0
 
 
