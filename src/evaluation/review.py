@@ -37,11 +37,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from evaluation import __version__, designs
+from evaluation import __version__
+
+if TYPE_CHECKING:
+    from evaluation import designs
 
 __all__ = [
     "DESIGNS",
@@ -109,6 +112,10 @@ class Design:
     @property
     def guide(self) -> designs.Design:
         """The decision guide's entry for this design (:data:`evaluation.designs.DESIGNS`)."""
+        # Imported here: the guide pulls in the estimators (statsmodels, matplotlib), which
+        # the command line should not load just to list its options.
+        from evaluation import designs
+
         return next(d for d in designs.DESIGNS.values() if d.cli == self.key)
 
     @property
