@@ -1,5 +1,5 @@
 # ruff: noqa: E402  (imports follow the BLAS thread limits, which must precede numpy)
-"""Benchmark evaluation.performance on ten million simulated person-level records.
+"""Benchmark evaluation.compare on ten million simulated person-level records.
 
 Ten million records of 500 providers (``evaluation.simulate.performance.people``)
 are aggregated and passed to ``funnel``, ``shrink`` and ``risk_adjust``. The
@@ -58,7 +58,7 @@ import statsmodels.api as sm
 from scipy import stats
 from statsmodels.stats.meta_analysis import combine_effects
 
-from evaluation import performance
+from evaluation import compare
 from evaluation.simulate.performance import people
 
 RESULTS = Path(__file__).resolve().parent / "results" / "performance.csv"
@@ -106,25 +106,25 @@ COUNTS = {"unit": "provider", "events": "events", "denominator": "people"}
 
 # --- tasks: ours ---------------------------------------------------------------------------
 def ours_funnel(records: pd.DataFrame) -> np.ndarray:
-    fit = performance.funnel(by_provider(records), **COUNTS, overdispersion="additive")
-    exact = performance.funnel_limits(fit.table["denominator"], target=fit.target)
+    fit = compare.funnel(by_provider(records), **COUNTS, overdispersion="additive")
+    exact = compare.funnel_limits(fit.table["denominator"], target=fit.target)
     return exact["upper_95"].to_numpy()
 
 
 def ours_shrink_normal(records: pd.DataFrame) -> np.ndarray:
     return (
-        performance.shrink(by_provider(records), **COUNTS, method="normal")
+        compare.shrink(by_provider(records), **COUNTS, method="normal")
         .table["shrunk_rate"]
         .to_numpy()
     )
 
 
 def ours_shrink_beta(records: pd.DataFrame) -> np.ndarray:
-    return performance.shrink(by_provider(records), **COUNTS).table["shrunk_rate"].to_numpy()
+    return compare.shrink(by_provider(records), **COUNTS).table["shrunk_rate"].to_numpy()
 
 
 def ours_risk(records: pd.DataFrame) -> np.ndarray:
-    fit = performance.risk_adjust(
+    fit = compare.risk_adjust(
         by_cell(records), outcome="events", trials="people", unit="provider", covariates=COVARIATES
     )
     return fit.table["oe_ratio"].to_numpy()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from evaluation import datasets
+from evaluation.data import registry
 from tests.site_support import serve
 
 REPO = Path(__file__).resolve().parents[1]
@@ -19,11 +19,11 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """The folder of real data named by EVALUATION_DATA_DIR (CI: ../shared/data)."""
-    configured = os.environ.get(datasets.DATA_DIR_ENV)
+    configured = os.environ.get(registry.DATA_DIR_ENV)
     if not configured:
-        pytest.skip(f"{datasets.DATA_DIR_ENV} is not set: the real-data checks need it")
+        pytest.skip(f"{registry.DATA_DIR_ENV} is not set: the real-data checks need it")
     folder = Path(configured)
-    assert folder.is_dir(), f"{datasets.DATA_DIR_ENV}={configured} is not a folder"
+    assert folder.is_dir(), f"{registry.DATA_DIR_ENV}={configured} is not a folder"
     return folder
 
 
@@ -33,7 +33,7 @@ def isolated_cache(
 ) -> Path:
     """Every test gets its own empty download cache, so no test sees another's downloads."""
     cache = tmp_path_factory.mktemp("cache")
-    monkeypatch.setenv(datasets.CACHE_DIR_ENV, str(cache))
+    monkeypatch.setenv(registry.CACHE_DIR_ENV, str(cache))
     return cache
 
 
@@ -64,7 +64,7 @@ def write_registry(path: Path, entries: list[dict[str, str]]) -> Path:
         "cannot_answer": "",
         "caveats": "",
     }
-    columns = list(datasets.REGISTRY_COLUMNS)
+    columns = list(registry.REGISTRY_COLUMNS)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns)
         writer.writeheader()
@@ -78,13 +78,13 @@ def fixture_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Swap the library's registry for one the test writes; restore it afterwards."""
 
     def use(entries: list[dict[str, str]]) -> Path:
-        registry = write_registry(tmp_path / "registry.csv", entries)
-        monkeypatch.setattr(datasets, "_registry_path", lambda: registry)
-        datasets._registry.cache_clear()
-        return registry
+        written = write_registry(tmp_path / "registry.csv", entries)
+        monkeypatch.setattr(registry, "_registry_path", lambda: written)
+        registry._registry.cache_clear()
+        return written
 
     yield use
-    datasets._registry.cache_clear()
+    registry._registry.cache_clear()
 
 
 def sha256_bytes(content: bytes) -> str:

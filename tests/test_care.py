@@ -11,7 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evaluation import care, datasets
+from evaluation import compare
+from evaluation.data import geography, registry
+from evaluation.services import care
 from evaluation.simulate import care as simulate
 
 ACTIVITY = "asc_activity_inhouse_external_by_council"
@@ -20,12 +22,12 @@ ACTIVITY = "asc_activity_inhouse_external_by_council"
 # ----------------------------------------------------------------- the real activity file
 @pytest.fixture()
 def activity(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> pd.DataFrame:
-    monkeypatch.setenv(datasets.DATA_DIR_ENV, str(shared_data))
-    return datasets.load(ACTIVITY)
+    monkeypatch.setenv(registry.DATA_DIR_ENV, str(shared_data))
+    return registry.load(ACTIVITY)
 
 
 def test_activity_loader_keeps_every_row(activity: pd.DataFrame) -> None:
-    raw = datasets.read_raw(ACTIVITY)
+    raw = registry.read_raw(ACTIVITY)
     assert len(activity) == len(raw) == 18_477
     assert activity.attrs["suppressed"] == 37  # the file's missing ITEMVALUEs
     assert set(activity["provision"].dropna()) == {"in-house", "external", "total"}
@@ -103,21 +105,21 @@ def test_harmonise_council_by_hand() -> None:
         "St Helens",
         "Bristol",
     ]
-    assert care.harmonise_council(names).tolist() == expected
+    assert geography.harmonise_council(names).tolist() == expected
 
 
 def test_reorganised_councils_are_not_merged() -> None:
     names = pd.Series(["Bournemouth", "Poole", "Bournemouth, Christchurch and Poole"])
-    assert care.harmonise_council(names).nunique() == 3
+    assert geography.harmonise_council(names).nunique() == 3
 
 
 def test_series_of_refuses_years_outside_the_panel() -> None:
-    assert care.series_of(pd.Series([2014, 2015])).tolist() == [
+    assert geography.series_of(pd.Series([2014, 2015])).tolist() == [
         "PSS-EX1 2009-2014",
         "ASC-FR 2015-2023",
     ]
     with pytest.raises(ValueError, match="2000"):
-        care.series_of(pd.Series([2000, 2001]))
+        geography.series_of(pd.Series([2000, 2001]))
 
 
 def _toy_panel() -> pd.DataFrame:
@@ -167,7 +169,7 @@ def _council_panel(seed: int, between_sd: float = 2.0, n: int = 60) -> pd.DataFr
 
 def test_variance_components_recovers_a_known_share() -> None:
     frame = _council_panel(seed=11, n=120)
-    fit = care.variance_components(frame, outcome="y", unit="council", time="year")
+    fit = compare.variance_components(frame, outcome="y", unit="council", time="year")
     assert fit.ci_low < 0.8 < fit.ci_high  # true share 4 / (4 + 1)
     assert 0.7 < fit.estimate < 0.9
     assert fit.effects["weight_on_own_data"].between(0, 1).all()
@@ -177,7 +179,9 @@ def test_variance_interval_covers_truth_in_most_seeds() -> None:
     # Coverage check on a few seeds (kept small for speed): nominal 95%.
     hits = [
         (lambda f: f.ci_low <= 0.8 <= f.ci_high)(
-            care.variance_components(_council_panel(seed), outcome="y", unit="council", time="year")
+            compare.variance_components(
+                _council_panel(seed), outcome="y", unit="council", time="year"
+            )
         )
         for seed in range(12)
     ]
@@ -188,16 +192,16 @@ def test_variance_interval_covers_truth_in_most_seeds() -> None:
 @given(shift=st.floats(-100, 100), factor=st.floats(0.1, 50), seed=st.integers(0, 10_000))
 def test_variance_share_is_invariant(shift: float, factor: float, seed: int) -> None:
     frame = _council_panel(seed=3)
-    base = care.variance_components(frame, outcome="y", unit="council", time="year")
+    base = compare.variance_components(frame, outcome="y", unit="council", time="year")
     moved = frame.assign(y=frame["y"] * factor + shift).sample(frac=1, random_state=seed)
-    other = care.variance_components(moved, outcome="y", unit="council", time="year")
+    other = compare.variance_components(moved, outcome="y", unit="council", time="year")
     assert other.estimate == pytest.approx(base.estimate, abs=1e-4)
     assert other.ci_low == pytest.approx(base.ci_low, abs=1e-3)
     assert other.ci_high == pytest.approx(base.ci_high, abs=1e-3)
 
 
 def test_variance_components_with_regions() -> None:
-    fit = care.variance_components(
+    fit = compare.variance_components(
         _council_panel(seed=5), outcome="y", unit="council", time="year", region="region"
     )
     assert list(fit.components["component"]) == ["region", "unit", "residual"]
@@ -207,20 +211,20 @@ def test_variance_components_with_regions() -> None:
 def test_variance_components_refuses_bad_input() -> None:
     frame = _council_panel(seed=1)
     with pytest.raises(ValueError, match="'y' has 1 missing"):
-        care.variance_components(
+        compare.variance_components(
             frame.assign(y=frame["y"].where(frame.index != 4)),
             outcome="y",
             unit="council",
             time="year",
         )
     with pytest.raises(ValueError, match="share the same council and year"):
-        care.variance_components(
+        compare.variance_components(
             pd.concat([frame, frame.iloc[[0]]]), outcome="y", unit="council", time="year"
         )
     with pytest.raises(ValueError, match="fewer than 10 units"):
-        care.variance_components(frame[frame["council"] < 5], outcome="y", unit="council")
+        compare.variance_components(frame[frame["council"] < 5], outcome="y", unit="council")
     with pytest.raises(ValueError, match="more than one 'region'"):
-        care.variance_components(
+        compare.variance_components(
             frame.assign(region=frame.index % 2), outcome="y", unit="council", region="region"
         )
 
@@ -295,13 +299,13 @@ def test_confounded_panel_biases_fixed_effects_but_not_the_shock_control() -> No
 
 def test_ascof_spelling_of_hull_is_harmonised() -> None:
     names = pd.Series(["Kingston Upon Hull", "Kingston upon Hull, City of"])
-    assert care.harmonise_council(names).nunique() == 1
+    assert geography.harmonise_council(names).nunique() == 1
 
 
 # -------------------------------------------------------------- unit costs and deflators
 @pytest.fixture()
 def real_data(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv(datasets.DATA_DIR_ENV, str(shared_data))
+    monkeypatch.setenv(registry.DATA_DIR_ENV, str(shared_data))
     return shared_data
 
 
@@ -324,7 +328,7 @@ def test_unit_cost_loaders(
     cumbria_own: tuple[float, float, float] | None,
     cumbria_others: tuple[float, float, float] | None,
 ) -> None:
-    costs = datasets.load(name)
+    costs = registry.load(name)
     assert len(costs) == 2 * councils and costs["la_code"].nunique() == councils
     assert set(costs["provision"]) == {"own", "others"}
     assert costs.attrs["suppressed"] > 0  # '.' where a council ran no homes
@@ -339,7 +343,7 @@ def test_unit_cost_loaders(
 
 
 def test_gdp_deflator_loader(real_data: Path) -> None:
-    deflators = datasets.load("gdp_deflators_hmt_dec2023").set_index("period")
+    deflators = registry.load("gdp_deflators_hmt_dec2023").set_index("period")
     assert deflators.loc["2022-23", "deflator"] == 100.0
     assert deflators.loc["2008-09", "deflator"] == pytest.approx(74.160)  # file, row 2008-09
     assert deflators.loc["2013-14", "fy_end"] == 2014
@@ -380,7 +384,7 @@ def test_cost_panel_by_hand_and_drops_with_warning() -> None:
 
 # ------------------------------------------------------------------ ratings and quality
 def test_community_rating_events_loader(real_data: Path) -> None:
-    events = datasets.load("community_care_rating_events")
+    events = registry.load("community_care_rating_events")
     assert len(events) == 29_459 and events["location_id"].nunique() == 15_648
     # The file spells "Requires improvement" two ways (7,323 + 114); the loader merges them.
     assert (events["rating"] == "Requires improvement").sum() == 7_437
@@ -393,12 +397,12 @@ def test_community_rating_events_loader(real_data: Path) -> None:
 
 
 def test_community_snapshots_loader_and_rebuild(real_data: Path) -> None:
-    snapshots = datasets.load("community_care_ratings_by_ownership")
+    snapshots = registry.load("community_care_ratings_by_ownership")
     assert len(snapshots) == 120 and snapshots["year"].between(2015, 2024).all()
     shares = snapshots.groupby(["year", "ownership"])["percent"].sum()
     assert shares.between(99.9, 100.1).all()
     # Rebuilding a published snapshot from the events checks the 1960 day-count origin.
-    events = datasets.load("community_care_rating_events")
+    events = registry.load("community_care_rating_events")
     year = snapshots[snapshots["year"] == 2019]
     ours = care.rating_snapshot(events, year["date"].iloc[0]).set_index("ownership")
     published = year[year["rating"].isin(["Good", "Outstanding"])].groupby("ownership")["percent"]
@@ -472,8 +476,8 @@ def test_ownership_gaps_ignore_row_order(seed: int) -> None:
 
 # ------------------------------------------------------------------ market panel
 def test_council_market_panel_on_the_real_files(real_data: Path) -> None:
-    concentration = datasets.load("care_home_hhi_district")
-    entries = datasets.load("care_home_entries_exits_district")
+    concentration = registry.load("care_home_hhi_district")
+    entries = registry.load("care_home_entries_exits_district")
     with pytest.warns(UserWarning, match="Dropped 4 rows: HHI rows with no council"):
         panel = care.council_market_panel(entries, concentration)
     assert len(panel) == 151 * 4 and panel["council"].nunique() == 151
@@ -508,7 +512,7 @@ def test_council_market_panel_refuses_conflicting_hhi() -> None:
 def test_summary_workbook_loaders(
     real_data: Path, name: str, barnsley: tuple[float, float, float]
 ) -> None:
-    costs = datasets.load(name)
+    costs = registry.load(name)
     assert len(costs) == 3 * 156  # 150 councils and 6 TOTAL sheets, three provisions each
     assert costs["is_total"].sum() == 3 * 6
     assert costs.loc[~costs["is_total"], "council"].nunique() == 150
@@ -544,8 +548,8 @@ def test_pssex1_activity_agrees_with_the_unit_cost_return(shared_data: Path, yea
     many councils the two agree within the activity table's rounding to 5 weeks, and the
     national totals within 12%. Picking another item (people aged 18-64, nursing care)
     would fail both checks."""
-    activity = datasets.load(f"pssex1_activity_{year}")
-    costs = datasets.load(f"pssex1_unit_costs_{year}")
+    activity = registry.load(f"pssex1_activity_{year}")
+    costs = registry.load(f"pssex1_unit_costs_{year}")
     assert len(activity) == 152 and activity["la_code"].is_unique
     weeks = costs.pivot(index="la_code", columns="provision", values="weeks")
     both = activity.set_index("la_code").join(weeks, how="inner")
@@ -558,7 +562,7 @@ def test_pssex1_activity_agrees_with_the_unit_cost_return(shared_data: Path, yea
 
 
 def test_pssex1_activity_refuses_a_table_without_the_items() -> None:
-    from evaluation.loaders.pssex1_activity import residential_65_activity
+    from evaluation.data.loaders.pssex1_activity import residential_65_activity
 
     raw = pd.DataFrame(
         [
@@ -571,7 +575,7 @@ def test_pssex1_activity_refuses_a_table_without_the_items() -> None:
 
 
 def test_pssex1_activity_counts_not_available_as_suppressed() -> None:
-    from evaluation.loaders.pssex1_activity import residential_65_activity
+    from evaluation.data.loaders.pssex1_activity import residential_65_activity
 
     raw = pd.DataFrame(
         [
@@ -590,7 +594,7 @@ def test_pssex1_activity_counts_not_available_as_suppressed() -> None:
 def test_pssex1_activity_doctests() -> None:
     import doctest
 
-    from evaluation.loaders import pssex1_activity
+    from evaluation.data.loaders import pssex1_activity
 
     result = doctest.testmod(pssex1_activity)
     assert result.attempted > 0 and result.failed == 0

@@ -12,15 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from evaluation import datasets
 from evaluation.cli import main
+from evaluation.data import registry
 
 
 def test_data_list(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["data", "list"]) == 0
     out = capsys.readouterr().out
     assert "care_home_hhi_district" in out
-    assert f"{len(datasets.catalog())} datasets" in out
+    assert f"{len(registry.catalog())} datasets" in out
 
 
 def test_data_list_by_sector(capsys: pytest.CaptureFixture[str]) -> None:
@@ -32,9 +32,9 @@ def test_data_list_by_sector(capsys: pytest.CaptureFixture[str]) -> None:
 def test_data_verify_passes_on_the_shared_data(
     shared_data: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv(datasets.DATA_DIR_ENV, str(shared_data))
+    monkeypatch.setenv(registry.DATA_DIR_ENV, str(shared_data))
     assert main(["data", "verify"]) == 0
-    n = len(datasets.catalog())
+    n = len(registry.catalog())
     assert f"{n} verified, 0 missing, 0 mismatched." in capsys.readouterr().out
 
 
@@ -44,13 +44,13 @@ def test_data_verify_fails_on_a_corrupted_copy(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    entry = datasets.info("proven_reoffending_national")
+    entry = registry.info("proven_reoffending_national")
     copy = tmp_path / entry.file
     copy.parent.mkdir(parents=True)
     shutil.copyfile(shared_data / entry.file, copy)
     with copy.open("ab") as handle:
         handle.write(b"\n")
-    monkeypatch.setenv(datasets.DATA_DIR_ENV, str(tmp_path))
+    monkeypatch.setenv(registry.DATA_DIR_ENV, str(tmp_path))
     assert main(["data", "verify"]) == 1
     out = capsys.readouterr().out
     assert "MISMATCH proven_reoffending_national" in out
@@ -65,8 +65,8 @@ def test_unknown_name_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
 def test_fetch_with_nothing_reachable_exits_2(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv(datasets.DATA_DIR_ENV, str(tmp_path))
-    transcribed = datasets.catalog().query("not downloadable")["name"].iloc[0]
+    monkeypatch.setenv(registry.DATA_DIR_ENV, str(tmp_path))
+    transcribed = registry.catalog().query("not downloadable")["name"].iloc[0]
     assert main(["data", "fetch", transcribed]) == 2
     assert "cannot be downloaded" in capsys.readouterr().out
 

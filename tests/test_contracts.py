@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from statsmodels.stats.proportion import proportion_confint
 
-from evaluation import contracts, datasets
+from evaluation import contracts
 from evaluation.contracts import ParticipantGroup, Tariff
+from evaluation.data import registry
 from evaluation.simulate import contracts as sim
 
 
@@ -243,8 +244,8 @@ def test_diagnostic_finds_simulated_parking_and_misses_it_with_a_low_benchmark()
 # --------------------------------------------------------------------------- real data
 @pytest.fixture()
 def real(shared_data, monkeypatch):
-    monkeypatch.setenv(datasets.DATA_DIR_ENV, str(shared_data))
-    return datasets.load
+    monkeypatch.setenv(registry.DATA_DIR_ENV, str(shared_data))
+    return registry.load
 
 
 def test_tariff_loader(real):

@@ -1,4 +1,4 @@
-"""evaluation.datasets: finding, verifying, downloading and reading registered files."""
+"""evaluation.data.registry: finding, verifying, downloading and reading registered files."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from evaluation import datasets
+from evaluation.data import registry
 from tests.conftest import REPO, sha256_bytes
 
 GOOD = b"year,value\n2010,1\n2011,2\n2012,3\n"
@@ -20,7 +20,7 @@ GOOD = b"year,value\n2010,1\n2011,2\n2012,3\n"
 
 
 def test_registry_is_well_formed() -> None:
-    cat = datasets.catalog()
+    cat = registry.catalog()
     assert cat["name"].is_unique
     assert cat["name"].str.fullmatch(r"[a-z0-9_]{1,40}").all()
     assert cat["sha256"].str.fullmatch(r"[0-9a-f]{64}").all()
@@ -37,7 +37,7 @@ def test_registry_is_well_formed() -> None:
 def test_registry_matches_the_shared_manifest(shared_data: Path) -> None:
     with (shared_data / "MANIFEST.csv").open(encoding="utf-8") as handle:
         manifest = {row["file"]: row for row in csv.DictReader(handle)}
-    cat = datasets.catalog().set_index("file")
+    cat = registry.catalog().set_index("file")
     assert set(cat.index) == set(manifest), "registry and manifest list different files"
     for file, row in manifest.items():
         assert cat.loc[file, "sha256"] == row["sha256"], file
@@ -46,79 +46,79 @@ def test_registry_matches_the_shared_manifest(shared_data: Path) -> None:
 
 
 def test_registry_travels_with_the_package() -> None:
-    registry = datasets._registry_path()
-    assert registry.resolve() == (REPO / "data" / "registry.csv").resolve()
+    shipped = registry._registry_path()
+    assert shipped.resolve() == (REPO / "data" / "registry.csv").resolve()
 
 
 def test_unknown_name_suggests_close_matches() -> None:
-    name = datasets.catalog()["name"].iloc[0]
-    with pytest.raises(datasets.UnknownDatasetError, match=re.escape(repr(name))):
-        datasets.info(name[:-1] + "x")
-    with pytest.raises(datasets.UnknownDatasetError, match="evaluation data list"):
-        datasets.path("no_such_dataset_at_all")
+    name = registry.catalog()["name"].iloc[0]
+    with pytest.raises(registry.UnknownDatasetError, match=re.escape(repr(name))):
+        registry.info(name[:-1] + "x")
+    with pytest.raises(registry.UnknownDatasetError, match="evaluation data list"):
+        registry.path("no_such_dataset_at_all")
 
 
 def test_name_must_be_a_string() -> None:
     with pytest.raises(TypeError, match="string"):
-        datasets.info(3)  # type: ignore[arg-type]
+        registry.info(3)  # type: ignore[arg-type]
 
 
 # --- finding and verifying the real files ------------------------------------------------
 
 
 def test_every_shared_file_verifies(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(datasets.DATA_DIR_ENV, str(shared_data))
-    result = datasets.verify()
-    assert len(result) == len(datasets.catalog())
+    monkeypatch.setenv(registry.DATA_DIR_ENV, str(shared_data))
+    result = registry.verify()
+    assert len(result) == len(registry.catalog())
     assert (result["status"] == "ok").all(), result.loc[result["status"] != "ok"]
 
 
 def test_corrupted_copy_is_refused_and_left_alone(
     shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    entry = datasets.info("care_home_hhi_district")
+    entry = registry.info("care_home_hhi_district")
     copy = tmp_path / entry.file
     copy.parent.mkdir(parents=True)
     shutil.copyfile(shared_data / entry.file, copy)
     corrupted = bytearray(copy.read_bytes())
     corrupted[100] ^= 0xFF
     copy.write_bytes(bytes(corrupted))
-    monkeypatch.setenv(datasets.DATA_DIR_ENV, str(tmp_path))
-    with pytest.raises(datasets.ChecksumError) as raised:
-        datasets.path(entry.name)
+    monkeypatch.setenv(registry.DATA_DIR_ENV, str(tmp_path))
+    with pytest.raises(registry.ChecksumError) as raised:
+        registry.path(entry.name)
     message = str(raised.value)
     assert entry.sha256 in message and sha256_bytes(bytes(corrupted)) in message
     assert "Nothing was overwritten" in message
     assert copy.read_bytes() == bytes(corrupted)
-    status = datasets.verify([entry.name])
+    status = registry.verify([entry.name])
     assert status.loc[0, "status"] == "mismatch"
 
 
 def test_data_dir_that_is_not_a_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv(datasets.DATA_DIR_ENV, str(tmp_path / "nowhere"))
-    with pytest.raises(datasets.DataNotFoundError, match="not a folder"):
-        datasets.path("care_home_hhi_district")
+    monkeypatch.setenv(registry.DATA_DIR_ENV, str(tmp_path / "nowhere"))
+    with pytest.raises(registry.DataNotFoundError, match="not a folder"):
+        registry.path("care_home_hhi_district")
 
 
 def test_missing_offline_names_the_variable_and_the_url(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv(datasets.DATA_DIR_ENV, str(tmp_path))
-    entry = datasets.info("care_home_hhi_district")
-    with pytest.raises(datasets.DataNotFoundError) as raised:
-        datasets.path(entry.name, download=False)
-    assert datasets.DATA_DIR_ENV in str(raised.value)
+    monkeypatch.setenv(registry.DATA_DIR_ENV, str(tmp_path))
+    entry = registry.info("care_home_hhi_district")
+    with pytest.raises(registry.DataNotFoundError) as raised:
+        registry.path(entry.name, download=False)
+    assert registry.DATA_DIR_ENV in str(raised.value)
     assert entry.source_url in str(raised.value)
 
 
 def test_transcriptions_cannot_be_downloaded(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv(datasets.DATA_DIR_ENV, str(tmp_path))
-    transcribed = datasets.catalog().query("not downloadable")["name"]
+    monkeypatch.setenv(registry.DATA_DIR_ENV, str(tmp_path))
+    transcribed = registry.catalog().query("not downloadable")["name"]
     assert len(transcribed) > 0
-    with pytest.raises(datasets.DataNotFoundError, match="transcription"):
-        datasets.path(transcribed.iloc[0])
+    with pytest.raises(registry.DataNotFoundError, match="transcription"):
+        registry.path(transcribed.iloc[0])
 
 
 # --- downloading, against a real HTTP server on 127.0.0.1 --------------------------------
@@ -138,12 +138,12 @@ def test_download_verifies_and_caches(http_server, fixture_registry, isolated_ca
     base, served = http_server
     (served / "good.csv").write_bytes(GOOD)
     fixture_registry([_served_entry(base, "good", "good.csv", GOOD)])
-    found = datasets.path("good")
+    found = registry.path("good")
     assert found == isolated_cache / "care" / "good.csv"
     assert found.read_bytes() == GOOD
     (served / "good.csv").unlink()  # a second call is served from the cache
-    assert datasets.path("good") == found
-    frame = datasets.read_raw("good")
+    assert registry.path("good") == found
+    frame = registry.read_raw("good")
     assert frame["value"].sum() == 6
 
 
@@ -153,17 +153,17 @@ def test_corrupted_download_is_refused_and_not_kept(
     base, served = http_server
     (served / "bad.csv").write_bytes(GOOD.replace(b"3", b"4"))
     fixture_registry([_served_entry(base, "bad", "bad.csv", GOOD)])
-    with pytest.raises(datasets.ChecksumError, match="discarded"):
-        datasets.path("bad")
+    with pytest.raises(registry.ChecksumError, match="discarded"):
+        registry.path("bad")
     assert not (isolated_cache / "care" / "bad.csv").exists()
 
 
 def test_failed_download_says_what_to_do(http_server, fixture_registry) -> None:
     base, _ = http_server
     fixture_registry([_served_entry(base, "gone", "gone.csv", GOOD)])
-    with pytest.raises(datasets.DataNotFoundError) as raised:
-        datasets.path("gone")
-    assert datasets.DATA_DIR_ENV in str(raised.value) and f"{base}/gone.csv" in str(raised.value)
+    with pytest.raises(registry.DataNotFoundError) as raised:
+        registry.path("gone")
+    assert registry.DATA_DIR_ENV in str(raised.value) and f"{base}/gone.csv" in str(raised.value)
 
 
 def test_fetch_reports_each_file(http_server, fixture_registry) -> None:
@@ -172,7 +172,7 @@ def test_fetch_reports_each_file(http_server, fixture_registry) -> None:
     fixture_registry(
         [_served_entry(base, "good", "good.csv", GOOD), _served_entry(base, "gone", "g.csv", GOOD)]
     )
-    result = datasets.fetch().set_index("name")["status"]
+    result = registry.fetch().set_index("name")["status"]
     assert result.to_dict() == {"good": "ok", "gone": "missing"}
 
 
@@ -182,25 +182,25 @@ def test_unreadable_file_is_a_clear_error(http_server, fixture_registry) -> None
     (served / "junk.xlsx").write_bytes(junk)
     entry = _served_entry(base, "junk", "junk.xlsx", junk) | {"format": "xlsx", "encoding": ""}
     fixture_registry([entry])
-    with pytest.raises(datasets.DataReadError, match="could not be read as xlsx"):
-        datasets.read_raw("junk")
+    with pytest.raises(registry.DataReadError, match="could not be read as xlsx"):
+        registry.read_raw("junk")
 
 
 # --- tidy loaders on the real files ----------------------------------------------------
 
 
 def test_load_without_a_tidy_loader_points_to_read_raw() -> None:
-    untidy = sorted(set(datasets.catalog()["name"]) - set(datasets.tidy_loaders()))
+    untidy = sorted(set(registry.catalog()["name"]) - set(registry.tidy_loaders()))
     with pytest.raises(NotImplementedError, match="read_raw"):
-        datasets.load(untidy[0])
+        registry.load(untidy[0])
 
 
-@pytest.mark.parametrize("name", datasets.tidy_loaders())
+@pytest.mark.parametrize("name", registry.tidy_loaders())
 def test_every_tidy_loader_runs_on_the_real_file(
     name: str, shared_data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(datasets.DATA_DIR_ENV, str(shared_data))
-    frame = datasets.load(name)
+    monkeypatch.setenv(registry.DATA_DIR_ENV, str(shared_data))
+    frame = registry.load(name)
     assert len(frame) > 0
     assert frame.attrs["source"].startswith("Source: ")
     assert isinstance(frame.attrs["suppressed"], int)
@@ -209,19 +209,19 @@ def test_every_tidy_loader_runs_on_the_real_file(
 def test_hhi_loader_matches_the_published_file(
     shared_data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(datasets.DATA_DIR_ENV, str(shared_data))
-    hhi = datasets.load("care_home_hhi_district")
+    monkeypatch.setenv(registry.DATA_DIR_ENV, str(shared_data))
+    hhi = registry.load("care_home_hhi_district")
     assert list(hhi.columns) == ["council", "district", "wave", "period", "hhi"]
     assert len(hhi) == 1304  # as the manifest describes the file
     assert hhi["council"].nunique() == 152 and hhi["district"].nunique() == 325
     assert hhi["hhi"].between(0, 10_000).all()
-    raw = pd.read_csv(shared_data / datasets.info("care_home_hhi_district").file)
+    raw = pd.read_csv(shared_data / registry.info("care_home_hhi_district").file)
     assert hhi["hhi"].sum() == pytest.approx(raw["hhi"].sum() * 10_000, rel=1e-12)
 
 
 def test_entries_exits_loader(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(datasets.DATA_DIR_ENV, str(shared_data))
-    flows = datasets.load("care_home_entries_exits_district")
+    monkeypatch.setenv(registry.DATA_DIR_ENV, str(shared_data))
+    flows = registry.load("care_home_entries_exits_district")
     assert len(flows) == 1040 and flows["district"].nunique() == 325
     # Flows add up: net = entries - exits on every row.
     assert (flows["net"] == flows["entries"] - flows["exits"]).all()
@@ -229,8 +229,8 @@ def test_entries_exits_loader(shared_data: Path, monkeypatch: pytest.MonkeyPatch
 
 
 def test_reoffending_loader(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(datasets.DATA_DIR_ENV, str(shared_data))
-    reoff = datasets.load("proven_reoffending_national")
+    monkeypatch.setenv(registry.DATA_DIR_ENV, str(shared_data))
+    reoff = registry.load("proven_reoffending_national")
     assert set(reoff["measure"]) == {"old", "new"}
     assert set(reoff["group"]) == {"Adult", "Juvenile", "All"}
     binary = reoff.query("quantity == 'binary' and group == 'Adult'")

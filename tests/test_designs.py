@@ -1,4 +1,4 @@
-"""Tests of evaluation.designs: every branch of the tree, the error paths, and agreement with
+"""Tests of evaluation.guide.designs: every branch of the tree, the error paths, and agreement with
 the handbook's evidence standards, methods chapters, library and figure."""
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ from pathlib import Path
 import matplotlib
 import pytest
 
-from evaluation import designs, its, synth
-from evaluation.designs import DESIGNS, TREE_EDGES, TREE_NODES, choose_design
+from evaluation import its, synth
+from evaluation.guide import designs, tree
+from evaluation.guide.designs import DESIGNS, choose_design
+from evaluation.guide.tree import TREE_EDGES, TREE_NODES
 
 matplotlib.use("Agg")
 
@@ -195,7 +197,7 @@ def test_figure_and_function_agree_on_every_combination() -> None:
 
 
 def test_figure_draws_every_box_and_arrow() -> None:
-    ax = designs.plot_decision_tree()
+    ax = tree.plot_decision_tree()
     assert len(ax.patches) == len(TREE_NODES) + len(TREE_EDGES)
     texts = [t.get_text() for t in ax.texts]
     for key in DESIGNS:

@@ -1,4 +1,4 @@
-"""Tests of evaluation.employment, its simulations and the employment loader."""
+"""Tests of evaluation.services.employment, its simulations and the employment loader."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evaluation import datasets, employment
+from evaluation.data import registry
+from evaluation.services import employment
 from evaluation.simulate import employment as sim
 
 COLUMNS = {"area": "area", "provider": "provider", "events": "k", "denominator": "n"}
@@ -206,8 +207,8 @@ def test_simulations_refuse_bad_parameters() -> None:
 
 
 def test_contract_fragments_loader(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(datasets.DATA_DIR_ENV, str(shared_data))
-    frame = datasets.load("wp_contract_fragments_2012")
+    monkeypatch.setenv(registry.DATA_DIR_ENV, str(shared_data))
+    frame = registry.load("wp_contract_fragments_2012")
     assert len(frame) == 6
     assert frame["source_kind"].eq("secondary").all()
     ingeus = frame.iloc[0]
@@ -222,8 +223,8 @@ def test_published_tables_used_by_the_chapters(
 ) -> None:
     # The transcribed year-one figures must imply the same referrals within 2%:
     # 31,000 outcomes at 3.6% and 104,000 expected at 11.9% (PAC HC 936).
-    monkeypatch.setenv(datasets.DATA_DIR_ENV, str(shared_data))
-    performance = datasets.load("wp_performance_vs_mpl")
+    monkeypatch.setenv(registry.DATA_DIR_ENV, str(shared_data))
+    performance = registry.load("wp_performance_vs_mpl")
     year1 = performance[
         performance["period"].str.startswith("contract year 1")
         & performance["payment_group"].eq("all groups")
@@ -283,8 +284,8 @@ def test_benchmark_drift_biases_a_fixed_benchmark() -> None:
 
 
 def test_benefits_panel_loader(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(datasets.DATA_DIR_ENV, str(shared_data))
-    panel = datasets.load("benefits_panel_by_council")
+    monkeypatch.setenv(registry.DATA_DIR_ENV, str(shared_data))
+    panel = registry.load("benefits_panel_by_council")
     assert len(panel) == 4535 and panel["area"].nunique() == 359
     assert not panel.duplicated(["area", "year"]).any()
     aberdeen = panel[panel["area"].eq("Aberdeen City")].set_index("year")

@@ -9,7 +9,8 @@ import statsmodels.api as sm
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evaluation import datasets, markets
+from evaluation import markets
+from evaluation.data import registry
 
 
 def frame(sizes: list[float], market: str = "A") -> pd.DataFrame:
@@ -269,8 +270,8 @@ def test_flow_rates_refuse_impossible_counts():
 # --------------------------------------------------------------------------- real data
 @pytest.fixture()
 def real(shared_data, monkeypatch):
-    monkeypatch.setenv(datasets.DATA_DIR_ENV, str(shared_data))
-    return datasets.load
+    monkeypatch.setenv(registry.DATA_DIR_ENV, str(shared_data))
+    return registry.load
 
 
 def test_ownership_loader_and_mix_reproduce_the_published_percentages(real):

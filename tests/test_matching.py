@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from evaluation import matching
+from evaluation.matching import neighbours as matching_neighbours
 from evaluation.simulate.matching import voluntary_programme
 
 # The Dehejia-Wahba (1999, 2002) CPS specification, as used in Cunningham's Mixtape:
@@ -160,7 +161,7 @@ def test_matching_estimate_and_abadie_imbens_variance_by_hand() -> None:
     score = np.array([0.2, 0.5, 0.8, 0.1, 0.25, 0.45, 0.7, 0.9])
     y = np.array([5.0, 7.0, 9.0, 1.0, 2.0, 4.0, 6.0, 10.0])
     treated = np.array([True, True, True, False, False, False, False, False])
-    estimate, se, weights, used, pairs = matching._matching_estimate(
+    estimate, se, weights, used, pairs = matching_neighbours._matching_estimate(
         score, y, treated, estimand="ATT", m=1, caliper=None, replace=True
     )
     imputed = np.array([2.0, 4.0, (6.0 + 10.0) / 2])

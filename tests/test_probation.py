@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evaluation import datasets, probation
+from evaluation.data import registry
+from evaluation.services import probation
 from evaluation.simulate import probation as sim
 
 # --- loaders on the real files ---------------------------------------------------------------
@@ -18,12 +19,12 @@ from evaluation.simulate import probation as sim
 
 @pytest.fixture()
 def real(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(datasets.DATA_DIR_ENV, str(shared_data))
+    monkeypatch.setenv(registry.DATA_DIR_ENV, str(shared_data))
 
 
 @pytest.mark.usefixtures("real")
 def test_peterborough_interim_loader() -> None:
-    frame = datasets.load("peterborough_interim_reconviction")
+    frame = registry.load("peterborough_interim_reconviction")
     assert len(frame) == 10  # 5 periods x 2 groups
     pb = frame[frame["group"] == "Peterborough"].set_index("period")
     assert pb.loc["Sep05-Mar07", "cohort_size"] == 725
@@ -37,7 +38,7 @@ def test_peterborough_interim_loader() -> None:
 
 @pytest.mark.usefixtures("real")
 def test_peterborough_sib_loader() -> None:
-    frame = datasets.load("peterborough_sib_results")
+    frame = registry.load("peterborough_sib_results")
     assert len(frame) == 10
     events = frame[frame["measure"].str.startswith("reconviction events per 100")]
     assert sorted(events["value"].tolist()) == [142, 155]
@@ -48,7 +49,7 @@ def test_peterborough_sib_loader() -> None:
 
 @pytest.mark.usefixtures("real")
 def test_crc_loader() -> None:
-    frame = datasets.load("crc_pbr_headline_results")
+    frame = registry.load("crc_pbr_headline_results")
     assert len(frame) == 19
     assert frame["official"].sum() == 9
     first = frame.iloc[0]
@@ -59,7 +60,7 @@ def test_crc_loader() -> None:
 
 @pytest.mark.usefixtures("real")
 def test_hmip_loader() -> None:
-    frame = datasets.load("hmip_probation_ratings_counts")
+    frame = registry.load("hmip_probation_ratings_counts")
     assert len(frame) == 4
     first = frame.iloc[0]
     assert (first["round"], first["ownership"], first["good"], first["rated"]) == (
@@ -73,7 +74,7 @@ def test_hmip_loader() -> None:
 
 @pytest.mark.usefixtures("real")
 def test_national_overlap_shows_measures_differ() -> None:
-    frame = datasets.load("proven_reoffending_national")
+    frame = registry.load("proven_reoffending_national")
     overlap = probation.measure_overlap(frame, group="Adult", quantity="binary")
     assert len(overlap) == 9  # annual cohorts April 2005 to April 2013 under both
     assert (overlap["gap"] > 3).all()  # the new measure counts more reoffending
@@ -193,7 +194,7 @@ def test_reconviction_did_invariances(seed: int, shift: float) -> None:
 
 @pytest.mark.usefixtures("real")
 def test_peterborough_published_changes() -> None:
-    frame = datasets.load("peterborough_interim_reconviction").set_index(["group", "period"])
+    frame = registry.load("peterborough_interim_reconviction").set_index(["group", "period"])
     events = frame["events_per_100"]
     pb = events["Peterborough"]["Sep10-Mar12"] / events["Peterborough"]["Sep08-Mar10"] - 1
     national = events["national"]["Sep10-Mar12"] / events["national"]["Sep08-Mar10"] - 1
@@ -205,7 +206,7 @@ def test_peterborough_published_changes() -> None:
 
 @pytest.mark.usefixtures("real")
 def test_cohort_one_reduction_reproduced() -> None:
-    sib = datasets.load("peterborough_sib_results")
+    sib = registry.load("peterborough_sib_results")
     events = sib[sib["measure"].str.startswith("reconviction events per 100")]
     treated = events.loc[events["group"] == "Peterborough", "value"].item()
     comparison = events.loc[events["group"] != "Peterborough", "value"].item()

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from evaluation import rdd
+from evaluation.rdd import bandwidth
 from evaluation.simulate.rdd import threshold_rule
 
 # Published: Calonico, Cattaneo & Titiunik (2014, 2015) / rdrobust's documentation, US Senate
@@ -75,9 +76,9 @@ def test_own_bandwidth_lands_near_published(senate: pd.DataFrame) -> None:
 
 def test_ik_kernel_constants() -> None:
     # Imbens & Kalyanaraman (2012), Section 3: C_K = 3.4375 for the triangular kernel.
-    assert rdd._ik_kernel_constant("triangular") == pytest.approx(3.4375, abs=1e-3)
+    assert bandwidth._ik_kernel_constant("triangular") == pytest.approx(3.4375, abs=1e-3)
     # Uniform: (C2 / 4 C1^2)^(1/5) = 144^(1/5).
-    assert rdd._ik_kernel_constant("uniform") == pytest.approx(144**0.2, rel=1e-6)
+    assert bandwidth._ik_kernel_constant("uniform") == pytest.approx(144**0.2, rel=1e-6)
 
 
 def test_ik_steps_are_consistent(senate: pd.DataFrame) -> None:

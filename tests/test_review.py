@@ -22,8 +22,8 @@ import nbformat
 import pandas as pd
 import pytest
 
-from evaluation import review
-from evaluation._results import Result
+from evaluation.guide import scaffold
+from evaluation.results import Result
 from evaluation.simulate import its as sim_its
 
 #: How far each example's estimate may be from the simulated truth (absolute, outcome units).
@@ -55,7 +55,7 @@ def _execute(path: Path) -> dict[str, Any]:
     notebook = jupytext.read(path)
     notebook.cells.append(
         nbformat.v4.new_code_cell(
-            'print("HEADLINE", review.headline(fit, true_effect=TRUE_EFFECT, '
+            'print("HEADLINE", scaffold.headline(fit, true_effect=TRUE_EFFECT, '
             'attribute=design.attribute).to_json(orient="records"))\n'
             'print("SHA256", SHA256)'
         )
@@ -78,12 +78,12 @@ def executed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, An
     """Generate and execute one notebook per design, once for the module."""
     folder = tmp_path_factory.mktemp("reviews")
     return {
-        design: _execute(review.new_review(f"example_{design}", design, folder))
-        for design in review.DESIGNS
+        design: _execute(scaffold.new_review(f"example_{design}", design, folder))
+        for design in scaffold.TEMPLATES
     }
 
 
-@pytest.mark.parametrize("design", list(review.DESIGNS))
+@pytest.mark.parametrize("design", list(scaffold.TEMPLATES))
 def test_generated_notebook_runs_and_recovers_the_truth(
     executed: dict[str, dict[str, Any]], design: str
 ) -> None:
@@ -101,7 +101,7 @@ def test_example_data_have_a_stable_sha256(
     copy = tmp_path / "its.csv"
     sim_its.series(seed=1).to_csv(copy, index=False)
     assert executed["its"]["sha256"] == hashlib.sha256(copy.read_bytes()).hexdigest()
-    assert len({row["sha256"] for row in executed.values()}) == len(review.DESIGNS)
+    assert len({row["sha256"] for row in executed.values()}) == len(scaffold.TEMPLATES)
 
 
 def test_your_data_cell_points_the_review_at_another_file(tmp_path: Path) -> None:
@@ -109,7 +109,7 @@ def test_your_data_cell_points_the_review_at_another_file(tmp_path: Path) -> Non
     own = sim_its.series(seed=1).rename(columns={"month": "period_start", "outcome": "calls"})
     csv = tmp_path / "calls.csv"
     own.to_csv(csv, index=False)
-    path = review.new_review(
+    path = scaffold.new_review(
         "calls", "its", tmp_path, data=csv, columns={"outcome": "calls", "time": "period_start"}
     )
     text = path.read_text()
@@ -121,15 +121,15 @@ def test_your_data_cell_points_the_review_at_another_file(tmp_path: Path) -> Non
 
 
 # ----------------------------------------------------------------------------- the template
-@pytest.mark.parametrize("design", list(review.DESIGNS))
+@pytest.mark.parametrize("design", list(scaffold.TEMPLATES))
 def test_rendered_notebook_has_every_section_and_no_placeholder(design: str) -> None:
-    text = review.render("a_review", design)
+    text = scaffold.render("a_review", design)
     positions = [text.index(heading) for heading in SECTIONS]
     assert positions == sorted(positions)
     assert "{{" not in text and "}}" not in text
     assert text.startswith("---\njupytext:")
     assert "YOUR DATA" in text and "DATA_FILE = None" in text
-    spec = review.DESIGNS[design]
+    spec = scaffold.TEMPLATES[design]
     assert f"{spec.module}.{spec.function}(" in text
     assert f"Maryland level {spec.level}" in text
     assert "vfm.appraisal(" in text and "vfm.break_even_effect(" in text
@@ -137,7 +137,7 @@ def test_rendered_notebook_has_every_section_and_no_placeholder(design: str) -> 
 
 def test_designs_match_the_evidence_standards() -> None:
     """Levels as book/evidence-standards.md places each design."""
-    levels = {key: d.level for key, d in review.DESIGNS.items()}
+    levels = {key: d.level for key, d in scaffold.TEMPLATES.items()}
     assert levels == {
         "did": 3,
         "staggered": 3,
@@ -147,20 +147,20 @@ def test_designs_match_the_evidence_standards() -> None:
         "matching": 2,
         "performance": 1,
     }
-    table = review.designs_table()
-    assert list(table["design"]) == list(review.DESIGNS)
+    table = scaffold.designs_table()
+    assert list(table["design"]) == list(scaffold.TEMPLATES)
     assert table["function"].str.startswith("evaluation.").all()
-    for spec in review.DESIGNS.values():
+    for spec in scaffold.TEMPLATES.values():
         assert set(spec.default_columns) == set(spec.columns), spec.key
         assert spec.diagnostics
 
 
 # ----------------------------------------------------------------------------- refusals
 def test_refuses_to_overwrite(tmp_path: Path) -> None:
-    path = review.new_review("mine", "did", tmp_path)
+    path = scaffold.new_review("mine", "did", tmp_path)
     path.write_text("my edits")
     with pytest.raises(FileExistsError, match="refusing to overwrite"):
-        review.new_review("mine", "rdd", tmp_path)
+        scaffold.new_review("mine", "rdd", tmp_path)
     assert path.read_text() == "my edits"
 
 
@@ -169,17 +169,17 @@ def test_refuses_to_overwrite(tmp_path: Path) -> None:
 )
 def test_bad_names(tmp_path: Path, name: str) -> None:
     with pytest.raises(ValueError, match="not a safe file name"):
-        review.new_review(name, "did", tmp_path)
+        scaffold.new_review(name, "did", tmp_path)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_bad_directory(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="does not exist"):
-        review.new_review("x", "did", tmp_path / "absent")
+        scaffold.new_review("x", "did", tmp_path / "absent")
     a_file = tmp_path / "file"
     a_file.write_text("")
     with pytest.raises(ValueError, match="not a folder"):
-        review.new_review("x", "did", a_file)
+        scaffold.new_review("x", "did", a_file)
 
 
 @pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root writes anywhere")
@@ -187,14 +187,14 @@ def test_unwritable_directory(tmp_path: Path) -> None:
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o500)
     with pytest.raises(ValueError, match="not writable"):
-        review.new_review("x", "did", locked)
+        scaffold.new_review("x", "did", locked)
 
 
 def test_bad_design_and_role(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="Unknown design 'iv'"):
-        review.new_review("x", "iv", tmp_path)
+        scaffold.new_review("x", "iv", tmp_path)
     with pytest.raises(ValueError, match="no column role 'cohort'"):
-        review.new_review("x", "its", tmp_path, columns={"cohort": "year"})
+        scaffold.new_review("x", "its", tmp_path, columns={"cohort": "year"})
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -212,10 +212,10 @@ def _result(low: float, high: float) -> Result:
 
 
 def test_headline_shows_truth_beside_estimate() -> None:
-    row = review.headline(_result(1.0, 3.0), true_effect=2.5).iloc[0]
+    row = scaffold.headline(_result(1.0, 3.0), true_effect=2.5).iloc[0]
     assert (row["estimate"], row["ci_low"], row["true_effect"]) == (2.0, 1.0, 2.5)
-    assert math.isnan(review.headline(_result(1.0, 3.0)).iloc[0]["true_effect"])
-    assert isinstance(review.headline(_result(1.0, 3.0)), pd.DataFrame)
+    assert math.isnan(scaffold.headline(_result(1.0, 3.0)).iloc[0]["true_effect"])
+    assert isinstance(scaffold.headline(_result(1.0, 3.0)), pd.DataFrame)
 
 
 @pytest.mark.parametrize(
@@ -228,6 +228,6 @@ def test_headline_shows_truth_beside_estimate() -> None:
     ],
 )
 def test_draft_statement_grade(design: str, low: float, high: float, grade: str) -> None:
-    text = review.draft_statement(design, _result(low, high))
+    text = scaffold.draft_statement(design, _result(low, high))
     assert f"Draft confidence: {grade} at most" in text
-    assert f"Maryland level {review.DESIGNS[design].level}" in text
+    assert f"Maryland level {scaffold.TEMPLATES[design].level}" in text

@@ -1,4 +1,4 @@
-"""Tests of evaluation.schools, the schools loaders and the schools simulator."""
+"""Tests of evaluation.services.schools, the schools loaders and the schools simulator."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evaluation import datasets, schools
+from evaluation.data import registry
+from evaluation.services import schools
 
 
 def links(rows: list[tuple[int, int, str, str | None]]) -> pd.DataFrame:
@@ -176,13 +177,13 @@ def test_trust_concentration_counts_academies_equally():
 # ------------------------------------------------------------------ loaders on the real files
 @pytest.fixture()
 def real(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(datasets.DATA_DIR_ENV, str(shared_data))
+    monkeypatch.setenv(registry.DATA_DIR_ENV, str(shared_data))
 
 
 @pytest.mark.usefixtures("real")
 def test_gias_links_loaders():
-    new = datasets.load("gias_links")
-    old = datasets.load("gias_links_2022")
+    new = registry.load("gias_links")
+    old = registry.load("gias_links_2022")
     assert len(new) == 33_801 and len(old) == 30_646
     first = new.iloc[0]
     assert (first["urn"], first["linked_urn"], first["link_type"]) == (
@@ -198,25 +199,25 @@ def test_gias_links_loaders():
 
 @pytest.mark.usefixtures("real")
 def test_gias_groups_and_group_links_loaders():
-    groups = datasets.load("gias_groups_2022")
+    groups = registry.load("gias_groups_2022")
     assert len(groups) == 6_904
     assert groups.attrs["placeholder_dates"] > 0  # 1900-01-01 placeholders are counted
     assert not (groups["open_date"] == pd.Timestamp("1900-01-01")).any()
     assert not groups["group_name"].str.contains(r"[\x00-\x1f]", regex=True).any()
     mats = groups[groups["group_type"] == "Multi-academy trust"]
     assert len(mats) == 1_689 and mats["incorporated_date"].notna().all()
-    members = datasets.load("gias_group_links_2022")
+    members = registry.load("gias_group_links_2022")
     assert len(members) == 20_613
     assert members.loc[0, "la_name"] == "Southampton" and members.loc[0, "urn"] == 20003
 
 
 @pytest.mark.usefixtures("real")
 def test_conversion_dates_on_the_real_files():
-    academies = schools.academies(datasets.load("gias_group_links_2022"))
+    academies = schools.academies(registry.load("gias_group_links_2022"))
     assert len(academies) == 10_010
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        table = schools.conversion_dates(datasets.load("gias_links"), academies)
+        table = schools.conversion_dates(registry.load("gias_links"), academies)
     dated = table.dropna(subset=["conversion_date"])
     assert 0.85 < len(dated) / len(table) < 0.95
     # converters only exist from the Academies Act (September 2010 onward), give or take
@@ -370,8 +371,8 @@ def test_regression_to_the_mean_makes_failing_schools_improve_without_any_effect
     ],
 )
 def test_ks4_council_loaders(name: str, rows: int, year: int, la_code: int):
-    frame = datasets.load(name)
-    raw = datasets.read_raw(name, dtype=str)
+    frame = registry.load(name)
+    raw = registry.read_raw(name, dtype=str)
     assert len(frame) == rows == raw["RECTYPE"].isin(["1", "2"]).sum()
     assert (frame["school_year"] == year).all() and (frame["la_code"] == la_code).all()
     schools_raw = raw[raw["RECTYPE"].isin(["1", "2"])]
@@ -387,7 +388,7 @@ def test_ks4_council_loaders(name: str, rows: int, year: int, la_code: int):
 
 @pytest.mark.usefixtures("real")
 def test_ks4_first_rows_match_the_file():
-    hampshire = datasets.load("ks4_2017_hampshire").iloc[0]
+    hampshire = registry.load("ks4_2017_hampshire").iloc[0]
     assert hampshire["urn"] == 116432 and hampshire["nftype"] == "CY"
     assert hampshire["att8"] == pytest.approx(42.1) and hampshire["p8"] == pytest.approx(-0.57)
     assert hampshire["pct_disadvantaged"] == pytest.approx(21.0)
@@ -395,7 +396,7 @@ def test_ks4_first_rows_match_the_file():
 
 @pytest.mark.usefixtures("real")
 def test_ks4_national_2019_loader():
-    frame = datasets.load("ks4_2019_schools_ofsted")
+    frame = registry.load("ks4_2019_schools_ofsted")
     assert len(frame) == 5_516  # registry: 5,516 schools
     assert frame["sector"].value_counts().to_dict() == {
         "academy": 2_530,
@@ -406,7 +407,7 @@ def test_ks4_national_2019_loader():
     }
     # registry: 1,307 blank grades; three "Satisfactory" are coded 3, not missing
     assert frame["ofsted"].isna().sum() == 1_307
-    raw = datasets.read_raw("ks4_2019_schools_ofsted", dtype=str)
+    raw = registry.read_raw("ks4_2019_schools_ofsted", dtype=str)
     coded = raw[["P8MEA", "ATT8SCR", "PTL2BASICS_95", "EBACCAPS"]].isin(
         ["SUPP", "NE", "NP", "LOWCOV"]
     )
@@ -430,8 +431,8 @@ def test_ks4_national_2019_loader():
     ],
 )
 def test_ofsted_loaders(name: str, rows: int):
-    frame = datasets.load(name)
-    raw = datasets.read_raw(name, sheet_name="Data")
+    frame = registry.load(name)
+    raw = registry.read_raw(name, sheet_name="Data")
     assert len(frame) == rows == len(raw)
     assert frame["previous_grade"].dropna().isin([1, 2, 3, 4]).all()
     assert frame["current_grade"].dropna().isin([1, 2, 3, 4]).all()
@@ -443,7 +444,7 @@ def test_ofsted_loaders(name: str, rows: int):
 
 @pytest.mark.usefixtures("real")
 def test_ofsted_maintained_to_mat_grades_match_the_file():
-    frame = datasets.load("ofsted_maintained_to_mat")
+    frame = registry.load("ofsted_maintained_to_mat")
     # counts read from the file's own "Data" sheet
     assert frame["current_grade"].value_counts().to_dict() == {2: 1332, 1: 359, 3: 326, 4: 67}
     assert frame["previous_grade"].value_counts().to_dict() == {2: 745, 3: 547, 4: 467, 1: 325}
@@ -461,8 +462,8 @@ def test_inspection_simulation_refuses_an_impossible_take_up():
 # ------------------------------------------------------------------ admissions
 @pytest.mark.usefixtures("real")
 def test_applications_offers_loader():
-    frame = datasets.load("school_applications_offers_by_la")
-    raw = datasets.read_raw("school_applications_offers_by_la", dtype=str)
+    frame = registry.load("school_applications_offers_by_la")
+    raw = registry.read_raw("school_applications_offers_by_la", dtype=str)
     assert len(frame) == len(raw) == 2_588
     assert frame["level"].value_counts().to_dict() == {"la": 2_412, "region": 160, "national": 16}
     assert sorted(frame["entry_year"].unique()) == list(range(2014, 2022))
@@ -527,8 +528,8 @@ def test_surviving_academies_simulation():
 def test_first_preference_rates_reproduce_the_published_percentages():
     # Published figure: DfE "first_preference_offers_percent" column of the same file
     # (Explore Education Statistics, applications and offers 2014-2021); tolerance 1e-6 points.
-    frame = datasets.load("school_applications_offers_by_la")
-    raw = datasets.read_raw("school_applications_offers_by_la", dtype=str)
+    frame = registry.load("school_applications_offers_by_la")
+    raw = registry.read_raw("school_applications_offers_by_la", dtype=str)
     published = pd.to_numeric(raw["first_preference_offers_percent"], errors="coerce")
     ours = frame["first_offers"].astype("float64") / frame["applications"].astype("float64") * 100
     both = pd.DataFrame({"ours": ours, "published": published}).dropna()

@@ -1,4 +1,7 @@
-"""Tests of evaluation.stewardship: the measure and contract tables, HHI bounds, denominators."""
+"""Tests of evaluation.services.stewardship.
+
+The measure and contract tables, HHI bounds, denominators.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +13,15 @@ import pandas as pd
 import pytest
 from statsmodels.stats.proportion import proportions_ztest
 
-from evaluation import datasets, markets, performance, stewardship
-from evaluation.stewardship import ContractCheck, Measure
+from evaluation import compare, markets
+from evaluation.data import registry
+from evaluation.services import stewardship
+from evaluation.services.stewardship import ContractCheck, Measure
 
 
 # --------------------------------------------------------------------------- measure table
 def test_every_measure_names_a_registered_dataset() -> None:
-    names = datasets.catalog()["name"]
+    names = registry.catalog()["name"]
     table = stewardship.measure_table(known_datasets=names)
     assert len(table) == len(stewardship.MEASURES)
     assert set(table["service"]) == {"employment", "care", "schools", "probation"}
@@ -28,8 +33,8 @@ def test_every_measure_names_a_registered_dataset() -> None:
 def test_ascof_codes_in_the_table_exist_in_the_file(
     shared_data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(datasets.DATA_DIR_ENV, str(shared_data))
-    codes = set(datasets.load("ascof_outcomes_by_council")["measure_id"])
+    monkeypatch.setenv(registry.DATA_DIR_ENV, str(shared_data))
+    codes = set(registry.load("ascof_outcomes_by_council")["measure_id"])
     named = stewardship.measure_table()["name"].str.extract(r"\((ASC\d)")[0].dropna()
     assert set(named) <= codes
     assert set(named) == codes  # all seven ASCOF measures in the file are classified
@@ -54,7 +59,7 @@ def test_measure_table_orders_outcomes_first() -> None:
 )
 def test_measure_table_refuses_bad_rows(measure: Measure, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        stewardship.measure_table([measure], known_datasets=datasets.catalog()["name"])
+        stewardship.measure_table([measure], known_datasets=registry.catalog()["name"])
 
 
 def test_measure_table_refuses_duplicates_and_empty() -> None:
@@ -177,7 +182,7 @@ def test_required_denominator_by_hand_and_edge_cases() -> None:
     assert np.isinf(out[0]) and np.isnan(out[1])
     # agrees in order of magnitude with the exact funnel limit at that size
     n = stewardship.required_denominator([60.0], target=50.0, level=0.998)[0]
-    exact = performance.funnel_limits([n], target=0.5)
+    exact = compare.funnel_limits([n], target=0.5)
     assert exact["upper_998"].item() == pytest.approx(0.60, abs=0.01)
     with pytest.raises(ValueError, match="target"):
         stewardship.required_denominator([60.0], target=100.0)

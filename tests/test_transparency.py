@@ -1,4 +1,4 @@
-"""Tests of evaluation.transparency: the provider performance standard and its validator."""
+"""Tests of evaluation.data.standards: the provider performance standard and its validator."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evaluation import datasets, transparency
+from evaluation.data import registry, standards
 
 GOOD = [
     # Camden, care leavers aged 19-21 in EET, 2024-25 (LAIT counts): 112 / 194 = 57.73%.
@@ -43,7 +43,7 @@ def good_table() -> pd.DataFrame:
     return pd.DataFrame([row | COMMON for row in GOOD])
 
 
-def found(report: transparency.ValidationReport) -> set[tuple[object, object, str]]:
+def found(report: standards.ValidationReport) -> set[tuple[object, object, str]]:
     errors = report.errors
     return {
         (None if pd.isna(r) else int(r), c, p)
@@ -53,9 +53,9 @@ def found(report: transparency.ValidationReport) -> set[tuple[object, object, st
 
 # --------------------------------------------------------------------------- the descriptor
 def test_descriptor_is_a_valid_table_schema():
-    jsonschema.Draft202012Validator.check_schema(transparency.TABLE_SCHEMA_METASCHEMA)
-    transparency.check_descriptor()
-    descriptor = transparency.schema()
+    jsonschema.Draft202012Validator.check_schema(standards.TABLE_SCHEMA_METASCHEMA)
+    standards.check_descriptor()
+    descriptor = standards.schema()
     names = [f["name"] for f in descriptor["fields"]]
     for wanted in ["provider_id", "provider_name", "area_code", "measure_id", "measure_type",
                    "numerator", "denominator", "rate", "period_start", "period_end", "expected",
@@ -65,17 +65,17 @@ def test_descriptor_is_a_valid_table_schema():
 
 
 def test_descriptor_is_the_shipped_file():
-    shipped = Path(transparency.__file__).parent / "schemas" / transparency.SCHEMA_FILE
-    assert json.loads(shipped.read_text(encoding="utf-8")) == transparency.schema()
-    fresh = transparency.schema()
+    shipped = Path(standards.__file__).parent / "schemas" / standards.SCHEMA_FILE
+    assert json.loads(shipped.read_text(encoding="utf-8")) == standards.schema()
+    fresh = standards.schema()
     fresh["fields"].clear()
-    assert transparency.schema()["fields"], "schema() must hand out a fresh copy"
+    assert standards.schema()["fields"], "schema() must hand out a fresh copy"
 
 
 def test_boolean_values_are_the_table_schema_defaults():
     # Table Schema v1 (specs.frictionlessdata.io/table-schema, "boolean"): default trueValues
     # ["true", "True", "TRUE", "1"] and falseValues ["false", "False", "FALSE", "0"].
-    field = {f["name"]: f for f in transparency.schema()["fields"]}["suppressed"]
+    field = {f["name"]: f for f in standards.schema()["fields"]}["suppressed"]
     assert field["trueValues"] == ["true", "True", "TRUE", "1"]
     assert field["falseValues"] == ["false", "False", "FALSE", "0"]
 
@@ -95,16 +95,16 @@ def test_boolean_values_are_the_table_schema_defaults():
     ],
 )
 def test_broken_descriptors_are_refused(change, message):
-    descriptor = transparency.schema()
+    descriptor = standards.schema()
     change(descriptor)
     with pytest.raises(ValueError, match="not a valid Table Schema") as err:
-        transparency.check_descriptor(descriptor)
+        standards.check_descriptor(descriptor)
     assert message in str(err.value)
 
 
 def test_fields_table_matches_descriptor():
-    table = transparency.fields()
-    descriptor = transparency.schema()
+    table = standards.fields()
+    descriptor = standards.schema()
     assert table["name"].tolist() == [f["name"] for f in descriptor["fields"]]
     required = set(table.loc[table["required"], "name"])
     assert {"provider_id", "area_code", "measure_id", "period_start", "licence"} <= required
@@ -117,7 +117,7 @@ def test_fields_table_matches_descriptor():
 
 # --------------------------------------------------------------------------- valid tables
 def test_valid_table_passes():
-    report = transparency.validate(good_table())
+    report = standards.validate(good_table())
     assert report.ok, report.summary()
     assert report.errors.columns.tolist() == ["row", "column", "problem", "value", "message"]
     assert report.errors.empty and report.tidy().empty
@@ -126,7 +126,7 @@ def test_valid_table_passes():
 
 
 def test_report_is_immutable():
-    report = transparency.validate(good_table().assign(numerator=[300, 121, None]))
+    report = standards.validate(good_table().assign(numerator=[300, 121, None]))
     with pytest.raises(dataclasses.FrozenInstanceError):
         report.source = "x"  # type: ignore[misc]
     errors = report.errors
@@ -141,14 +141,14 @@ def test_rate_for_events_per_person_may_exceed_one():
         .iloc[:1]
         .assign(ratio_type="rate", numerator=470, denominator=100, rate=4.7, rate_per=1)
     )
-    assert transparency.validate(table).ok
-    assert not transparency.validate(table.assign(ratio_type="proportion")).ok
+    assert standards.validate(table).ok
+    assert not standards.validate(table.assign(ratio_type="proportion")).ok
 
 
 def test_zero_denominator_without_rate_is_valid():
     # The Isles of Scilly had no care leavers of that age: 0 / 0, no rate.
     table = good_table().iloc[:1].assign(numerator=0, denominator=0, rate=None)
-    assert transparency.validate(table).ok
+    assert standards.validate(table).ok
 
 
 # --------------------------------------------------------------------------- every problem
@@ -193,9 +193,9 @@ CASES = {
 def test_each_problem_is_named_at_its_row(problem: str):
     change, where = CASES[problem]
     table = change(good_table().assign(expected=None, risk_model=None))
-    report = transparency.validate(table)
+    report = standards.validate(table)
     assert found(report) == {(r, c, problem) for r, c in where}, report.errors.to_string()
-    assert problem in transparency.PROBLEMS
+    assert problem in standards.PROBLEMS
     assert problem in report.summary()
 
 
@@ -204,14 +204,14 @@ def test_wrong_types_in_dates_and_booleans():
     table.loc[0, "period_start"] = "01/04/2024"
     table["suppressed"] = table["suppressed"].astype(object)
     table.loc[1, "suppressed"] = "yes"
-    report = transparency.validate(table)
+    report = standards.validate(table)
     assert found(report) == {(0, "period_start", "wrong type"), (1, "suppressed", "wrong type")}
     assert "YYYY-MM-DD" in report.errors.loc[0, "message"]
 
 
 def test_report_tidy_and_summary_count_problems():
     table = good_table().assign(licence=["MIT", "MIT", "OGL-UK-3.0"])
-    report = transparency.validate(table)
+    report = standards.validate(table)
     tidy = report.tidy()
     assert tidy.to_dict("records") == [
         {"problem": "unknown enum value", "column": "licence", "n": 2, "rows": "0, 1"}
@@ -227,37 +227,37 @@ def test_report_tidy_and_summary_count_problems():
 def test_rate_is_checked_to_the_precision_written(rate: float, ok: bool):
     # 112 / 194 x 100 = 57.7319...: 58 (0 dp), 57.7 (1 dp) and 57.73 (2 dp) are its roundings.
     table = good_table().iloc[:1].assign(rate=rate)
-    assert transparency.validate(table).ok is ok
+    assert standards.validate(table).ok is ok
 
 
 def test_rate_tolerance_can_be_set():
     table = good_table().iloc[:1].assign(rate=57.0)
-    assert transparency.validate(table, rate_tolerance=1.0).ok
-    assert not transparency.validate(table, rate_tolerance=0.5).ok
+    assert standards.validate(table, rate_tolerance=1.0).ok
+    assert not standards.validate(table, rate_tolerance=0.5).ok
 
 
 # --------------------------------------------------------------------------- files
 def test_file_errors_are_clear(tmp_path: Path):
-    missing = transparency.validate(tmp_path / "nope.csv")
+    missing = standards.validate(tmp_path / "nope.csv")
     assert found(missing) == {(None, None, "file not found")}
     assert "could not be read" in missing.summary() and "No file at" in missing.summary()
     assert missing.n_rows == 0 and not missing.ok
 
     latin = tmp_path / "latin.csv"
     latin.write_bytes("provider_id,provider_name\nA1,Caf\xe9 Care\n".encode("cp1252"))
-    report = transparency.validate(latin)
+    report = standards.validate(latin)
     assert found(report) == {(None, None, "wrong encoding")}
     assert "line 2" in report.errors.loc[0, "message"] and "0xe9" in report.errors.loc[0, "message"]
 
     empty = tmp_path / "empty.csv"
     empty.write_text("\n", encoding="utf-8")
-    assert found(transparency.validate(empty)) == {(None, None, "empty file")}
+    assert found(standards.validate(empty)) == {(None, None, "empty file")}
 
-    assert found(transparency.validate(tmp_path)) == {(None, None, "unreadable file")}
+    assert found(standards.validate(tmp_path)) == {(None, None, "unreadable file")}
 
     broken = tmp_path / "broken.csv"
     broken.write_text('provider_id,provider_name\n"A1,Camden\n', encoding="utf-8")
-    assert found(transparency.validate(broken)) == {(None, None, "unreadable file")}
+    assert found(standards.validate(broken)) == {(None, None, "unreadable file")}
 
 
 def test_csv_rows_match_frame_rows(tmp_path: Path):
@@ -265,21 +265,21 @@ def test_csv_rows_match_frame_rows(tmp_path: Path):
     table.loc[1, "rate"] = 52.5
     path = tmp_path / "t.csv"
     table.to_csv(path, index=False)
-    assert found(transparency.validate(path)) == {(1, "rate", "rate mismatch")}
+    assert found(standards.validate(path)) == {(1, "rate", "rate mismatch")}
 
 
 def test_bom_is_accepted(tmp_path: Path):
     path = tmp_path / "bom.csv"
     table = good_table().astype({"numerator": "Int64", "denominator": "Int64"})
     table.to_csv(path, index=False, encoding="utf-8-sig")
-    assert transparency.validate(path).ok
+    assert standards.validate(path).ok
 
 
 def test_whole_numbers_written_as_floats_are_explained(tmp_path: Path):
     # pandas writes a count column holding missing values as 112.0: not an integer.
     path = tmp_path / "floats.csv"
     good_table().to_csv(path, index=False)
-    report = transparency.validate(path)
+    report = standards.validate(path)
     assert found(report) == {
         (r, c, "wrong type") for r in (0, 1) for c in ("numerator", "denominator")
     }
@@ -287,10 +287,10 @@ def test_whole_numbers_written_as_floats_are_explained(tmp_path: Path):
 
 
 def test_write_read_round_trip(tmp_path: Path):
-    standard = transparency.to_standard(good_table(), {c: c for c in good_table().columns})
-    path = transparency.write_standard(standard, tmp_path / "out.csv")
-    assert transparency.validate(path).ok
-    back = transparency.read_standard(path)
+    standard = standards.to_standard(good_table(), {c: c for c in good_table().columns})
+    path = standards.write_standard(standard, tmp_path / "out.csv")
+    assert standards.validate(path).ok
+    back = standards.read_standard(path)
     pd.testing.assert_frame_equal(back, standard)
     assert path.read_text(encoding="utf-8").splitlines()[2].startswith("E09000011,Greenwich,")
 
@@ -298,15 +298,15 @@ def test_write_read_round_trip(tmp_path: Path):
 def test_write_refuses_an_invalid_table(tmp_path: Path):
     path = tmp_path / "bad.csv"
     with pytest.raises(ValueError, match="numerator above denominator"):
-        transparency.write_standard(good_table().assign(numerator=[300, 121, None]), path)
+        standards.write_standard(good_table().assign(numerator=[300, 121, None]), path)
     assert not path.exists()
     with pytest.raises(ValueError, match="file not found"):
-        transparency.read_standard(path)
+        standards.read_standard(path)
 
 
 def test_validate_refuses_other_inputs():
     with pytest.raises(TypeError, match="DataFrame or a file path"):
-        transparency.validate([1, 2])  # type: ignore[arg-type]
+        standards.validate([1, 2])  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- to_standard
@@ -318,22 +318,22 @@ def test_to_standard_maps_names_adds_constants_and_derives_rate():
     columns = {"provider_id": "code", "area_code": "code", "provider_name": "council",
                "numerator": "in_eet", "denominator": "leavers"}  # fmt: skip
     with pytest.warns(UserWarning, match="left out 1 column"):
-        std = transparency.to_standard(
+        std = standards.to_standard(
             mine, columns, constants=COMMON | {"suppressed": False}, rate_decimals=2
         )
-    assert std.columns.tolist() == transparency.fields()["name"].tolist()
+    assert std.columns.tolist() == standards.fields()["name"].tolist()
     assert std["rate"].tolist() == [57.73, 51.93]  # 112/194, 121/233 to 2 dp
     assert std["period_end"].iloc[0] == pd.Timestamp("2025-03-31")
     assert std["expected"].isna().all()
-    assert transparency.validate(std).ok
+    assert standards.validate(std).ok
 
 
 def test_to_standard_keeps_values_that_break_constraints():
     # Mapping is not validation: a bad code or licence is kept for validate() to report.
     table = good_table().assign(area_code="E0900007", licence="MIT")
-    std = transparency.to_standard(table, {c: c for c in table.columns})
+    std = standards.to_standard(table, {c: c for c in table.columns})
     assert std["area_code"].tolist() == ["E0900007"] * 3
-    assert found(transparency.validate(std)) == {
+    assert found(standards.validate(std)) == {
         (r, c, p) for r in range(3)
         for c, p in [("area_code", "pattern mismatch"), ("licence", "unknown enum value")]
     }  # fmt: skip
@@ -342,11 +342,11 @@ def test_to_standard_keeps_values_that_break_constraints():
 def test_to_standard_errors():
     mine = pd.DataFrame({"n": ["12a"]})
     with pytest.raises(ValueError, match="'events' is not a field"):
-        transparency.to_standard(mine, {"events": "n"})
+        standards.to_standard(mine, {"events": "n"})
     with pytest.raises(ValueError, match=r"no column\(s\) \['count'\]"):
-        transparency.to_standard(mine, {"numerator": "count"})
+        standards.to_standard(mine, {"numerator": "count"})
     with pytest.raises(ValueError, match="numerator row 0"):
-        transparency.to_standard(mine, {"numerator": "n"})
+        standards.to_standard(mine, {"numerator": "n"})
 
 
 # --------------------------------------------------------------------------- properties
@@ -375,7 +375,7 @@ def valid_tables(draw: st.DrawFn) -> pd.DataFrame:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(valid_tables())
 def test_any_valid_table_passes(table: pd.DataFrame):
-    report = transparency.validate(table)
+    report = standards.validate(table)
     assert report.ok, report.summary()
 
 
@@ -385,7 +385,7 @@ def test_one_numerator_above_its_denominator_is_caught_at_that_row(table, data):
     row = data.draw(st.integers(0, len(table) - 1))
     extra = data.draw(st.integers(1, 1_000))
     table.loc[row, "numerator"] = table.loc[row, "denominator"] + extra
-    report = transparency.validate(table)
+    report = standards.validate(table)
     errors = report.errors
     assert set(errors["row"]) == {row}
     assert (row, "numerator", "numerator above denominator") in found(report)
@@ -397,8 +397,8 @@ def test_valid_tables_survive_a_file_round_trip(table: pd.DataFrame):
     import tempfile
 
     with tempfile.TemporaryDirectory() as folder:
-        path = transparency.write_standard(table, Path(folder) / "t.csv")
-        back = transparency.read_standard(path)
+        path = standards.write_standard(table, Path(folder) / "t.csv")
+        back = standards.read_standard(path)
     assert back["numerator"].tolist() == table["numerator"].tolist()
     np.testing.assert_array_equal(back["rate"].to_numpy(float), table["rate"].to_numpy(float))
 
@@ -406,7 +406,7 @@ def test_valid_tables_survive_a_file_round_trip(table: pd.DataFrame):
 # --------------------------------------------------------------------------- real data
 @pytest.fixture(scope="module")
 def care_leavers() -> pd.DataFrame:
-    lait = datasets.load("lait_la_indicators")
+    lait = registry.load("lait_la_indicators")
     ids = ["CareLeaverEET", "CareLeaverEETNum", "NoCareLeavers"]
     rows = lait[(lait["area_type"] == "la") & lait["indicator_id"].isin(ids)]
     rows = rows[rows["period"] == "2025"]
@@ -422,8 +422,8 @@ def test_lait_published_percentages_checked_against_counts(care_leavers: pd.Data
                "rate": "CareLeaverEET"}  # fmt: skip
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        std = transparency.to_standard(table, columns, constants=COMMON | {"suppressed": False})
-    report = transparency.validate(std)
+        std = standards.to_standard(table, columns, constants=COMMON | {"suppressed": False})
+    report = standards.validate(std)
     exact = 100 * care_leavers["CareLeaverEETNum"] / care_leavers["NoCareLeavers"]
     off = set(np.flatnonzero((exact - care_leavers["CareLeaverEET"]).abs() > 0.5))
     assert found(report) == {(int(r), "rate", "rate mismatch") for r in off}

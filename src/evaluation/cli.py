@@ -7,7 +7,7 @@ every file that is present against its sha256 and exits 1 on a mismatch;
 ``evaluation data fetch NAME ...`` downloads and verifies files into the cache.
 ``evaluation new-review NAME --design its`` writes ``NAME.md``, a review
 notebook that runs as generated on a simulated example (see
-:mod:`evaluation.review`); ``evaluation new-review --list-designs`` lists the
+:mod:`evaluation.guide.scaffold`); ``evaluation new-review --list-designs`` lists the
 designs with their Maryland level and the columns each needs.
 """
 
@@ -20,7 +20,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from evaluation import __version__, datasets, review
+from evaluation import __version__
+from evaluation.data import registry
+from evaluation.guide import scaffold
 
 
 def _print_table(frame: pd.DataFrame) -> None:
@@ -31,7 +33,7 @@ def _print_table(frame: pd.DataFrame) -> None:
 
 
 def _data_list(args: argparse.Namespace) -> int:
-    cat = datasets.catalog()
+    cat = registry.catalog()
     if args.sector:
         cat = cat.loc[cat["sector"] == args.sector]
     years = (
@@ -66,16 +68,16 @@ def _names(args: argparse.Namespace) -> list[str] | None:
     if not args.names:
         return None
     for name in args.names:
-        datasets.info(name)  # fails with close matches before any work is done
+        registry.info(name)  # fails with close matches before any work is done
     return list(args.names)
 
 
 def _data_verify(args: argparse.Namespace) -> int:
-    return _report(datasets.verify(_names(args)), "verify")
+    return _report(registry.verify(_names(args)), "verify")
 
 
 def _data_fetch(args: argparse.Namespace) -> int:
-    return _report(datasets.fetch(_names(args)), "fetch")
+    return _report(registry.fetch(_names(args)), "fetch")
 
 
 def _column_pairs(args: argparse.Namespace) -> dict[str, str | list[str]]:
@@ -93,7 +95,7 @@ def _column_pairs(args: argparse.Namespace) -> dict[str, str | list[str]]:
 
 def _new_review(args: argparse.Namespace) -> int:
     if args.list_designs:
-        table = review.designs_table()[["design", "level", "function", "columns", "diagnostics"]]
+        table = scaffold.designs_table()[["design", "level", "function", "columns", "diagnostics"]]
         _print_table(table)
         print("\nlevel: the Maryland Scientific Methods Scale level the design reaches at best.")
         return 0
@@ -103,7 +105,7 @@ def _new_review(args: argparse.Namespace) -> int:
     try:
         if args.data is not None and not Path(args.data).is_file():
             raise ValueError(f"--data {args.data!r} is not a file.")
-        path = review.new_review(
+        path = scaffold.new_review(
             args.name, args.design, args.dir, data=args.data, columns=_column_pairs(args)
         )
     except (ValueError, FileExistsError) as exc:
@@ -143,26 +145,26 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("names", nargs="*", help="dataset names (default: all)")
     fetch.set_defaults(func=_data_fetch)
 
-    scaffold = commands.add_parser(
+    new_review = commands.add_parser(
         "new-review",
         help="write a review notebook for one design (runs as generated on a simulated example)",
     )
-    scaffold.add_argument("name", nargs="?", help="review name; the file is NAME.md")
-    scaffold.add_argument("--design", choices=list(review.DESIGNS), help="evaluation design")
-    scaffold.add_argument("--dir", default=".", help="existing folder to write into (default .)")
-    scaffold.add_argument("--data", help="your CSV file (default: the simulated example)")
-    scaffold.add_argument("--outcome", help="outcome column of your file")
-    scaffold.add_argument(
+    new_review.add_argument("name", nargs="?", help="review name; the file is NAME.md")
+    new_review.add_argument("--design", choices=list(scaffold.TEMPLATES), help="evaluation design")
+    new_review.add_argument("--dir", default=".", help="existing folder to write into (default .)")
+    new_review.add_argument("--data", help="your CSV file (default: the simulated example)")
+    new_review.add_argument("--outcome", help="outcome column of your file")
+    new_review.add_argument(
         "--column",
         action="append",
         metavar="ROLE=NAME",
         help="column for a role of the design, e.g. unit=council (repeatable; "
         "several names comma-separated for covariates)",
     )
-    scaffold.add_argument(
+    new_review.add_argument(
         "--list-designs", action="store_true", help="list the designs, levels and columns"
     )
-    scaffold.set_defaults(func=_new_review)
+    new_review.set_defaults(func=_new_review)
     return parser
 
 
@@ -171,7 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (datasets.UnknownDatasetError, datasets.DataNotFoundError) as exc:
+    except (registry.UnknownDatasetError, registry.DataNotFoundError) as exc:
         print(f"evaluation: {exc}", file=sys.stderr)
         return 2
 

@@ -54,7 +54,7 @@ from matplotlib.axes import Axes
 from scipy import optimize, special
 from statsmodels.stats.proportion import proportion_confint
 
-from evaluation._results import (
+from evaluation.results import (
     Result,
     normal_interval,
     require_columns,

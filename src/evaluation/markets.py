@@ -47,7 +47,7 @@ import pandas as pd
 import statsmodels.api as sm
 from matplotlib.axes import Axes
 
-from evaluation._results import (
+from evaluation.results import (
     Result,
     require_columns,
     require_no_missing,
@@ -520,7 +520,7 @@ class ConcentrationGradient(Result):
     def plot(self, ax: Axes | None = None) -> Axes:
         """Scatter of outcome against concentration with the fitted line.
 
-        Finish with :func:`evaluation.plots.finish` (title, units, source).
+        Finish with :func:`evaluation.report.style.finish` (title, units, source).
         """
         ax = ax if ax is not None else plt.subplots(figsize=(8, 4.5))[1]
         x = self._sample[self.concentration].to_numpy(dtype=float)

@@ -109,7 +109,7 @@ def _check_levels(alpha: float, power: float) -> None:
 
 
 @dataclass(frozen=True)
-class _Design:
+class _TrialSetup:
     """The parts of a two-arm design that fix the standard error of the impact."""
 
     treated_share: float = 0.5
@@ -253,10 +253,10 @@ class PowerCalculation:
     def plot(self, ax: Axes | None = None) -> Axes:
         """Power against the true effect for this design, with the MDE marked.
 
-        Finish with :func:`evaluation.plots.finish` (title, units, source).
+        Finish with :func:`evaluation.report.style.finish` (title, units, source).
         """
         ax = ax if ax is not None else plt.subplots(figsize=(8, 4.5))[1]
-        design = _Design(
+        design = _TrialSetup(
             self.treated_share,
             self.cluster_size,
             self.icc,
@@ -294,7 +294,7 @@ def power_at(
     >>> round(power_at(0.2, n=1_000), 3)
     0.885
     """
-    design = _Design(treated_share, cluster_size, icc, alpha, two_sided, distribution)
+    design = _TrialSetup(treated_share, cluster_size, icc, alpha, two_sided, distribution)
     _check_positive("n", n)
     _check_positive("sd", sd)
     return design.power(effect / sd, n)
@@ -336,7 +336,7 @@ def _check_positive(name: str, value: float) -> None:
         raise ValueError(f"{name} must be a positive number; it was {value}.")
 
 
-def _solve_effect(design: _Design, n: float, power: float) -> float:
+def _solve_effect(design: _TrialSetup, n: float, power: float) -> float:
     """Standardised effect with exactly ``power`` (scipy brentq on the power function)."""
     df = design.df(n) if design.distribution == "t" else None
     multiplier = bloom_multiplier(
@@ -350,7 +350,7 @@ def _solve_effect(design: _Design, n: float, power: float) -> float:
     )
 
 
-def _solve_n(design: _Design, effect: float, power: float) -> float:
+def _solve_n(design: _TrialSetup, effect: float, power: float) -> float:
     """Total n (continuous) with exactly ``power`` for a standardised ``effect``."""
     _check_positive("effect", abs(effect))
     lower = design.minimum_n()
@@ -365,7 +365,7 @@ def _solve_n(design: _Design, effect: float, power: float) -> float:
 
 
 def _result(
-    design: _Design,
+    design: _TrialSetup,
     *,
     n_total: float,
     effect: float,
@@ -456,7 +456,7 @@ def mde(
     >>> round(mde(n=400, sd=10.0).mde, 2)
     2.8
     """
-    design = _Design(treated_share, cluster_size, icc, alpha, two_sided, distribution)
+    design = _TrialSetup(treated_share, cluster_size, icc, alpha, two_sided, distribution)
     _check_levels(alpha, power)
     _check_positive("n", n)
     _check_positive("sd", sd)
@@ -487,7 +487,7 @@ def sample_size(
     >>> plan.n_treated, plan.n_control
     (393, 393)
     """
-    design = _Design(treated_share, cluster_size, icc, alpha, two_sided, distribution)
+    design = _TrialSetup(treated_share, cluster_size, icc, alpha, two_sided, distribution)
     _check_levels(alpha, power)
     _check_positive("sd", sd)
     standardised = abs(effect) / sd
@@ -529,7 +529,7 @@ def mde_proportion(
     (0.4303, 0.0197)
     """
     _check_rate("baseline", baseline)
-    design = _Design(treated_share, cluster_size, icc, alpha, two_sided, "normal")
+    design = _TrialSetup(treated_share, cluster_size, icc, alpha, two_sided, "normal")
     _check_levels(alpha, power)
     _check_positive("n", n)
     h = _solve_effect(design, n, power)
@@ -576,7 +576,7 @@ def sample_size_proportion(
     _check_rate("target", target)
     if baseline == target:
         raise ValueError("baseline and target are equal: there is no effect to detect.")
-    design = _Design(treated_share, cluster_size, icc, alpha, two_sided, "normal")
+    design = _TrialSetup(treated_share, cluster_size, icc, alpha, two_sided, "normal")
     _check_levels(alpha, power)
     h = abs(_arcsine(target) - _arcsine(baseline))
     n_total = _solve_n(design, h, power)

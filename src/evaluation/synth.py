@@ -50,7 +50,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from scipy import optimize
 
-from evaluation._results import (
+from evaluation.results import (
     Result,
     require_columns,
     require_no_missing,
@@ -582,7 +582,7 @@ class SyntheticControlResult(Result):
     ) -> Sequence[Axes]:
         """Treated vs synthetic paths (left) and the gap, with placebo gaps if given (right).
 
-        The caller finishes each axes, e.g. with :func:`evaluation.plots.finish`.
+        The caller finishes each axes, e.g. with :func:`evaluation.report.style.finish`.
         """
         import matplotlib.pyplot as plt
 

@@ -39,7 +39,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from scipy import optimize
 
-from evaluation._results import require_columns, require_no_missing, require_numeric
+from evaluation.results import require_columns, require_no_missing, require_numeric
 
 __all__ = [
     "GREEN_BOOK_SCHEDULE",

@@ -156,7 +156,7 @@ class TenderResult:
     def plot(self, measure: str, ax: Axes | None = None, **line: Any) -> Axes:
         """Mean of ``measure`` against the number of lots, with 95% Monte Carlo bars.
 
-        Finish with :func:`evaluation.plots.finish` (title, units, source).
+        Finish with :func:`evaluation.report.style.finish` (title, units, source).
         """
         if measure not in MEASURES:
             raise ValueError(f"measure={measure!r} is not one of {list(MEASURES)}.")

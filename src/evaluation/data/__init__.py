@@ -1,0 +1,7 @@
+"""The data layer.
+
+The registry and its checksums, council geography, tidy loaders and the
+provider-performance standard.
+
+Nothing here imports a method or a service module.
+"""

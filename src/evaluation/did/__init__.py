@@ -1,0 +1,41 @@
+"""Difference-in-differences: 2x2, two-way fixed effects, staggered adoption, event studies.
+
+Four estimators, one shape. Each takes a tidy DataFrame and column names and
+returns a frozen result with ``estimate, se, ci_low, ci_high, p_value, n_obs``,
+``tidy()``, ``summary()`` and, where a picture is the natural answer, ``plot()``.
+
+- :func:`two_by_two`: treated and comparison groups, before and after.
+- :func:`twfe`: the two-way fixed-effects regression, with the implicit weight
+  it gives each treated unit-period (some may be negative).
+- :func:`staggered`: Callaway and Sant'Anna (2021) group-time effects and their
+  aggregations, with analytic influence-function standard errors as R's ``did``.
+- :func:`event_study`: effects by time since adoption, Sun and Abraham (2021)
+  interaction-weighted or the conventional dynamic TWFE, with a pre-trend test.
+
+Examples
+--------
+>>> from evaluation import did
+>>> from evaluation.simulate.did import staggered_adoption
+>>> panel = staggered_adoption(n_units=200, seed=1)
+>>> fit = did.staggered(panel, outcome="outcome", unit="unit", time="time", cohort="cohort")
+>>> abs(fit.estimate - panel.attrs["true_effect"]) < 4 * fit.se
+True
+"""
+
+from evaluation.did._common import WaldTest
+from evaluation.did.callaway_santanna import StaggeredResult, staggered
+from evaluation.did.event_time import EventStudyResult, event_study
+from evaluation.did.fixed_effects import TwfeResult, twfe
+from evaluation.did.two_period import TwoByTwoResult, two_by_two
+
+__all__ = [
+    "EventStudyResult",
+    "StaggeredResult",
+    "TwfeResult",
+    "TwoByTwoResult",
+    "WaldTest",
+    "event_study",
+    "staggered",
+    "twfe",
+    "two_by_two",
+]

@@ -1,0 +1,196 @@
+"""Event studies.
+
+Effects by time since adoption, Sun and Abraham (2021) or dynamic TWFE, with a pre-trend test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandas as pd
+from matplotlib.axes import Axes
+
+from evaluation.did import _event_design
+from evaluation.did._checks import (
+    check_cohort,
+    check_panel,
+    drop_always_treated,
+)
+from evaluation.did._common import DEFAULT_SOURCE, WaldTest, _event_plot, _headline
+from evaluation.did._within import fit_within
+from evaluation.results import (
+    Result,
+    require_no_missing,
+)
+
+__all__ = ["EventStudyResult", "event_study"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventStudyResult(Result):
+    """Effects by time since adoption, relative to a reference period.
+
+    The headline is the average of the post-adoption event-time effects.
+    ``effects`` has one row per event time; for Sun-Abraham,
+    ``cohort_effects`` holds the cohort-specific effects it averages.
+    """
+
+    reference: int = -1
+    _effects: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
+    _cohort_effects: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
+    _pretrend: WaldTest = WaldTest(float("nan"), 0, float("nan"))
+
+    @property
+    def effects(self) -> pd.DataFrame:
+        """``event_time, estimate, se, ci_low, ci_high, p_value`` (a copy)."""
+        return self._effects.copy()
+
+    @property
+    def cohort_effects(self) -> pd.DataFrame:
+        """Cohort-by-event-time effects and their weights (Sun-Abraham only; a copy)."""
+        return self._cohort_effects.copy()
+
+    def pretrend_test(self) -> WaldTest:
+        """Joint Wald test that every pre-adoption effect is zero."""
+        return self._pretrend
+
+    def tidy(self) -> pd.DataFrame:
+        """The headline average, then one row per event time."""
+        part = self._effects.assign(
+            term=[f"event time {e:g}" for e in self._effects["event_time"]], n_obs=self.n_obs
+        )
+        columns = ["term", "estimate", "se", "ci_low", "ci_high", "p_value", "n_obs"]
+        return pd.concat([super().tidy(), part[columns]], ignore_index=True)
+
+    def plot(
+        self,
+        ax: Axes | None = None,
+        *,
+        title: str = "Event study: effect by time since adoption",
+        xlabel: str = "Periods since adoption (event time)",
+        ylabel: str = "Estimated effect (outcome units)",
+        source: str = DEFAULT_SOURCE,
+    ) -> Axes:
+        """Event-study figure with 95% intervals; the reference period is drawn at zero."""
+        reference = pd.DataFrame(
+            {"event_time": [self.reference], "estimate": [0.0], "ci_low": [0.0], "ci_high": [0.0]}
+        )
+        effects = pd.concat([self._effects, reference]).sort_values("event_time")
+        return _event_plot(
+            effects, ax, title=title, xlabel=xlabel, ylabel=ylabel, source=source, band=False
+        )
+
+
+def event_study(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    cohort: str,
+    window: tuple[int, int] | None = None,
+    reference: int = -1,
+    method: Literal["sun_abraham", "twfe"] = "sun_abraham",
+    cluster: str | None = None,
+    level: float = 0.95,
+) -> EventStudyResult:
+    """Event study: effects for each period before and after adoption.
+
+    ``"sun_abraham"`` (Sun and Abraham 2021) estimates a separate effect for
+    each cohort and event time, with unit and time fixed effects and the
+    never-treated (or, failing them, the last-treated) units as the
+    comparison, then averages cohorts by their share of the units observed at
+    each event time. ``"twfe"`` is the conventional regression on event-time
+    dummies pooled over cohorts, which is biased when effects differ across
+    cohorts. Standard errors are clustered by ``unit`` (or ``cluster``).
+
+    Parameters
+    ----------
+    data
+        Balanced long panel: one row per unit and period.
+    outcome, unit, time
+        Outcome, unit identifier and period columns.
+    cohort
+        First period each unit is treated; 0 or missing for never treated.
+    window
+        ``(first, last)`` event times to report; event times beyond are binned
+        into the end points. ``None`` keeps every event time.
+    reference
+        The omitted event time, against which effects are measured.
+    method
+        ``"sun_abraham"`` or ``"twfe"``.
+    cluster
+        Column defining clusters; default ``unit``.
+    level
+        Confidence level.
+
+    Returns
+    -------
+    EventStudyResult
+
+    Raises
+    ------
+    ValueError
+        On absent, non-numeric or missing columns, duplicate unit-periods, an
+        unbalanced panel, a cohort that varies within a unit, a window that
+        excludes the reference, or a cohort never observed at the reference.
+
+    Examples
+    --------
+    >>> from evaluation.simulate.did import staggered_adoption
+    >>> panel = staggered_adoption(n_units=150, seed=4)
+    >>> es = event_study(panel, outcome="outcome", unit="unit", time="time", cohort="cohort")
+    >>> es.pretrend_test().df > 0
+    True
+    """
+    if method not in ("sun_abraham", "twfe"):
+        raise ValueError(f"method must be 'sun_abraham' or 'twfe', not {method!r}.")
+    check_panel(
+        data,
+        unit=unit,
+        time=time,
+        numeric=[outcome],
+        columns={
+            "outcome": outcome,
+            "unit": unit,
+            "time": time,
+            "cohort": cohort,
+            "cluster": cluster,
+        },
+    )
+    if cluster is not None:
+        require_no_missing(data, [cluster])
+    first = check_cohort(data, unit=unit, time=time, cohort=cohort)
+    data, first = drop_always_treated(data, first, unit=unit, time=time, cohort=cohort)
+    design = _event_design.build_design(
+        data, first, unit=unit, time=time, window=window, reference=reference, method=method
+    )
+    fit = fit_within(
+        design.data[outcome].to_numpy(dtype=float),
+        design.regressors,
+        design.names,
+        unit_codes=pd.factorize(design.data[unit])[0],
+        time=design.data[time],
+        clusters=pd.factorize(design.data[cluster or unit])[0],
+    )
+    effects, cohort_effects, test, average = _event_design.summarise(
+        fit.results, design, level=level
+    )
+    return EventStudyResult(
+        **_headline(average[0], average[1], level),
+        n_obs=len(design.data),
+        method=(
+            "Sun-Abraham interaction-weighted event study"
+            if method == "sun_abraham"
+            else "Dynamic two-way fixed effects event study"
+        )
+        + f" (clustered by {cluster or unit})",
+        estimand="average post-adoption effect",
+        level=level,
+        notes=design.notes,
+        reference=reference,
+        _effects=effects,
+        _cohort_effects=cohort_effects,
+        _pretrend=WaldTest(*test),
+    )

@@ -1,0 +1,171 @@
+"""Covariate balance before and after matching or weighting.
+
+Standardised mean differences, with a Love plot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+
+from evaluation.matching._common import _prepare
+from evaluation.results import (
+    require_columns,
+    require_no_missing,
+    require_numeric,
+)
+
+__all__ = ["Balance", "balance"]
+
+
+@dataclass(frozen=True)
+class Balance:
+    """Standardised mean differences (SMD) of covariates, before and after adjustment.
+
+    SMD = (treated mean - control mean) / sqrt((treated variance + control variance) / 2),
+    with the *unweighted* variances in the denominator both before and after, so a
+    change in the SMD is a change in the means alone. |SMD| < 0.1 is the usual
+    threshold for adequate balance; variance ratios between 0.5 and 2 are also
+    expected (Rubin 2001).
+    """
+
+    treatment: str
+    weighted: bool
+    _table: pd.DataFrame = field(repr=False, compare=False)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """One row per covariate: means, SMD and variance ratio before (and after)."""
+        return self._table.copy()
+
+    def tidy(self) -> pd.DataFrame:
+        """The balance table (a copy)."""
+        return self.table
+
+    def max_abs_smd(self, *, after: bool = True) -> float:
+        """The largest |SMD| after adjustment (or before, with ``after=False``)."""
+        column = "smd_after" if after and self.weighted else "smd_before"
+        return float(self._table[column].abs().max())
+
+    def summary(self) -> str:
+        """A text table of the SMDs."""
+        columns = ["smd_before", "smd_after"] if self.weighted else ["smd_before"]
+        shown = self._table.set_index("covariate")[columns].round(3).to_string()
+        return f"Covariate balance (standardised mean differences) for {self.treatment!r}\n{shown}"
+
+    def plot(self, ax: Axes | None = None, *, threshold: float = 0.1) -> Axes:
+        """Love plot: |SMD| of each covariate before (and after) adjustment.
+
+        Finish with :func:`evaluation.report.style.finish`.
+        """
+        table = self._table.iloc[::-1]
+        ax = ax if ax is not None else plt.subplots(figsize=(7, 0.35 * len(table) + 1.5))[1]
+        rows = np.arange(len(table))
+        ax.scatter(table["smd_before"].abs(), rows, color="C3", marker="o", label="Before")
+        if self.weighted:
+            ax.scatter(table["smd_after"].abs(), rows, color="C0", marker="D", label="After")
+            for row, (a, b) in enumerate(zip(table["smd_before"], table["smd_after"], strict=True)):
+                ax.plot([abs(a), abs(b)], [row, row], color="#bbbbbb", lw=1, zorder=0)
+        ax.axvline(threshold, color="black", ls="--", lw=1, label=f"|SMD| = {threshold:g}")
+        ax.set_yticks(rows, table["covariate"])
+        ax.set_xlabel("Absolute standardised mean difference")
+        ax.legend(loc="lower right", fontsize=9)
+        return ax
+
+
+def _weighted_moments(values: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
+    mean = float(np.average(values, weights=weights))
+    return mean, float(np.average((values - mean) ** 2, weights=weights))
+
+
+def _balance_table(
+    frame: pd.DataFrame, treatment: str, covariates: Sequence[str], weights: np.ndarray | None
+) -> pd.DataFrame:
+    treated = frame[treatment].to_numpy() == 1
+    rows = []
+    for column in covariates:
+        values = frame[column].to_numpy()
+        t, c = values[treated], values[~treated]
+        scale = np.sqrt((t.var(ddof=1) + c.var(ddof=1)) / 2)
+        row: dict[str, Any] = {
+            "covariate": column,
+            "mean_treated": t.mean(),
+            "mean_control": c.mean(),
+            "smd_before": (t.mean() - c.mean()) / scale if scale > 0 else 0.0,
+            "variance_ratio_before": t.var(ddof=1) / c.var(ddof=1) if c.var() > 0 else np.nan,
+        }
+        if weights is not None:
+            mt, vt = _weighted_moments(t, weights[treated])
+            mc, vc = _weighted_moments(c, weights[~treated])
+            row |= {
+                "mean_treated_after": mt,
+                "mean_control_after": mc,
+                "smd_after": (mt - mc) / scale if scale > 0 else 0.0,
+                "variance_ratio_after": vt / vc if vc > 0 else np.nan,
+            }
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _weights_array(data: pd.DataFrame, weights: str | Sequence[float] | pd.Series) -> np.ndarray:
+    if isinstance(weights, str):
+        require_columns(data, {"weights": weights})
+        require_numeric(data, [weights])
+        require_no_missing(data, [weights])
+        values = data[weights].to_numpy(dtype=float)
+    else:
+        values = np.asarray(weights, dtype=float)
+        if values.shape != (len(data),):
+            raise ValueError(f"weights has {values.size} values for {len(data)} rows.")
+        if np.isnan(values).any():
+            raise ValueError(f"weights has {int(np.isnan(values).sum())} missing value(s).")
+    if (values < 0).any() or not np.isfinite(values).all():
+        raise ValueError("weights must be finite and non-negative.")
+    return values
+
+
+def balance(
+    data: pd.DataFrame,
+    *,
+    treatment: str,
+    covariates: Sequence[str],
+    weights: str | Sequence[float] | pd.Series | None = None,
+) -> Balance:
+    """Standardised mean differences between treated and controls, before and after weighting.
+
+    Parameters
+    ----------
+    data
+        One row per unit.
+    treatment
+        A 0/1 column.
+    covariates
+        Columns to compare.
+    weights
+        A column name or one weight per row (e.g. ``result.weights`` from
+        :func:`ipw` or :func:`nearest_neighbour`); ``None`` gives the raw comparison.
+        Each group's weighted mean uses that group's weights.
+
+    Examples
+    --------
+    >>> from evaluation.simulate.matching import voluntary_programme
+    >>> frame = voluntary_programme(n=500, seed=1)
+    >>> table = balance(frame, treatment="took_part", covariates=["age"]).table
+    >>> list(table.columns[:4])
+    ['covariate', 'mean_treated', 'mean_control', 'smd_before']
+    """
+    frame = _prepare(data, treatment=treatment, covariates=covariates)
+    values = None if weights is None else _weights_array(data, weights)
+    if values is not None:
+        treated = frame[treatment].to_numpy() == 1
+        for group, mask in (("treated", treated), ("control", ~treated)):
+            if values[mask].sum() <= 0:
+                raise ValueError(f"The weights of the {group} units sum to zero.")
+    table = _balance_table(frame, treatment, covariates, values)
+    return Balance(treatment=treatment, weighted=values is not None, _table=table)

@@ -1,0 +1,170 @@
+"""The result of a selection-on-observables estimator, with its balance table and overlap plot."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+
+from evaluation.matching.balance import Balance, _balance_table
+from evaluation.results import (
+    Result,
+    normal_interval,
+)
+
+__all__ = ["ObservationalResult"]
+
+
+@dataclass(frozen=True)
+class ObservationalResult(Result):
+    """An effect estimated under selection on observables.
+
+    Attributes (beyond :class:`~evaluation.results.Result`)
+    ------------------------------------------------------
+    outcome, treatment, covariates
+        The columns used.
+    n_treated, n_control
+        Units in each group that the estimate used.
+    propensity
+        Each row's estimated propensity score (a copy; empty if none was fitted).
+    weights
+        The weight each row carries in the comparison (a copy): matching counts,
+        inverse-probability weights, or ones.
+    balance
+        The :class:`Balance` of the covariates before and after those weights.
+    """
+
+    outcome: str = ""
+    treatment: str = ""
+    covariates: tuple[str, ...] = ()
+    n_treated: int = 0
+    n_control: int = 0
+    _propensity: pd.Series = field(default_factory=pd.Series, repr=False, compare=False)
+    _weights: pd.Series = field(default_factory=pd.Series, repr=False, compare=False)
+    _treated: pd.Series = field(default_factory=pd.Series, repr=False, compare=False)
+    _balance: Balance | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def propensity(self) -> pd.Series:
+        """Estimated propensity scores, indexed like the data (a copy)."""
+        return self._propensity.copy()
+
+    @property
+    def weights(self) -> pd.Series:
+        """The weight each row carries, indexed like the data (a copy)."""
+        return self._weights.copy()
+
+    @property
+    def balance(self) -> Balance:
+        """Covariate balance before and after the estimator's weights."""
+        if self._balance is None:
+            raise ValueError("This estimate carries no balance table.")
+        return self._balance
+
+    def tidy(self) -> pd.DataFrame:
+        """The headline row plus ``n_treated`` and ``n_control``."""
+        return (
+            super()
+            .tidy()
+            .assign(method=self.method, n_treated=self.n_treated, n_control=self.n_control)
+        )
+
+    def plot(self, ax: Axes | None = None, *, bins: int = 40) -> Axes:
+        """Overlap: histograms of the propensity score for treated and control units.
+
+        Treated units are filled; controls are drawn twice, as they are (dashed
+        outline) and with the estimator's weights (solid outline), so the picture
+        shows the comparison group the estimate actually uses. Finish with
+        :func:`evaluation.report.style.finish`.
+        """
+        if self._propensity.isna().all():
+            raise ValueError("This estimate has no propensity score to plot.")
+        ax = ax if ax is not None else plt.subplots(figsize=(8, 4.5))[1]
+        edges = np.linspace(0, 1, bins + 1).tolist()
+        treated = self._treated.to_numpy()
+        score = self._propensity.to_numpy()
+        weights = self._weights.to_numpy()
+        ax.hist(score[treated], bins=edges, density=True, alpha=0.45, color="C1", label="Treated")
+        ax.hist(
+            score[~treated],
+            bins=edges,
+            density=True,
+            histtype="step",
+            lw=1.2,
+            ls="--",
+            color="#555555",
+            label="Controls (unweighted)",
+        )
+        ax.hist(
+            score[~treated],
+            bins=edges,
+            density=True,
+            weights=weights[~treated],
+            histtype="step",
+            lw=2,
+            color="C0",
+            label="Controls (weighted)",
+        )
+        ax.set_xlabel("Propensity score (probability)")
+        ax.set_ylabel("Density")
+        ax.legend(loc="best", fontsize=9)
+        return ax
+
+
+def _series(index: pd.Index, values: np.ndarray, name: str) -> pd.Series:
+    return pd.Series(np.array(values, copy=True), index=index, name=name)
+
+
+def _finish(
+    *,
+    estimate: float,
+    se: float,
+    level: float,
+    method: str,
+    estimand: str,
+    frame: pd.DataFrame,
+    data_index: pd.Index,
+    outcome: str,
+    treatment: str,
+    covariates: Sequence[str],
+    scores: np.ndarray | None,
+    weights: np.ndarray,
+    notes: Sequence[str] = (),
+    result_class: type[ObservationalResult] = ObservationalResult,
+    **extra: Any,
+) -> Any:
+    treated = frame[treatment].to_numpy() == 1
+    low, high, p = normal_interval(estimate, se, level)
+    table = _balance_table(frame, treatment, covariates, weights)
+    used = weights > 0
+    return result_class(
+        estimate=float(estimate),
+        se=float(se),
+        ci_low=low,
+        ci_high=high,
+        p_value=p,
+        n_obs=int(used.sum()),
+        method=method,
+        estimand=estimand,
+        level=level,
+        notes=tuple(notes),
+        outcome=outcome,
+        treatment=treatment,
+        covariates=tuple(covariates),
+        n_treated=int((used & treated).sum()),
+        n_control=int((used & ~treated).sum()),
+        _propensity=_series(
+            data_index,
+            scores if scores is not None else np.full(len(frame), np.nan),
+            "propensity_score",
+        ),
+        _weights=_series(data_index, weights, "weight"),
+        _treated=_series(data_index, treated, "treated"),
+        _balance=Balance(treatment=treatment, weighted=True, _table=table),
+        **extra,
+    )

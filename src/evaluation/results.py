@@ -1,0 +1,172 @@
+"""The one result shape every estimator returns, and the input checks they share.
+
+An estimator returns a frozen dataclass that subclasses :class:`Result`: its
+headline number is in ``estimate, se, ci_low, ci_high, p_value, n_obs``;
+``tidy()`` gives a DataFrame with one row per reported quantity and
+``summary()`` gives text. Designs add their own fields (group-time effects,
+donor weights, the counterfactual path...) and a ``plot()`` where a picture is
+the natural answer.
+
+Examples
+--------
+>>> from evaluation.results import Result
+>>> r = Result(estimate=-0.04, se=0.012, ci_low=-0.0635, ci_high=-0.0165,
+...            p_value=0.0009, n_obs=2500, method="Example", estimand="ATT")
+>>> r.tidy()[["term", "estimate", "se"]].to_dict("records")
+[{'term': 'ATT', 'estimate': -0.04, 'se': 0.012}]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+__all__ = [
+    "Result",
+    "normal_interval",
+    "require_columns",
+    "require_numeric",
+    "require_no_missing",
+    "require_unique",
+]
+
+
+@dataclass(frozen=True)
+class Result:
+    """Headline estimate of a design, with its uncertainty.
+
+    Attributes
+    ----------
+    estimate, se
+        The point estimate and its standard error.
+    ci_low, ci_high
+        The bounds of the ``level`` confidence interval.
+    p_value
+        Two-sided p-value for a null of zero.
+    n_obs
+        Observations (rows) the estimate used.
+    method
+        A short name of the design and estimator.
+    estimand
+        What is estimated, e.g. ``"ATT"`` or ``"level change"``.
+    level
+        Confidence level of the interval.
+    notes
+        Plain-language notes: dropped rows, choices made, warnings.
+    """
+
+    estimate: float
+    se: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    n_obs: int
+    method: str
+    estimand: str
+    level: float = 0.95
+    notes: tuple[str, ...] = field(default=())
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per reported quantity: ``term, estimate, se, ci_low, ci_high, p_value``."""
+        return pd.DataFrame(
+            [
+                {
+                    "term": self.estimand,
+                    "estimate": self.estimate,
+                    "se": self.se,
+                    "ci_low": self.ci_low,
+                    "ci_high": self.ci_high,
+                    "p_value": self.p_value,
+                    "n_obs": self.n_obs,
+                }
+            ]
+        )
+
+    def summary(self) -> str:
+        """A short text report of the headline estimate."""
+        pct = round(self.level * 100)
+        lines = [
+            f"{self.method}",
+            f"  {self.estimand}: {self.estimate:.4g} (SE {self.se:.4g}), "
+            f"{pct}% CI [{self.ci_low:.4g}, {self.ci_high:.4g}], p = {self.p_value:.3g}",
+            f"  observations: {self.n_obs:,}",
+        ]
+        lines += [f"  note: {note}" for note in self.notes]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def normal_interval(estimate: float, se: float, level: float = 0.95) -> tuple[float, float, float]:
+    """Normal-approximation interval and two-sided p-value: ``(ci_low, ci_high, p)``.
+
+    Examples
+    --------
+    >>> [round(x, 4) for x in normal_interval(1.0, 0.5)]
+    [0.02, 1.98, 0.0455]
+    """
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie between 0 and 1; it was {level}.")
+    z = stats.norm.ppf(0.5 + level / 2)
+    p = 2 * stats.norm.sf(abs(estimate / se)) if se > 0 else float("nan")
+    return estimate - z * se, estimate + z * se, float(p)
+
+
+def require_columns(data: pd.DataFrame, columns: dict[str, str | None]) -> None:
+    """Check ``data`` is a DataFrame holding each named column.
+
+    ``columns`` maps the argument name to the column name given (``None`` is
+    skipped), so the error names both: ``outcome='lemp' is not a column``.
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"data must be a pandas DataFrame, not {type(data).__name__}.")
+    for argument, column in columns.items():
+        if column is not None and column not in data.columns:
+            raise ValueError(
+                f"{argument}={column!r} is not a column of the data; "
+                f"the columns are {list(data.columns)}."
+            )
+
+
+def require_numeric(data: pd.DataFrame, columns: Iterable[str]) -> None:
+    """Check each column is numeric (or boolean)."""
+    for column in columns:
+        if not (
+            pd.api.types.is_numeric_dtype(data[column]) or pd.api.types.is_bool_dtype(data[column])
+        ):
+            raise ValueError(
+                f"Column {column!r} must be numeric; it has dtype {data[column].dtype}."
+            )
+
+
+def require_no_missing(data: pd.DataFrame, columns: Sequence[str]) -> None:
+    """Refuse missing values in ``columns``, naming the column and the first rows."""
+    for column in columns:
+        missing = data.index[data[column].isna()]
+        if len(missing):
+            shown = ", ".join(str(i) for i in missing[:5]) + (" ..." if len(missing) > 5 else "")
+            raise ValueError(
+                f"Column {column!r} has {len(missing)} missing value(s) (rows {shown}). "
+                "Drop or impute them explicitly before estimating."
+            )
+
+
+def require_unique(data: pd.DataFrame, keys: Sequence[str]) -> None:
+    """Refuse duplicate rows for the same key (e.g. unit and time)."""
+    duplicated = data.duplicated(subset=list(keys), keep=False)
+    if duplicated.any():
+        rows = data.loc[duplicated, list(keys)].head(5).to_dict("records")
+        raise ValueError(
+            f"{int(duplicated.sum())} rows share the same {' and '.join(keys)}, e.g. {rows}. "
+            "Each combination must appear once."
+        )
+
+
+def finite(values: Iterable[float]) -> bool:
+    """True when every value is a finite number."""
+    return bool(np.all(np.isfinite(np.asarray(list(values), dtype=float))))

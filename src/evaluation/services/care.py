@@ -1,0 +1,559 @@
+"""Care for older people: harmonising councils, outsourcing shares, variance between councils.
+
+Reusable pieces of the care chapters that no general-purpose library provides:
+
+* :func:`harmonise_council` maps the many published spellings of a council's
+  name (LA numbers, ``%20``, dots, ``UA`` suffixes, ``City of``) to one name;
+* :func:`series_of` labels each year with the statistical return it comes
+  from, so that no analysis joins years across the 2009 and 2015 series breaks;
+* :func:`external_share` turns the long activity panel into one external
+  share per council and year, saying which rows it leaves out and why;
+* :func:`variance_components` asks how much of the variation in a council
+  measure lies between councils (and regions); it now lives in
+  :mod:`evaluation.compare` and is re-exported here unchanged;
+* :func:`fe_association` is a council panel regression with council and year
+  fixed effects and council-clustered errors: an association, not an effect.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from evaluation.results import (
+    Result,
+    normal_interval,
+    require_columns,
+    require_no_missing,
+    require_numeric,
+    require_unique,
+)
+
+
+def _drop_with_warning(frame: pd.DataFrame, drop: pd.Series, reason: str) -> pd.DataFrame:
+    if drop.any():
+        warnings.warn(f"Dropped {int(drop.sum())} rows: {reason}.", UserWarning, stacklevel=3)
+    return frame.loc[~drop]
+
+
+def external_share(activity: pd.DataFrame, *, setting: str = "Residential") -> pd.DataFrame:
+    """External (bought-in) share of each council's activity in one setting, per year.
+
+    ``external_share = 100 * external / (in-house + external)``, computed from
+    the activity columns of the tidy panel returned by
+    ``datasets.load("asc_activity_inhouse_external_by_council")``. Rows that
+    cannot give a council's share are dropped with a warning that counts
+    them: England, regional and type totals; rows without a council name (all
+    of 2017); rows without an activity value. A council-year with zero total
+    activity has no share and is dropped the same way.
+
+    Parameters
+    ----------
+    activity
+        The tidy activity panel (columns ``council, is_total, year, series,
+        setting, provision, activity``).
+    setting
+        ``"Residential"`` (the only setting in every year), ``"Nursing"``
+        (2015 on), ``"Home care"`` or ``"Day care"`` (2009-2014).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per council and year: ``council, year, series, in_house,
+        external, total, external_share`` (0-100).
+
+    Examples
+    --------
+    >>> panel = pd.DataFrame({"council": ["A", "A"], "is_total": [False, False],
+    ...     "year": [2010, 2010], "series": ["PSS-EX1 2009-2014"] * 2,
+    ...     "setting": ["Residential"] * 2, "provision": ["in-house", "external"],
+    ...     "activity": [25.0, 75.0]})
+    >>> external_share(panel)["external_share"].tolist()
+    [75.0]
+    """
+    needed = ["council", "is_total", "year", "series", "setting", "provision", "activity"]
+    require_columns(activity, {name: name for name in needed})
+    rows = activity.loc[
+        (activity["setting"] == setting) & activity["provision"].isin(["in-house", "external"])
+    ]
+    if rows.empty:
+        raise ValueError(f"No in-house or external rows for setting={setting!r}.")
+    rows = _drop_with_warning(rows, rows["is_total"], "England, regional and type totals")
+    rows = _drop_with_warning(rows, rows["council"].isna(), "no council name (all of 2017)")
+    rows = _drop_with_warning(rows, rows["activity"].isna(), "activity value missing")
+    require_unique(rows, ["council", "year", "provision"])
+    wide = rows.pivot_table(
+        index=["council", "year", "series"], columns="provision", values="activity", aggfunc="sum"
+    ).reindex(columns=["in-house", "external"], fill_value=0.0)
+    wide = wide.fillna(0.0).rename(columns={"in-house": "in_house"}).reset_index()
+    wide.columns.name = None
+    wide["total"] = wide["in_house"] + wide["external"]
+    wide = _drop_with_warning(wide, wide["total"] <= 0, "council-years with no activity")
+    wide["external_share"] = 100 * wide["external"] / wide["total"]
+    return wide.sort_values(["council", "year"]).reset_index(drop=True)
+
+
+# ------------------------------------------------------------ panel association
+@dataclass(frozen=True, kw_only=True, eq=False)
+class Association(Result):
+    """Within-council association of an outcome with an exposure.
+
+    Attributes
+    ----------
+    n_units
+        Units (councils) contributing.
+    within_sd
+        Standard deviation of the exposure after removing unit and year means:
+        the variation the slope is identified from.
+    """
+
+    n_units: int
+    within_sd: float
+
+
+def fe_association(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    exposure: str,
+    unit: str,
+    time: str,
+    level: float = 0.95,
+) -> Association:
+    """Slope of ``outcome`` on ``exposure`` with unit and time fixed effects, clustered by unit.
+
+    OLS of ``outcome ~ exposure + C(unit) + C(time)`` (statsmodels) with
+    standard errors clustered by unit. It compares each council with itself
+    over time, net of national year shocks, so fixed differences between
+    councils cannot explain it; anything that changes within a council and
+    moves both the exposure and the outcome still can. Read it as an
+    association, not an effect.
+
+    Parameters
+    ----------
+    data
+        Long panel, one row per unit and period (unbalanced allowed).
+    outcome, exposure, unit, time
+        Column names.
+    level
+        Confidence level.
+
+    Returns
+    -------
+    Association
+        Headline: the slope (outcome units per exposure unit).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame({"la": np.repeat(np.arange(30), 4), "yr": np.tile(range(4), 30)})
+    >>> df["x"] = rng.normal(size=120)
+    >>> df["y"] = 2 * df["x"] + np.repeat(rng.normal(size=30), 4) + rng.normal(0, .1, 120)
+    >>> round(fe_association(df, outcome="y", exposure="x", unit="la", time="yr").estimate, 1)
+    2.0
+    """
+    import statsmodels.formula.api as smf
+
+    require_columns(data, {"outcome": outcome, "exposure": exposure, "unit": unit, "time": time})
+    require_no_missing(data, [outcome, exposure, unit, time])
+    require_numeric(data, [outcome, exposure])
+    require_unique(data, [unit, time])
+    frame = data[[outcome, exposure, unit, time]].reset_index(drop=True)
+    counts = frame.groupby(unit)[time].transform("size")
+    if (counts < 2).all():
+        raise ValueError(f"Every unit of {unit!r} has one period: no within-unit variation.")
+    formula = f"Q('{outcome}') ~ Q('{exposure}') + C(Q('{unit}')) + C(Q('{time}'))"
+    groups = pd.factorize(frame[unit])[0]
+    fit = smf.ols(formula, frame).fit(cov_type="cluster", cov_kwds={"groups": groups})
+    term = f"Q('{exposure}')"
+    estimate, se = float(fit.params[term]), float(fit.bse[term])
+    low, high, p_value = normal_interval(estimate, se, level)
+    residual = smf.ols(f"Q('{exposure}') ~ C(Q('{unit}')) + C(Q('{time}'))", frame).fit().resid
+    return Association(
+        estimate=estimate,
+        se=se,
+        ci_low=low,
+        ci_high=high,
+        p_value=p_value,
+        n_obs=len(frame),
+        method="Panel regression, council and year fixed effects, council-clustered SE",
+        estimand=f"within-{unit} slope of {outcome} on {exposure}",
+        level=level,
+        notes=(f"{int((counts < 2).sum())} single-period rows add nothing to the slope",),
+        n_units=int(frame[unit].nunique()),
+        within_sd=float(np.std(residual, ddof=1)),
+    )
+
+
+# ------------------------------------------------------------------ real terms
+def to_real_terms(
+    data: pd.DataFrame,
+    *,
+    value: str,
+    year: str,
+    deflators: pd.DataFrame,
+    base_year: int | None = None,
+) -> pd.Series:
+    """Cash amounts in the prices of one year, using a price index such as the GDP deflator.
+
+    ``real = cash * index[base_year] / index[year]``. With ``base_year``
+    omitted the index's own base (where it equals 100) is used.
+
+    Parameters
+    ----------
+    data
+        Rows to convert.
+    value, year
+        The cash column and the column naming each row's year; the years must
+        be those of ``deflators["fy_end"]``.
+    deflators
+        Columns ``fy_end`` and ``deflator`` (e.g.
+        ``datasets.load("gdp_deflators_hmt_dec2023")``).
+    base_year
+        Year whose prices to express the amounts in.
+
+    Returns
+    -------
+    pandas.Series
+        Real-terms amounts, aligned with ``data``.
+
+    Examples
+    --------
+    >>> index = pd.DataFrame({"fy_end": [2010, 2011], "deflator": [80.0, 100.0]})
+    >>> costs = pd.DataFrame({"cost": [400.0, 500.0], "fy_end": [2010, 2011]})
+    >>> to_real_terms(costs, value="cost", year="fy_end", deflators=index).tolist()
+    [500.0, 500.0]
+    """
+    require_columns(data, {"value": value, "year": year})
+    require_columns(deflators, {"fy_end": "fy_end", "deflator": "deflator"})
+    require_numeric(data, [value])
+    index = deflators.dropna(subset=["deflator"]).set_index("fy_end")["deflator"]
+    missing = sorted(set(data[year].dropna()) - set(index.index))
+    if missing:
+        raise ValueError(f"Column {year!r} has years {missing} with no deflator.")
+    if base_year is not None and base_year not in index.index:
+        raise ValueError(f"base_year={base_year} has no deflator.")
+    base = 100.0 if base_year is None else float(index[base_year])
+    return data[value] * base / data[year].map(index)
+
+
+def cost_panel(costs: pd.DataFrame) -> pd.DataFrame:
+    """One row per council and year: own versus bought-in residential care for older people.
+
+    Parameters
+    ----------
+    costs
+        Long frame as returned by the PSS-EX1 unit-cost loaders (columns
+        ``la_code, council, period, fy_end, provision, gross_cost, weeks,
+        unit_cost``), stacked over years.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``la_code, council, period, fy_end``, then ``own_cost, others_cost``
+        (£ thousands), ``own_weeks, others_weeks``, ``own_unit_cost,
+        others_unit_cost`` (published £ per week; missing where there was no
+        such care), ``external_share`` (% of weeks provided by others) and
+        ``average_cost`` (£ per week across both, ``1000 * total cost / total
+        weeks``). Council-years with a missing cost or weeks, or no weeks at
+        all, are dropped with a warning that counts them.
+
+    Examples
+    --------
+    >>> long = pd.DataFrame({"la_code": ["102", "102"], "council": ["Cumbria"] * 2,
+    ...     "period": ["2012-13"] * 2, "fy_end": [2013, 2013], "provision": ["own", "others"],
+    ...     "gross_cost": [100.0, 300.0], "weeks": [100.0, 700.0],
+    ...     "unit_cost": [1000.0, 428.6]})
+    >>> row = cost_panel(long).iloc[0]
+    >>> float(row["external_share"]), float(row["average_cost"])
+    (87.5, 500.0)
+    """
+    needed = ["la_code", "council", "period", "fy_end", "provision", "gross_cost", "weeks"]
+    require_columns(costs, {name: name for name in needed + ["unit_cost"]})
+    require_unique(costs, ["la_code", "fy_end", "provision"])
+    wide = costs.pivot(
+        index=["la_code", "council", "period", "fy_end"],
+        columns="provision",
+        values=["gross_cost", "weeks", "unit_cost"],
+    )
+    pairs: list[Any] = list(wide.columns)
+    wide.columns = [
+        f"{provision}_{kind}".replace("gross_cost", "cost") for kind, provision in pairs
+    ]
+    wide = wide.reset_index()
+    amounts = ["own_cost", "others_cost", "own_weeks", "others_weeks"]
+    wide = _drop_with_warning(wide, wide[amounts].isna().any(axis=1), "a cost or weeks missing")
+    weeks = wide["own_weeks"] + wide["others_weeks"]
+    wide = _drop_with_warning(wide, weeks <= 0, "no weeks of residential care")
+    weeks = wide["own_weeks"] + wide["others_weeks"]
+    wide["external_share"] = 100 * wide["others_weeks"] / weeks
+    wide["average_cost"] = 1000 * (wide["own_cost"] + wide["others_cost"]) / weeks
+    return wide.sort_values(["la_code", "fy_end"]).reset_index(drop=True)
+
+
+# ----------------------------------------------------------- gaps by ownership
+@dataclass(frozen=True, kw_only=True, eq=False)
+class OwnershipGaps(Result):
+    """Differences in a 0/1 outcome between ownership types, with and without controls.
+
+    The headline is the linear-probability gap (percentage points) of the
+    ``headline`` group against the reference group.
+
+    Attributes
+    ----------
+    table
+        One row per non-reference group: ``group``, ``n``, ``rate`` (raw, %),
+        ``lpm`` (gap in percentage points from the linear probability model)
+        with ``lpm_low``, ``lpm_high``, and ``ame`` (average marginal effect
+        of the group dummy in the logit model, points) with ``ame_low``,
+        ``ame_high``. The reference group's row has ``n`` and ``rate`` only.
+    """
+
+    reference: str
+    _table: pd.DataFrame = field(repr=False)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The gaps by group (a copy)."""
+        return self._table.copy()
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per group and model: ``term, model, estimate, ci_low, ci_high``."""
+        rows = []
+        for _, row in self._table.dropna(subset=["lpm"]).iterrows():
+            for model in ("lpm", "ame"):
+                rows.append(
+                    {
+                        "term": f"{row['group']} vs {self.reference}",
+                        "model": model,
+                        "estimate": row[model],
+                        "ci_low": row[f"{model}_low"],
+                        "ci_high": row[f"{model}_high"],
+                    }
+                )
+        return pd.DataFrame(rows)
+
+
+def _gap_fits(frame: pd.DataFrame, formula: str, cluster: str | None) -> tuple[Any, Any]:
+    import statsmodels.formula.api as smf
+
+    if cluster is None:
+        cov: dict[str, Any] = {"cov_type": "HC1"}
+    else:
+        cov = {"cov_type": "cluster", "cov_kwds": {"groups": pd.factorize(frame[cluster])[0]}}
+    lpm = smf.ols(formula, frame).fit(**cov)
+    logit = smf.logit(formula, frame).fit(disp=0, **cov)
+    return lpm, logit
+
+
+def ownership_gaps(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    group: str,
+    reference: str,
+    headline: str,
+    covariates: list[str] | None = None,
+    cluster: str | None = None,
+    level: float = 0.95,
+) -> OwnershipGaps:
+    """Gap in a 0/1 outcome between ownership types, adjusted for the controls the data allow.
+
+    Fits a linear probability model (statsmodels OLS) and a logit (statsmodels
+    Logit) of ``outcome`` on dummies for ``group`` (against ``reference``)
+    plus ``covariates`` (columns, entered linearly: add transformed or dummy
+    columns first), with heteroskedasticity-robust (HC1) errors, or errors
+    clustered by ``cluster`` when units appear more than once. The logit gap
+    is the average marginal effect of each group dummy (statsmodels
+    ``get_margeff(dummy=True)``). Rows with a missing value in any column
+    used are dropped with a warning that counts them.
+
+    Parameters
+    ----------
+    data
+        One row per unit (or per event, with ``cluster``).
+    outcome
+        0/1 (or boolean) column.
+    group, reference, headline
+        Ownership column, its reference level and the level whose gap is the
+        headline.
+    covariates
+        Control columns (numeric or boolean).
+    cluster
+        Column to cluster standard errors by.
+    level
+        Confidence level.
+
+    Returns
+    -------
+    OwnershipGaps
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame({"owner": rng.choice(["a", "b"], 2000)})
+    >>> df["bad"] = rng.random(2000) < np.where(df["owner"] == "b", 0.3, 0.2)
+    >>> fit = ownership_gaps(df, outcome="bad", group="owner", reference="a", headline="b")
+    >>> 5 < fit.estimate < 15
+    True
+    """
+    require_columns(data, {"outcome": outcome, "group": group, "cluster": cluster})
+    terms = covariates or []
+    if reference not in set(data[group]) or headline not in set(data[group]):
+        raise ValueError(f"Column {group!r} lacks {reference!r} or {headline!r}.")
+    require_columns(data, {f"covariates[{i}]": name for i, name in enumerate(terms)})
+    used = [outcome, group, *terms] + ([cluster] if cluster else [])
+    frame = data[used].copy()
+    missing = frame.isna().any(axis=1)
+    frame = _drop_with_warning(frame, missing, "missing outcome, ownership or controls")
+    # patsy reads plain numpy types only: nullable booleans and strings become floats and str.
+    for column in [outcome, *terms]:
+        frame[column] = frame[column].astype("float")
+    frame[group] = frame[group].astype(str)
+    formula = f"{outcome} ~ C({group}, Treatment(reference={reference!r}))"
+    formula += "".join(f" + Q({term!r})" for term in terms)
+    lpm, logit = _gap_fits(frame, formula, cluster)
+    margins = logit.get_margeff(dummy=True).summary_frame(alpha=1 - level)
+    rows = []
+    for name, count in frame[group].value_counts().sort_index().items():
+        row: dict[str, Any] = {"group": name, "n": int(count)}
+        row["rate"] = 100 * float(frame.loc[frame[group] == name, outcome].mean())
+        if name != reference:
+            term = f"C({group}, Treatment(reference={reference!r}))[T.{name}]"
+            low, high = lpm.conf_int(alpha=1 - level).loc[term]
+            row |= {"lpm": 100 * lpm.params[term], "lpm_low": 100 * low, "lpm_high": 100 * high}
+            effect = margins.loc[term]
+            row |= {
+                "ame": 100 * effect.iloc[0],
+                "ame_low": 100 * effect.iloc[4],
+                "ame_high": 100 * effect.iloc[5],
+            }
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    head = f"C({group}, Treatment(reference={reference!r}))[T.{headline}]"
+    estimate, se = 100 * float(lpm.params[head]), 100 * float(lpm.bse[head])
+    low, high, p_value = normal_interval(estimate, se, level)
+    return OwnershipGaps(
+        estimate=estimate,
+        se=se,
+        ci_low=low,
+        ci_high=high,
+        p_value=p_value,
+        n_obs=len(frame),
+        method="Linear probability model and logit, robust SE (statsmodels)",
+        estimand=f"gap in {outcome}, {headline} vs {reference} (percentage points)",
+        level=level,
+        notes=("controls: " + (", ".join(terms) if terms else "none"),),
+        reference=reference,
+        _table=table,
+    )
+
+
+def rating_snapshot(events: pd.DataFrame, date: str | pd.Timestamp) -> pd.DataFrame:
+    """Services registered on ``date`` by ownership, with the share whose latest rating is good.
+
+    Each service's latest rating on or before ``date`` counts unless its
+    registration had ended by then (``registered_to`` on or before ``date``).
+    The registration start is not checked: some services were rated before
+    their recorded start, and the published snapshots count them too.
+
+    Parameters
+    ----------
+    events
+        Rating events (columns ``location_id, report_date, ownership,
+        good_or_better, registered_to``), e.g.
+        ``datasets.load("community_care_rating_events")``; ``registered_from``
+        is not needed.
+    date
+        The snapshot date.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per ownership type: ``ownership, rated, good_or_better`` (%).
+
+    Examples
+    --------
+    >>> events = pd.DataFrame({"location_id": ["a", "a", "b", "c"],
+    ...     "report_date": pd.to_datetime(["2015-01-01", "2016-01-01", "2015-06-01", "2015-06-01"]),
+    ...     "ownership": ["x", "x", "x", "x"], "good_or_better": [False, True, False, True],
+    ...     "registered_from": pd.to_datetime(["2014-01-01"] * 4),
+    ...     "registered_to": pd.to_datetime([None, None, None, "2015-09-01"])})
+    >>> rating_snapshot(events, "2015-12-25").to_dict("records")
+    [{'ownership': 'x', 'rated': 2, 'good_or_better': 0.0}]
+    """
+    needed = ["location_id", "report_date", "ownership", "good_or_better"]
+    require_columns(events, {n: n for n in needed + ["registered_to"]})
+    when = pd.Timestamp(date)
+    active = (events["report_date"] <= when) & (
+        events["registered_to"].isna() | (events["registered_to"] > when)
+    )
+    latest = events.loc[active].sort_values(["report_date", "location_id"])
+    latest = latest.groupby("location_id").tail(1)
+    summary = latest.groupby("ownership").agg(
+        rated=("location_id", "size"), good_or_better=("good_or_better", "mean")
+    )
+    summary["good_or_better"] = 100 * summary["good_or_better"].astype(float)
+    return summary.reset_index()
+
+
+# ------------------------------------------------------------ local care-home markets
+def council_market_panel(entries: pd.DataFrame, concentration: pd.DataFrame) -> pd.DataFrame:
+    """Care-home entry, exit and concentration by commissioning council and wave.
+
+    The published HHI is one value per council and wave, repeated for each of
+    the council's districts; this keeps one row per council and wave (rows
+    whose council is ``"Unspecified"`` are left out with a warning). District
+    entry and exit counts are added up to councils; a district missing from a
+    wave had no entries or exits, and its stock carries over.
+
+    Parameters
+    ----------
+    entries
+        ``datasets.load("care_home_entries_exits_district")``.
+    concentration
+        ``datasets.load("care_home_hhi_district")``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``council, wave, entries, exits, homes, hhi, hhi_before`` (the HHI at
+        the end of the previous wave; missing in wave 0).
+
+    Examples
+    --------
+    >>> hhi = pd.DataFrame({"council": ["C", "C", "C", "C"], "district": ["a", "b", "a", "b"],
+    ...     "wave": [0, 0, 1, 1], "hhi": [500.0, 500.0, 600.0, 600.0]})
+    >>> flows = pd.DataFrame({"district": ["a", "b", "a"], "wave": [0, 0, 1],
+    ...     "entries": [10, 5, 2], "exits": [0, 0, 1], "net": [10, 5, 1], "homes": [10, 5, 11]})
+    >>> council_market_panel(flows, hhi)[["wave", "entries", "homes", "hhi_before"]].values.tolist()
+    [[0.0, 15.0, 15.0, nan], [1.0, 2.0, 16.0, 500.0]]
+    """
+    require_columns(entries, {n: n for n in ["district", "wave", "entries", "exits", "homes"]})
+    require_columns(concentration, {n: n for n in ["council", "district", "wave", "hhi"]})
+    unspecified = concentration["council"] == "Unspecified"
+    known = _drop_with_warning(concentration, unspecified, "HHI rows with no council")
+    if known.groupby(["council", "wave"])["hhi"].nunique().gt(1).any():
+        raise ValueError("The HHI differs between districts of one council and wave.")
+    lookup = known.drop_duplicates("district").set_index("district")["council"]
+    unmatched = sorted(set(entries["district"]) - set(lookup.index))
+    if unmatched:
+        raise ValueError(f"Districts {unmatched[:5]} of the entries file have no council.")
+    wide = entries.set_index(["district", "wave"])[["entries", "exits", "homes"]].unstack("wave")
+    columns: dict[str, Any] = {
+        "entries": pd.DataFrame(wide["entries"]).fillna(0).stack(),
+        "exits": pd.DataFrame(wide["exits"]).fillna(0).stack(),
+        "homes": pd.DataFrame(wide["homes"]).ffill(axis=1).fillna(0).stack(),
+    }
+    filled = pd.DataFrame(columns).reset_index()
+    filled["council"] = filled["district"].map(lookup)
+    counts = filled.groupby(["council", "wave"], as_index=False)[["entries", "exits", "homes"]]
+    panel = counts.sum().astype({"entries": float, "exits": float, "homes": float})
+    hhi = known.drop_duplicates(["council", "wave"])[["council", "wave", "hhi"]]
+    panel = panel.merge(hhi, on=["council", "wave"], how="left")
+    before = hhi.assign(wave=hhi["wave"] + 1).rename(columns={"hhi": "hhi_before"})
+    return panel.merge(before, on=["council", "wave"], how="left")

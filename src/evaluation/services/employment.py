@@ -1,0 +1,497 @@
+"""Employment services: reading Work Programme figures and comparing providers fairly.
+
+Two jobs:
+
+* :func:`benchmark_gaps` puts the published outcome rates of each payment
+  group beside the benchmark they were meant to beat (a minimum performance
+  level, DWP's expectation, the non-intervention rate), as a gap and a ratio,
+  keeping the source kind so secondary figures stay visible.
+* :func:`within_area` compares prime providers *within* contract package
+  areas. Work Programme referrals were allocated at random between the two or
+  three primes in each area (NAO 2014), so, within an area, a difference in
+  job outcome rates estimates a difference in provider effect; across areas it
+  mixes provider and local labour market.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from evaluation.services.employment import within_area
+>>> data = pd.DataFrame({"area": ["A", "A", "B", "B"], "provider": ["p", "q", "r", "s"],
+...                      "events": [30, 20, 60, 40], "denominator": [100, 100, 200, 200]})
+>>> result = within_area(data, area="area", provider="provider", events="events",
+...                      denominator="denominator")
+>>> float(round(result.table.loc[0, "effect_pp"], 1))
+5.0
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from matplotlib.axes import Axes
+from scipy import stats
+
+from evaluation.results import (
+    Result,
+    normal_interval,
+    require_columns,
+    require_no_missing,
+    require_numeric,
+    require_unique,
+)
+
+__all__ = [
+    "ProviderEffectsResult",
+    "WithinAreaResult",
+    "benchmark_gaps",
+    "in_period_rate",
+    "provider_effects",
+    "versus_benchmark",
+    "within_area",
+]
+
+#: Columns :func:`benchmark_gaps` needs from ``datasets.load("wp_performance_vs_mpl")``.
+PERFORMANCE_COLUMNS = [
+    "period",
+    "payment_group",
+    "measure",
+    "value",
+    "unit",
+    "comparator_label",
+    "comparator_value",
+    "source_kind",
+]
+
+
+def benchmark_gaps(performance: pd.DataFrame) -> pd.DataFrame:
+    """Published outcome rates of jobseeker and ESA groups beside their benchmarks.
+
+    Keeps the rows of the performance table that are percentages for one
+    payment group (JSA or ESA) and have a comparator, leaving out rows that
+    *are* a benchmark (minimum performance levels compared with an earlier
+    level).
+
+    Parameters
+    ----------
+    performance
+        The tidy ``wp_performance_vs_mpl`` table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``period, payment_group, family`` (``"JSA"`` or ``"ESA"``), ``measure,
+        value, benchmark, benchmark_label, gap_pp`` (value minus benchmark,
+        percentage points), ``ratio`` (value over benchmark), ``source_kind``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> row = dict(period="y2", payment_group="ESA new", measure="rate", value=5.0,
+    ...            unit="%", comparator_label="MPL", comparator_value=20.0,
+    ...            source_kind="secondary")
+    >>> benchmark_gaps(pd.DataFrame([row]))[["gap_pp", "ratio"]].to_dict("records")
+    [{'gap_pp': -15.0, 'ratio': 0.25}]
+    """
+    require_columns(performance, {c: c for c in PERFORMANCE_COLUMNS})
+    group = performance["payment_group"].astype("string")
+    keep = (
+        performance["unit"].astype("string").str.strip().eq("%")
+        & group.str.match(r"^(JSA|ESA)").fillna(False)
+        & performance["comparator_value"].notna()
+        & ~performance["measure"].astype("string").str.startswith("minimum performance level")
+    ).astype(bool)
+    rows = performance.loc[keep]
+    out = pd.DataFrame(
+        {
+            "period": rows["period"],
+            "payment_group": rows["payment_group"],
+            "family": group[keep].str[:3],
+            "measure": rows["measure"],
+            "value": rows["value"].astype(float),
+            "benchmark": rows["comparator_value"].astype(float),
+            "benchmark_label": rows["comparator_label"],
+            "source_kind": rows["source_kind"],
+        }
+    )
+    out["gap_pp"] = out["value"] - out["benchmark"]
+    out["ratio"] = out["value"] / out["benchmark"]
+    return out.reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class WithinAreaResult(Result):
+    """Provider effects measured against the other providers in the same area.
+
+    The headline is the standard deviation of the estimated within-area
+    effects (percentage points): how much providers sharing an area differ.
+    ``table`` has one row per provider-in-area contract.
+    """
+
+    table: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "table", self.table.copy())
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per contract: the within-area effect with its interval."""
+        columns = ["area", "provider", "effect_pp", "se_pp", "ci_low_pp", "ci_high_pp", "p_value"]
+        return self.table[columns].copy()
+
+    def plot(self, *, ax: Axes | None = None, truth: str | None = None) -> Axes:
+        """Each contract's within-area effect and interval; ``truth`` names a column of truths."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 0.18 * len(self.table) + 1.5))
+        ordered = self.table.sort_values("effect_pp").reset_index(drop=True)
+        y = np.arange(len(ordered))
+        ax.errorbar(
+            ordered["effect_pp"],
+            y,
+            xerr=[
+                ordered["effect_pp"] - ordered["ci_low_pp"],
+                ordered["ci_high_pp"] - ordered["effect_pp"],
+            ],
+            fmt="o",
+            ms=3,
+            color="C0",
+            label="estimate with 95% interval",
+        )
+        if truth is not None:
+            ax.plot(ordered[truth], y, "x", color="C3", label="true effect")
+        ax.axvline(0, color="grey", lw=0.8)
+        ax.set_yticks(y, ordered["area"].astype(str) + " " + ordered["provider"].astype(str))
+        ax.legend(loc="lower right")
+        return ax
+
+
+def _check_within(
+    data: pd.DataFrame, area: str, provider: str, events: str, denominator: str
+) -> pd.DataFrame:
+    require_columns(
+        data, {"area": area, "provider": provider, "events": events, "denominator": denominator}
+    )
+    require_no_missing(data, [area, provider, events, denominator])
+    require_numeric(data, [events, denominator])
+    require_unique(data, [area, provider])
+    bad = data.index[
+        (data[denominator] <= 0) | (data[events] < 0) | (data[events] > data[denominator])
+    ]
+    if len(bad):
+        raise ValueError(
+            f"Columns {events!r} and {denominator!r} need 0 <= events <= denominator and a "
+            f"positive denominator; rows {list(bad[:5])} break this."
+        )
+    sizes = data.groupby(area)[provider].transform("size")
+    alone = data.loc[sizes < 2, area].unique()
+    if len(alone):
+        raise ValueError(
+            f"Areas {list(alone)} (column {area!r}) have a single provider: "
+            "no within-area comparison is possible. Remove them explicitly."
+        )
+    return data.sort_values([area, provider]).reset_index(drop=True)
+
+
+def _contrast_matrix(areas: pd.Series) -> np.ndarray:
+    """Rows: each contract's rate minus the unweighted mean rate of its area's contracts."""
+    codes = areas.to_numpy()
+    same = (codes[:, None] == codes[None, :]).astype(float)
+    return np.eye(len(codes)) - same / same.sum(axis=1, keepdims=True)
+
+
+def within_area(
+    data: pd.DataFrame,
+    *,
+    area: str,
+    provider: str,
+    events: str,
+    denominator: str,
+    level: float = 0.95,
+) -> WithinAreaResult:
+    """Each provider's job outcome rate against the average of the providers in its area.
+
+    One row per contract (provider in area). Contracts are independent
+    binomial samples, so each rate ``k/n`` has variance ``p(1 - p)/n``; the
+    effect of a contract is its rate minus the unweighted mean rate of the
+    contracts in its area, in percentage points, and its standard error is
+    the same contrast applied to the (diagonal) covariance of the rates.
+    Under random allocation of referrals within areas this is an unbiased
+    estimate of the provider's effect relative to its area's providers;
+    across areas nothing is compared.
+
+    Parameters
+    ----------
+    data
+        One row per contract.
+    area, provider, events, denominator
+        Column names: the contract package area, the prime provider, the job
+        outcomes, the referrals.
+    level
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    WithinAreaResult
+        Headline: the standard deviation of the within-area effects (pp), with
+        no interval (``se`` and bounds are NaN). ``table`` columns: ``area,
+        provider, events, denominator, rate_pct, effect_pp, se_pp, ci_low_pp,
+        ci_high_pp, p_value``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> data = pd.DataFrame({"a": ["X", "X"], "p": ["u", "v"], "k": [10, 30], "n": [100, 100]})
+    >>> within_area(data, area="a", provider="p", events="k", denominator="n").table[
+    ...     "effect_pp"].round(1).tolist()
+    [-10.0, 10.0]
+    """
+    frame = _check_within(data, area, provider, events, denominator)
+    rate = (frame[events] / frame[denominator]).to_numpy(float)
+    variance = rate * (1 - rate) / frame[denominator].to_numpy(float)
+    contrast = _contrast_matrix(frame[area])
+    effects = contrast @ rate
+    se = np.sqrt(np.diag(contrast @ np.diag(variance) @ contrast.T))
+    z = stats.norm.ppf(0.5 + level / 2)
+    table = frame[[area, provider, events, denominator]].rename(
+        columns={area: "area", provider: "provider", events: "events", denominator: "denominator"}
+    )
+    table["rate_pct"] = 100 * rate
+    table["effect_pp"] = 100 * effects
+    table["se_pp"] = 100 * se
+    table["ci_low_pp"] = table["effect_pp"] - z * table["se_pp"]
+    table["ci_high_pp"] = table["effect_pp"] + z * table["se_pp"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["p_value"] = 2 * stats.norm.sf(np.abs(effects / se))
+    nan = float("nan")
+    return WithinAreaResult(
+        estimate=float(table["effect_pp"].std(ddof=1)),
+        se=nan,
+        ci_low=nan,
+        ci_high=nan,
+        p_value=nan,
+        n_obs=int(frame[denominator].sum()),
+        method="Within-area provider comparison (binomial rates, area contrasts)",
+        estimand="SD of within-area provider effects (pp)",
+        level=level,
+        notes=(f"{len(frame)} contracts in {frame[area].nunique()} areas.",),
+        table=table,
+    )
+
+
+def in_period_rate(
+    data: pd.DataFrame, *, referral_week: str, outcome_week: str, at: float
+) -> float:
+    """Job outcomes paid by week ``at`` as a share of everyone referred by then.
+
+    This is the in-year measure of the first Work Programme statistics (job
+    outcomes over referrals in the period), which counts recent referrals who
+    have not yet had time to reach an outcome.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> data = pd.DataFrame({"r": [0.0, 10.0, 50.0, 60.0], "o": [30.0, None, 90.0, None]})
+    >>> in_period_rate(data, referral_week="r", outcome_week="o", at=52)
+    0.3333333333333333
+    """
+    require_columns(data, {"referral_week": referral_week, "outcome_week": outcome_week})
+    require_numeric(data, [referral_week, outcome_week])
+    require_no_missing(data, [referral_week])
+    referred = data[referral_week] <= at
+    if not referred.any():
+        raise ValueError(f"No row of {referral_week!r} is at or before week {at}.")
+    paid = referred & (data[outcome_week] <= at)
+    return float(paid.sum() / referred.sum())
+
+
+@dataclass(frozen=True)
+class ProviderEffectsResult(Result):
+    """Provider effects on the log odds of a job outcome, net of area, centred on the average.
+
+    The headline is the standard deviation of the centred effects. ``table``
+    has one row per provider: ``provider, effect, se, ci_low, ci_high,
+    p_value, contracts``.
+    """
+
+    table: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "table", self.table.copy())
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per provider."""
+        return self.table.copy()
+
+
+def _unconnected(frame: pd.DataFrame, area: str, provider: str) -> list[str]:
+    """Providers not linked to the first provider through shared areas."""
+    reached = {frame[provider].iloc[0]}
+    while True:
+        areas = frame.loc[frame[provider].isin(reached), area]
+        grown = set(frame.loc[frame[area].isin(areas), provider])
+        if grown == reached:
+            break
+        reached = grown
+    return sorted(set(frame[provider]) - reached)
+
+
+def provider_effects(
+    data: pd.DataFrame,
+    *,
+    area: str,
+    provider: str,
+    events: str,
+    denominator: str,
+    level: float = 0.95,
+) -> ProviderEffectsResult:
+    """Each provider's effect on the log odds of a job outcome, comparing within areas only.
+
+    A binomial GLM (logit link, statsmodels) of the counts on area and
+    provider fixed effects: the area effects absorb the local labour market,
+    so a provider's effect is identified only from the areas it shares with
+    other providers. Where referrals are randomised within areas (as in the
+    Work Programme) this is a fair comparison. The effects are centred on the
+    average provider, with standard errors from the same contrast of the
+    covariance matrix. Providers must be linked through shared areas; if they
+    fall into separate groups a ``ValueError`` names the unlinked providers.
+
+    Parameters
+    ----------
+    data
+        One row per contract (provider in area).
+    area, provider, events, denominator
+        Column names.
+    level
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    ProviderEffectsResult
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> data = pd.DataFrame({"a": ["X", "X", "Y", "Y"], "p": ["u", "v", "u", "v"],
+    ...                      "k": [20, 10, 40, 20], "n": [100, 100, 100, 100]})
+    >>> fit = provider_effects(data, area="a", provider="p", events="k", denominator="n")
+    >>> fit.table["effect"].round(2).tolist()
+    [0.46, -0.46]
+    """
+    frame = _check_within(data, area, provider, events, denominator)
+    lost = _unconnected(frame, area, provider)
+    if lost:
+        raise ValueError(
+            f"Providers {lost} (column {provider!r}) share no area, directly or through "
+            "others, with the rest: their effects cannot be compared. Analyse the groups apart."
+        )
+    dummies = pd.get_dummies(frame[[area, provider]].astype(str), drop_first=False, dtype=float)
+    providers = sorted(frame[provider].astype(str).unique())
+    area_columns = [c for c in dummies.columns if c.startswith(f"{area}_")]
+    provider_columns = [f"{provider}_{p}" for p in providers[1:]]
+    exog = dummies[area_columns + provider_columns].to_numpy()
+    endog = np.column_stack(
+        [frame[events].to_numpy(float), (frame[denominator] - frame[events]).to_numpy(float)]
+    )
+    fit = sm.GLM(endog, exog, family=sm.families.Binomial()).fit()
+    k = len(area_columns)
+    raw = np.concatenate([[0.0], np.asarray(fit.params)[k:]])
+    cov = np.zeros((len(providers), len(providers)))
+    cov[1:, 1:] = np.asarray(fit.cov_params())[k:, k:]
+    centre = np.eye(len(providers)) - 1 / len(providers)
+    effect = centre @ raw
+    se = np.sqrt(np.diag(centre @ cov @ centre.T))
+    z = stats.norm.ppf(0.5 + level / 2)
+    table = pd.DataFrame(
+        {
+            "provider": providers,
+            "effect": effect,
+            "se": se,
+            "ci_low": effect - z * se,
+            "ci_high": effect + z * se,
+            "p_value": 2 * stats.norm.sf(np.abs(effect / se)),
+            "contracts": frame[provider].astype(str).value_counts().reindex(providers).to_numpy(),
+        }
+    )
+    nan = float("nan")
+    return ProviderEffectsResult(
+        estimate=float(np.std(effect, ddof=1)),
+        se=nan,
+        ci_low=nan,
+        ci_high=nan,
+        p_value=nan,
+        n_obs=int(frame[denominator].sum()),
+        method="Provider fixed effects within areas (binomial GLM, logit link)",
+        estimand="SD of provider effects (log odds)",
+        level=level,
+        notes=(f"{len(providers)} providers, {frame[area].nunique()} areas.",),
+        table=table,
+    )
+
+
+def versus_benchmark(
+    data: pd.DataFrame,
+    *,
+    events: str,
+    denominator: str,
+    benchmark_pct: float,
+    level: float = 0.95,
+) -> Result:
+    """The outcome rate of all rows pooled minus a fixed benchmark rate, in percentage points.
+
+    This is the Work Programme's own yardstick: outcomes against a
+    non-intervention rate or a predecessor programme's rate. The interval
+    reflects only binomial sampling of the outcomes; it says nothing about
+    whether the benchmark is the right counterfactual, which is
+    usually the larger error.
+
+    Parameters
+    ----------
+    data
+        One row per cohort, area or contract.
+    events, denominator
+        Column names: job outcomes and referrals.
+    benchmark_pct
+        The benchmark rate, in per cent.
+    level
+        Confidence level of the interval.
+
+    Returns
+    -------
+    Result
+        ``estimate`` in percentage points, with a normal-approximation interval.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> data = pd.DataFrame({"k": [30, 20], "n": [100, 100]})
+    >>> round(versus_benchmark(data, events="k", denominator="n", benchmark_pct=20).estimate, 6)
+    5.0
+    """
+    require_columns(data, {"events": events, "denominator": denominator})
+    require_no_missing(data, [events, denominator])
+    require_numeric(data, [events, denominator])
+    total, events_sum = float(data[denominator].sum()), float(data[events].sum())
+    if total <= 0 or not 0 <= events_sum <= total:
+        raise ValueError(
+            f"Columns {events!r} and {denominator!r} must give 0 <= events <= denominator "
+            "in total, with a positive denominator."
+        )
+    rate = events_sum / total
+    estimate = 100 * rate - benchmark_pct
+    se = 100 * float(np.sqrt(rate * (1 - rate) / total))
+    low, high, p = normal_interval(estimate, se, level)
+    return Result(
+        estimate=estimate,
+        se=se,
+        ci_low=low,
+        ci_high=high,
+        p_value=p,
+        n_obs=int(total),
+        method="Outcome rate against a fixed benchmark",
+        estimand="rate minus benchmark (pp)",
+        level=level,
+        notes=("The interval ignores any error in the benchmark itself.",),
+    )

@@ -1,0 +1,456 @@
+"""Schools-specific building blocks: academies, conversion dates, trusts, KS4 panels.
+
+GIAS publishes no table of "when did this school become an academy". It
+publishes links between establishments: when a maintained school converts, it
+closes and the academy opens under a new URN with a ``Predecessor`` link to the
+old one. When an academy later moves trust it usually gets another URN, with
+another ``Predecessor`` link. This module turns those links into a conversion
+table, classifies academies by route (converter, sponsor-led, free school) and
+measures how concentrated trusts are within each council.
+
+* :func:`academies` -- one row per academy in a trust, with its route.
+* :func:`conversion_dates` -- the conversion date of each academy, walking back
+  through its chain of predecessors.
+* :func:`academic_year` -- the September-to-August school year of a date.
+* :func:`trust_concentration` -- HHI of trusts within each council
+  (:func:`evaluation.markets.hhi`).
+* :func:`lineage` and :func:`ks4_panel` -- follow a school across its change of
+  URN and harmonise yearly KS4 files into a panel.
+* :func:`converted_share` and :func:`panel_association` -- a council's progress
+  towards academisation, and its two-way fixed-effects association with results.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import statsmodels.formula.api as smf
+
+from evaluation import markets
+from evaluation.results import (
+    Result,
+    require_columns,
+    require_no_missing,
+    require_numeric,
+    require_unique,
+)
+
+__all__ = [
+    "PROGRAMME_START",
+    "TRUST_TYPES",
+    "PanelAssociation",
+    "academic_year",
+    "academies",
+    "conversion_dates",
+    "converted_share",
+    "ks4_panel",
+    "lineage",
+    "panel_association",
+    "route_of",
+    "trust_concentration",
+]
+
+#: The first academies opened in September 2002; earlier links are reorganisations
+#: of maintained schools, not conversions.
+PROGRAMME_START = pd.Timestamp("2002-09-01")
+#: GIAS group types that run academies.
+TRUST_TYPES = ("Multi-academy trust", "Single-academy trust")
+#: GIAS establishment type codes by route into the academy sector.
+_ROUTES = {
+    "converter": (34, 42, 44, 45),
+    "sponsor-led": (28, 33, 43, 46),
+    "free school": (35, 36, 38, 39, 40, 41),
+}
+_MAX_GENERATIONS = 25
+
+
+def _need(frame: pd.DataFrame, columns: list[str]) -> None:
+    """Raise ValueError naming any of ``columns`` absent from ``frame``."""
+    require_columns(frame, {column: column for column in columns})
+
+
+def route_of(type_code: pd.Series) -> pd.Series:
+    """Route into the academy sector of each GIAS type code (missing if not an academy).
+
+    Examples
+    --------
+    >>> route_of(pd.Series([34, 28, 35, 1])).tolist()
+    ['converter', 'sponsor-led', 'free school', <NA>]
+    """
+    lookup = {code: route for route, codes in _ROUTES.items() for code in codes}
+    return type_code.map(lookup).astype("string")
+
+
+def academic_year(dates: pd.Series) -> pd.Series:
+    """First calendar year of the school year (September to August) of each date.
+
+    Examples
+    --------
+    >>> academic_year(pd.Series(pd.to_datetime(["2012-08-31", "2012-09-01"]))).tolist()
+    [2011, 2012]
+    """
+    year = dates.dt.year - (dates.dt.month < 9).astype("Int64")
+    return year.astype("Int64")
+
+
+def academies(group_links: pd.DataFrame) -> pd.DataFrame:
+    """One row per academy or free school in a trust, from ``gias_group_links_2022``.
+
+    Parameters
+    ----------
+    group_links
+        The tidy frame of :func:`evaluation.data.loaders.schools.gias_group_links_2022`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``urn``, ``school_name``, ``route`` (see :func:`route_of`), ``phase``,
+        ``la_code``, ``la_name``, ``trust_uid``, ``trust_name``, ``trust_type``
+        and ``joined_date`` (when it joined its current trust).
+
+    Raises
+    ------
+    ValueError
+        If a school belongs to two trusts (rows named), or a trust member is
+        not an academy type.
+    """
+    needed = ["urn", "type_code", "group_type", "group_uid", "group_name", "joined_date"]
+    _need(group_links, [*needed, "school_name", "phase", "la_code", "la_name"])
+    members = group_links[group_links["group_type"].isin(TRUST_TYPES)].copy()
+    twice = members["urn"].duplicated(keep=False)
+    if twice.any():
+        urns = sorted(members.loc[twice, "urn"].unique())[:10]
+        raise ValueError(f"column 'urn': schools in two trusts, e.g. URNs {urns}")
+    members["route"] = route_of(members["type_code"])
+    if members["route"].isna().any():
+        odd = members.loc[members["route"].isna(), ["urn", "type_code"]].head(10)
+        raise ValueError(f"column 'type_code': trust members that are not academies:\n{odd}")
+    renamed = members.rename(
+        columns={"group_uid": "trust_uid", "group_name": "trust_name", "group_type": "trust_type"}
+    )
+    columns = ["urn", "school_name", "route", "phase", "la_code", "la_name"]
+    columns += ["trust_uid", "trust_name", "trust_type", "joined_date"]
+    return renamed[columns].reset_index(drop=True)
+
+
+def _predecessor_edges(links: pd.DataFrame) -> pd.DataFrame:
+    """Edges child -> parent for ``Predecessor`` links (parent is the older school)."""
+    _need(links, ["urn", "linked_urn", "link_type", "link_date"])
+    edges = links.loc[links["link_type"] == "Predecessor", ["urn", "linked_urn", "link_date"]]
+    return edges.rename(columns={"urn": "child", "linked_urn": "parent"}).drop_duplicates()
+
+
+def _ancestry(urns: pd.Series, edges: pd.DataFrame) -> pd.DataFrame:
+    """Every predecessor link in the line of each URN (``urn``, ``parent``, ``link_date``)."""
+    frontier = pd.DataFrame({"urn": urns.to_numpy(), "child": urns.to_numpy()})
+    found: list[pd.DataFrame] = []
+    for _ in range(_MAX_GENERATIONS):
+        step = frontier.merge(edges, on="child")
+        if step.empty:
+            break
+        found.append(step[["urn", "parent", "link_date"]])
+        frontier = step[["urn", "parent"]].rename(columns={"parent": "child"}).drop_duplicates()
+    else:
+        raise ValueError(
+            f"column 'linked_urn': predecessor chains longer than {_MAX_GENERATIONS} "
+            "links (a cycle?) for URNs " + str(sorted(frontier["urn"].unique())[:10])
+        )
+    if not found:
+        empty = {"urn": pd.Series(dtype="int64"), "parent": pd.Series(dtype="int64")}
+        return pd.DataFrame({**empty, "link_date": pd.Series(dtype="datetime64[ns]")})
+    return pd.concat(found, ignore_index=True)
+
+
+def conversion_dates(
+    links: pd.DataFrame, schools: pd.DataFrame, *, start: pd.Timestamp = PROGRAMME_START
+) -> pd.DataFrame:
+    """Date on which each academy's line of schools entered the academy sector.
+
+    The rule: walk back through ``Predecessor`` links from the academy to every
+    earlier school in its line; the conversion is the oldest dated link made on
+    or after ``start`` (the academies programme began in September 2002).
+    Later links in the same line are moves between trusts ("re-brokering") or
+    mergers, counted in ``later_links``. A free school with no predecessor opened
+    new and has no conversion.
+
+    Parameters
+    ----------
+    links
+        Tidy GIAS links (:func:`evaluation.data.loaders.schools.gias_links`).
+    schools
+        One row per academy with columns ``urn`` and ``route`` (e.g. from
+        :func:`academies`); other columns are kept.
+    start
+        Links before this date are not conversions.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``schools`` plus ``has_predecessor`` (bool), ``conversion_date``
+        (missing if no dated link since ``start``), ``conversion_year`` (school
+        year, see :func:`academic_year`), ``later_links`` (dated links after
+        the conversion) and ``undated_links`` (links in the line with no date).
+
+    Warns
+    -----
+    UserWarning
+        Saying how many academies with predecessors have no dated conversion.
+
+    Examples
+    --------
+    >>> links = pd.DataFrame({"urn": [2, 3], "linked_urn": [1, 2],
+    ...     "link_type": ["Predecessor"] * 2,
+    ...     "link_date": pd.to_datetime(["2011-04-01", "2016-09-01"])})
+    >>> table = conversion_dates(links, pd.DataFrame({"urn": [3], "route": ["converter"]}))
+    >>> table[["conversion_date", "later_links"]].astype(str).values.tolist()
+    [['2011-04-01', '1']]
+    """
+    _need(schools, ["urn", "route"])
+    if schools["urn"].duplicated().any():
+        dupes = sorted(schools.loc[schools["urn"].duplicated(), "urn"].unique())[:10]
+        raise ValueError(f"column 'urn': duplicate academies, e.g. {dupes}")
+    lines = _ancestry(schools["urn"], _predecessor_edges(links))
+    lines = lines.assign(
+        dated=lines["link_date"].notna(), since=lines["link_date"] >= start
+    ).sort_values(["urn", "link_date"])
+    summary = lines.groupby("urn").agg(
+        n_links=("parent", "size"), undated_links=("dated", lambda d: int((~d).sum()))
+    )
+    in_programme = lines[lines["since"]]
+    first = in_programme.groupby("urn")["link_date"].min().rename("conversion_date")
+    later = in_programme.groupby("urn")["link_date"].size().sub(1).rename("later_links")
+    out = schools.merge(summary, left_on="urn", right_index=True, how="left")
+    out = out.merge(first, left_on="urn", right_index=True, how="left")
+    out = out.merge(later, left_on="urn", right_index=True, how="left")
+    out["has_predecessor"] = out["n_links"].notna()
+    out["later_links"] = out["later_links"].fillna(0).astype("int64")
+    out["undated_links"] = out["undated_links"].fillna(0).astype("int64")
+    out["conversion_date"] = pd.to_datetime(out["conversion_date"])
+    out["conversion_year"] = academic_year(out["conversion_date"])
+    undated = int((out["has_predecessor"] & out["conversion_date"].isna()).sum())
+    if undated:
+        warnings.warn(
+            f"{undated} academies have predecessors but no dated link since "
+            f"{start.date()}: their conversion date is left missing",
+            UserWarning,
+            stacklevel=2,
+        )
+    return out.drop(columns="n_links").reset_index(drop=True)
+
+
+def trust_concentration(schools: pd.DataFrame, *, market: str = "la_name") -> pd.DataFrame:
+    """HHI of trusts within each council, with academies counted as equal units.
+
+    Each trust's share is its number of academies in the council over the
+    council's academies; single-academy trusts count as separate providers.
+    GIAS gives no pupil numbers here, so a small primary weighs as much as a
+    large secondary.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table of :func:`evaluation.markets.hhi` (one row per council).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"la_name": ["A"] * 4, "trust_uid": [1, 1, 2, 3]})
+    >>> trust_concentration(s)["hhi"].item()
+    3750.0
+    """
+    _need(schools, [market, "trust_uid"])
+    counts = schools.groupby([market, "trust_uid"]).size().rename("academies").reset_index()
+    counts["academies"] = counts["academies"].astype(np.float64)
+    return markets.hhi(counts, market=market, provider="trust_uid", size="academies")
+
+
+def lineage(links: pd.DataFrame, schools: pd.DataFrame) -> pd.DataFrame:
+    """Map every earlier URN in an academy's line of predecessors to the academy's URN.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``old_urn`` and ``urn`` (the academy), one row per predecessor; an old
+        URN claimed by two academies (a school split in two) is dropped with a
+        warning, since its results cannot be given to either.
+    """
+    _need(schools, ["urn"])
+    pairs = _ancestry(schools["urn"], _predecessor_edges(links))
+    pairs = pairs[["parent", "urn"]].drop_duplicates().rename(columns={"parent": "old_urn"})
+    split = pairs["old_urn"].duplicated(keep=False)
+    if split.any():
+        warnings.warn(
+            f"{int(pairs.loc[split, 'old_urn'].nunique())} predecessor URNs lead to more than "
+            "one academy (splits); they are left unlinked",
+            UserWarning,
+            stacklevel=2,
+        )
+    return pairs[~split].reset_index(drop=True)
+
+
+def ks4_panel(results: list[pd.DataFrame], line: pd.DataFrame) -> pd.DataFrame:
+    """Harmonise yearly KS4 school files into a panel of state mainstream schools.
+
+    A school keeps one identifier, ``school``, across its change of URN at
+    conversion: the URN of the academy it became (from :func:`lineage`), else
+    its own URN. Special schools, independent schools and rows without a KS4
+    cohort (``pupils`` missing) are left out, the last with a warning.
+
+    Parameters
+    ----------
+    results
+        Tidy KS4 frames (:mod:`evaluation.data.loaders.schools`), one per council and year.
+    line
+        ``old_urn`` -> ``urn`` map from :func:`lineage`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of mainstream academies and maintained schools with ``school``,
+        ``academy`` (0/1 that year) and ``cohort`` (first school year as an
+        academy; 0 if never an academy in the panel).
+
+    Raises
+    ------
+    ValueError
+        If a school appears twice in a year (rows named) or stops being an academy.
+    """
+    frame = pd.concat(results, ignore_index=True)
+    _need(frame, ["urn", "school_year", "sector", "special", "pupils"])
+    frame = frame[~frame["special"] & frame["sector"].isin(["academy", "maintained"])].copy()
+    no_cohort = frame["pupils"].isna()
+    if no_cohort.any():
+        warnings.warn(
+            f"{int(no_cohort.sum())} rows have no KS4 pupils (a URN listed in a year without "
+            "results, e.g. just opened or closed); they are dropped",
+            UserWarning,
+            stacklevel=2,
+        )
+        frame = frame[~no_cohort]
+    to_current = dict(zip(line["old_urn"], line["urn"], strict=True))
+    frame["school"] = frame["urn"].map(to_current).fillna(frame["urn"]).astype("int64")
+    twice = frame.duplicated(["school", "school_year"], keep=False)
+    if twice.any():
+        shown = frame.loc[twice, ["school", "urn", "school_year"]].head(6).to_dict("records")
+        raise ValueError(f"column 'urn': schools appearing twice in a year after linking: {shown}")
+    frame["academy"] = frame["sector"].eq("academy").astype("int64")
+    frame = frame.sort_values(["school", "school_year"])
+    ever = frame.groupby("school")["academy"].cummax()
+    if (ever > frame["academy"]).any():
+        rows = frame.loc[ever > frame["academy"], ["school", "school_year"]].head(6)
+        raise ValueError(f"column 'sector': academies that became maintained again:\n{rows}")
+    first = frame[frame["academy"] == 1].groupby("school")["school_year"].min()
+    frame["cohort"] = frame["school"].map(first).fillna(0).astype("int64")
+    return frame.reset_index(drop=True)
+
+
+def converted_share(table: pd.DataFrame, *, years: range, phase: str = "Secondary") -> pd.DataFrame:
+    """Share of each council's academies (in July 2022) that had converted by each school year.
+
+    A school counts as converted in school year ``t`` if its conversion date
+    (:func:`conversion_dates`) falls before 1 September of ``t``. Free schools
+    (no conversion) and academies without a dated conversion are left out of
+    numerator and denominator, and the number left out is in
+    ``frame.attrs["excluded"]``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``la_code``, ``school_year``, ``academies`` (the council's converted
+        academies of that phase in 2022) and ``converted_share`` (0-1).
+    """
+    _need(table, ["la_code", "phase", "route", "conversion_year"])
+    chosen = table[(table["phase"] == phase) & (table["route"] != "free school")]
+    usable = chosen.dropna(subset=["conversion_year"])
+    rows = [
+        usable.groupby("la_code")["conversion_year"]
+        .agg(academies="size", converted=lambda c, y=year: int((c < y).sum()))
+        .assign(school_year=year)
+        for year in years
+    ]
+    out = pd.concat(rows).reset_index()
+    out["converted_share"] = out["converted"] / out["academies"]
+    out = out[["la_code", "school_year", "academies", "converted_share"]]
+    out.attrs["excluded"] = len(chosen) - len(usable)
+    return out.sort_values(["la_code", "school_year"]).reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class PanelAssociation(Result):
+    """Within-unit association of an outcome with a continuous exposure (two-way FE).
+
+    Extra fields: ``n_units``, ``n_periods``, ``outcome``, ``exposure``.
+    """
+
+    n_units: int = 0
+    n_periods: int = 0
+    outcome: str = ""
+    exposure: str = ""
+
+
+def panel_association(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    exposure: str,
+    unit: str,
+    time: str,
+    level: float = 0.95,
+) -> PanelAssociation:
+    """Two-way fixed-effects regression of ``outcome`` on a continuous ``exposure``.
+
+    Fits ``outcome ~ exposure + C(unit) + C(time)`` by OLS (statsmodels) with
+    standard errors clustered by unit. The estimate is the change in the
+    outcome that goes with a one-unit change in the exposure within a unit,
+    relative to the year's average: an association, not an effect, because
+    the exposure is not assigned at random.
+
+    Raises
+    ------
+    ValueError
+        On an absent, non-numeric or missing column, or duplicate unit-time rows.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame({"u": np.repeat(range(20), 4), "t": np.tile(range(4), 20)})
+    >>> df["x"] = rng.uniform(size=80)
+    >>> df["y"] = 2 * df["x"] + df["u"] + rng.normal(scale=0.1, size=80)
+    >>> round(panel_association(df, outcome="y", exposure="x", unit="u", time="t").estimate, 1)
+    2.0
+    """
+    require_columns(data, {"outcome": outcome, "exposure": exposure, "unit": unit, "time": time})
+    require_numeric(data, [outcome, exposure])
+    require_no_missing(data, [outcome, exposure, unit, time])
+    require_unique(data, [unit, time])
+    frame = pd.DataFrame(
+        {
+            "y": data[outcome].astype("float64"),
+            "x": data[exposure].astype("float64"),
+            "u": data[unit].astype("string"),
+            "t": data[time].astype("string"),
+        }
+    )
+    groups = pd.factorize(frame["u"])[0]
+    fit = smf.ols("y ~ x + C(u) + C(t)", data=frame).fit(
+        cov_type="cluster", cov_kwds={"groups": groups}
+    )
+    estimate, se = float(fit.params["x"]), float(fit.bse["x"])
+    low, high = (float(v) for v in fit.conf_int(alpha=1 - level).loc["x"])
+    return PanelAssociation(
+        estimate=estimate,
+        se=se,
+        ci_low=low,
+        ci_high=high,
+        p_value=float(fit.pvalues["x"]),
+        n_obs=int(fit.nobs),
+        method="Two-way fixed effects OLS, SE clustered by unit",
+        estimand=f"change in {outcome} per unit of {exposure}",
+        level=level,
+        n_units=int(frame["u"].nunique()),
+        n_periods=int(frame["t"].nunique()),
+        outcome=outcome,
+        exposure=exposure,
+    )
