@@ -40,10 +40,13 @@ COLUMNS = (
     "downloadable", "source_url", "publisher", "title", "licence", "year_first",
     "year_last", "description", "can_answer", "cannot_answer", "caveats",
 )  # fmt: skip
-FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".xls": "xls", ".parquet": "parquet"}
+FORMATS = {
+    ".csv": "csv", ".xlsx": "xlsx", ".xls": "xls", ".parquet": "parquet", ".json": "json",
+}  # fmt: skip
 ORIGINS = {
     "repository file": "repository file",
     "transcribed from a published page": "transcription",
+    "derived from a repository file": "conversion",
 }
 ENCODINGS = ("utf-8", "utf-8-sig", "latin-1")
 NAME_PATTERN = re.compile(r"[a-z0-9_]{1,40}")
@@ -55,6 +58,8 @@ EARLY_YEARS = {"gdp_deflators_hmt_dec2023": "HM Treasury's deflator series start
 # The manifest's licence notes, tidied. An entry may override this with its own `licence`.
 _DERIVED = "OGL v3.0 for the underlying data; the derived file states no licence"
 _HOSTED = "OGL v3.0 (the repository holding the file states no licence)"
+_FFT = "OGL v3.0 for the underlying DfE and Ofsted data; FFT's compilation states no licence"
+_ODELL = "OGL v3.0 for the underlying DfE data; the derived file is MIT-licensed"
 LICENCES = {
     "OGL v3.0": "OGL v3.0",
     "Open Parliament Licence v3.0": "Open Parliament Licence v3.0",
@@ -66,8 +71,22 @@ LICENCES = {
     "Repo states no licence; underlying CQC data OGL": _DERIVED,
     "Underlying CQC data OGL v3.0; repo no licence": _DERIVED,
     "Underlying DfE/Ofsted data OGL v3.0; repo licence not stated": _DERIVED,
+    "Underlying DfE data OGL v3.0; repo licence not stated": _DERIVED,
     "OGL v3.0 (Ofsted MI); repo no licence": _DERIVED,
     "OGL v3.0 (DfE); repo licence not stated": _HOSTED,
+    "OGL v3.0 (Ofsted); repo licence not stated": _HOSTED,
+    "OGL v3.0 (NHS Digital); repo states no licence": _HOSTED,
+    "Crown copyright; repo states no licence (treat as OGL v3.0 reference data, cite MoJ)": "Crown "
+    "copyright, treated as OGL v3.0 (the repository holding the file states no licence)",
+    "Underlying DfE/Ofsted data OGL v3.0; compiled by FFT Education Datalab (repo states no "
+    "licence) - cite FFT Education Datalab and DfE": _FFT,
+    "Underlying DfE/Ofsted data OGL v3.0 (compiled by FFT Education Datalab; repo states no "
+    "licence) - cite FFT Education Datalab 'Schools Like Yours' and DfE": _FFT,
+    "Repository MIT; underlying DfE data OGL v3.0": _ODELL,
+    "Repository MIT (Evan Odell 2016); underlying DfE data OGL v3.0": _ODELL,
+    "Repository MIT (Evan Odell 2016); underlying DfE data OGL v3.0 - cite DfE and Odell (2017)": (
+        _ODELL
+    ),
     "OGL v3.0 (ONS Open Geography); repo no licence": _HOSTED,
     "OGL v3.0; repo has no licence": _HOSTED,
     "OGL v3.0 (GIAS); repo has no licence": _HOSTED,
@@ -96,6 +115,22 @@ LICENCES = {
     "quotations of official results; cite MoJ 'Peterborough Social Impact Bond HMP Doncaster: "
     "payment by results' statistics and the independent assessor (Jolliffe, QinetiQ/Univ. "
     "Leicester) for publication": "Quoted official results (MoJ figures are OGL v3.0)",
+    "LGSCO material OGL v3.0 (check); news pages are quotations - cite LGSCO originals": "OGL "
+    "v3.0 for the Ombudsman's figures (to be confirmed), quoted from news pages",
+    "ONS and CMA material OGL v3.0; news pages are quotations - cite ONS/CMA originals": "OGL "
+    "v3.0 for the ONS and CMA figures; rows from news pages are quotations",
+    "Open Parliament Licence v3.0 (A4e evidence); Wikipedia CC BY-SA; news items are factual "
+    "quotations - cite originals": "Open Parliament Licence v3.0 for the committee evidence, CC "
+    "BY-SA for Wikipedia rows; other rows are short quotations",
+    "short factual quotations from news/blog pages; underlying DWP statistics OGL v3.0 - cite the "
+    "original DWP release where possible": "Quoted figures from news and blog pages; the "
+    "underlying DWP statistics are OGL v3.0",
+    "NAO/HMIP material OGL v3.0; PAC reports Open Parliament Licence v3.0; other rows short "
+    "factual quotations - cite originals": "OGL v3.0 for NAO and inspectorate rows, Open "
+    "Parliament Licence v3.0 for PAC rows; other rows are short quotations",
+    "NAO material (NAO copyright, non-commercial reuse; cite); DfE statistics OGL v3.0; news "
+    "pages are quotations": "NAO copyright (non-commercial reuse) for NAO figures, OGL v3.0 for "
+    "DfE statistics; rows from news pages are quotations",
 }
 
 
@@ -112,7 +147,7 @@ class Entry:
     cannot_answer: str
     caveats: str
     encoding: str = ""  # csv files only
-    source_url: str = ""  # only where the manifest gives none
+    source_url: str = ""  # only where the manifest gives none, or none starting https://
     licence: str = ""  # only where the tidied manifest licence will not do
 
 
@@ -130,6 +165,10 @@ DFE_TABLES = "Department for Education (school performance tables)"
 GIAS = "Department for Education (Get Information About Schools)"
 GIAS_2022 = "Department for Education (GIAS), as saved by ajb1970"
 OFSTED = "Ofsted management information, subset selected by ajb1970"
+NHSD_GOODAIR = "NHS Digital (ASC-FR council return), as saved by B. Goodair"
+FFT = "FFT Education Datalab (compiled from DfE, Ofsted and GIAS data)"
+ODELL = "E. Odell (derived from DfE KS4 performance tables)"
+OFSTED_MI = "Ofsted (in-year inspection outcomes, management information), as saved by C. Hall"
 
 
 def _pssex1_activity(fy: str, encoding: str, caveats: str, publisher: str = HSCIC) -> Entry:
@@ -375,6 +414,51 @@ CURATED: dict[str, Entry] = {
         "extreme outliers that distort regional and England averages.",
         encoding="latin-1",
     ),
+    "care/ascfr_raw/pss-exp-eng-15-16-fin-act.csv": Entry(
+        name="ascfr_activity_2015_16",
+        title="Adult social care activity by council, England 2015-16 (ASC-FR)",
+        publisher=NHSD_GOODAIR,
+        years=(2015, 2015),
+        description="One row per council and cell (UUID): care type, in-house or external "
+        "provision, age band, support reason, setting, purpose and the activity value.",
+        can_answer="What share of long-term residential and nursing care did each council buy "
+        "from external providers in 2015-16?",
+        cannot_answer="Activity only: the 2015-16 expenditure and unit-cost files were too large "
+        "to obtain, and levels do not join to PSS-EX1 years.",
+        caveats="Value units depend on the cell (check NHS Digital's ASC-FR guidance before "
+        "using levels); in-house to external ratios are safe. Its labels decode the 2016-17 keys.",
+        encoding="utf-8",
+    ),
+    "care/ascfr_raw/ASCFR_Activity_2016-17.csv": Entry(
+        name="ascfr_activity_2016_17",
+        title="Adult social care activity by council, England 2016-17 (ASC-FR, coded)",
+        publisher=NHSD_GOODAIR,
+        years=(2016, 2016),
+        description="One row per cell (UUID) and council or aggregate (161 areas): CASSR and ONS "
+        "codes, numeric keys for age, support reason, setting and provision, and the value.",
+        can_answer="Did councils' in-house share of long-term residential and nursing care keep "
+        "falling from 2015-16 to 2016-17?",
+        cannot_answer="No labels: the *_KEY codes mean nothing until decoded, and the 2016-17 "
+        "unit-cost file was not obtainable.",
+        caveats="Decode the keys by joining on UUID to ascfr_activity_2015_16 (e.g. setting 6 "
+        "nursing, 7 residential; provision 2 external, 3 in-house); aggregate rows lack a code.",
+        encoding="utf-8",
+    ),
+    "care/ascfr_raw/ASCFR_Totals_2016-17.csv": Entry(
+        name="ascfr_totals_2016_17",
+        title="Adult social care expenditure totals by council, England 2016-17 (ASC-FR, coded)",
+        publisher=NHSD_GOODAIR,
+        years=(2016, 2016),
+        description="One row per council (or aggregate) and coded cell: total, gross and net "
+        "expenditure and income in £ thousands, by care type, age, support reason and setting.",
+        can_answer="What did each council spend gross on long-term residential and nursing care "
+        "for older people, and per unit of activity?",
+        cannot_answer="No in-house versus external split, and no unit costs: the detailed "
+        "2016-17 expenditure and unit-cost files were not obtainable.",
+        caveats="Keys are unlabelled codes, decoded as in the activity files (UUID join to the "
+        "2015-16 file); confirm against NHS Digital's 2016-17 reference tables before publishing.",
+        encoding="utf-8",
+    ),
     # --- care: closures, ownership and quality -----------------------------------------------
     "care/care_home_closures_replication_1_location_level.csv": Entry(
         name="care_home_closures_locations",
@@ -540,6 +624,26 @@ CURATED: dict[str, Entry] = {
         "than published by CQC.",
         encoding="utf-8",
     ),
+    "care/lgsco_complaints_published_figures.csv": Entry(
+        name="lgsco_complaint_uphold_rates",
+        title="Ombudsman complaint and uphold rates for councils and adult social care, "
+        "2014-15 to 2016-17 (published figures)",
+        publisher="Local Government and Social Care Ombudsman (as quoted by Local Government "
+        "Lawyer, Disability Rights UK and a copy of its 2015-16 review)",
+        years=(2014, 2016),
+        description="One row per published figure (14): provider group, area (England or "
+        "region), measure (complaints received, share upheld), year, value and source.",
+        can_answer="Are adult social care complaints upheld more often than complaints about "
+        "other council services?",
+        cannot_answer="National and regional headlines only; the Ombudsman's per-council "
+        "figures were not retrievable, so councils cannot be compared.",
+        caveats="Transcribed from secondary pages: nine rows quote a Local Government Lawyer "
+        "report (its address, http only, is in each row); uphold rates are of detailed "
+        "investigations.",
+        encoding="utf-8",
+        source_url="https://disabilityrightsuk.org/news/2015/november/"
+        "adult-social-care-complaints-fifth-more-half-upheld",
+    ),
     "care/oflog_asc_measures_by_la_2015-16_2022-23.csv": Entry(
         name="ascof_outcomes_by_council",
         title="Adult social care outcome measures by council (Oflog), England 2015-16 to 2022-23",
@@ -577,6 +681,23 @@ CURATED: dict[str, Entry] = {
         "utf-8-sig",
         "Three header rows; unit cost 2.1A needs multiplying by 52 to give a weekly cost, and "
         "'..' means not available.",
+    ),
+    "care/self_funders_and_fee_gap_published_figures.csv": Entry(
+        name="self_funders_fee_gap_figures",
+        title="Care-home self-funders (ONS 2019-20 to 2022-23) and the self-funder fee gap "
+        "(CMA 2017), published figures",
+        publisher="Office for National Statistics; Competition and Markets Authority (some "
+        "rows via news pages)",
+        years=(2016, 2022),
+        description="One row per published figure (27): group of homes, area, measure (e.g. "
+        "self-funder share, weekly fee), period, value and source.",
+        can_answer="How large is the self-funded share of care-home residents, and how much "
+        "more do self-funders pay than councils?",
+        cannot_answer="National, regional-extreme and home-type figures only; ONS's "
+        "council-level self-funder tables were not retrievable.",
+        caveats="Transcribed; values are text with counts and shares together (e.g. '143,774 "
+        "(36.7%)'), CMA fee figures are UK averages for 2016, and a few rows quote news pages.",
+        encoding="utf-8",
     ),
     # --- employment ---------------------------------------------------------------------------
     "employment/safetynets_dictionary.csv": Entry(
@@ -705,6 +826,41 @@ CURATED: dict[str, Entry] = {
         caveats="Data are as at 31 March 2013, so later periods are increasingly censored and "
         "the last covers a single month.",
         encoding="utf-8",
+    ),
+    "employment/wp_cpa_prime_providers_partial.csv": Entry(
+        name="wp_prime_providers_by_cpa_partial",
+        title="Work Programme prime providers by contract package area, partial list 2011-2017",
+        publisher="Compiled from Wikipedia, the Work and Pensions Committee, news reports and "
+        "tender documents",
+        years=(2011, 2017),
+        description="One row per provider and contract package area (32): role (prime, "
+        "preferred bidder, tender, termination), period and source.",
+        can_answer="Which primes competed in which areas, as a checklist to verify against "
+        "DWP's official list of 40 contracts?",
+        cannot_answer="Partial: about 28 of the 40 contracts and 13 of 18 areas; some rows are "
+        "bids rather than awards, so not a basis for provider effects.",
+        caveats="Transcribed from secondary sources; DWP's official contract list was not "
+        "retrieved, so use it for illustration only and check each row.",
+        encoding="utf-8",
+    ),
+    "employment/wp_provider_and_area_performance_published_figures.csv": Entry(
+        name="wp_provider_area_performance",
+        title="Work Programme performance by prime provider, contract and area, figures quoted "
+        "2011-2013",
+        publisher="Compiled from Spend Matters UK, The Guardian Datablog, W2W Solutions and "
+        "other blogs and news pages",
+        years=(2011, 2013),
+        description="One row per quoted figure (80): provider, area, measure (e.g. league "
+        "points, job outcome rate, contract value), period, value and source.",
+        can_answer="How unevenly did prime providers perform across areas in the first two "
+        "years, as reported at the time?",
+        cannot_answer="No official contract league tables (40 contracts by release); "
+        "contract-level rates exist for only a few contracts.",
+        caveats="All secondary: 54 rows are Spend Matters' within-area ranking points derived "
+        "from DWP's November 2012 data (not rates), at an http-only address given in each row.",
+        encoding="utf-8",
+        source_url="https://www.theguardian.com/news/datablog/2012/nov/27/"
+        "data-work-programme-failures",
     ),
     "employment/wp_performance_vs_mpl_published_figures.csv": Entry(
         name="wp_performance_vs_mpl",
@@ -858,6 +1014,22 @@ CURATED: dict[str, Entry] = {
         "rated in it.",
         encoding="utf-8",
     ),
+    "probation/moj_omppg_probation_areas_to_nps_division_crc_lookup.csv": Entry(
+        name="probation_area_nps_crc_lookup",
+        title="Probation areas to NOMS regions, NPS divisions and CRCs (MoJ lookup)",
+        publisher="Ministry of Justice analytical services (public mirror of the OMPPG repository)",
+        years=None,
+        description="One row per probation area as recorded on case systems (347): trust, "
+        "NPS or Probation Service unit, or one of the 21 CRCs, with region and NPS division.",
+        can_answer="How do per-trust or per-unit probation figures group into NPS divisions, "
+        "and what were the 21 CRCs called?",
+        cannot_answer="Does not map trusts or police force areas to CRCs: only the CRC rows "
+        "carry a CRC area.",
+        caveats="Mixes pre-2014 trusts, NPS and post-2021 units (filter on SUP_BODY); some "
+        "names are slips (e.g. 'LondonLondon - NPS', 'Bedforshire') and prob_area has trailing "
+        "spaces.",
+        encoding="utf-8",
+    ),
     "probation/peterborough_interim_reconviction_6m_partial_cohorts.csv": Entry(
         name="peterborough_interim_reconviction",
         title="Peterborough prison interim reconviction figures, six-month follow-up, 2005-2012",
@@ -905,7 +1077,41 @@ CURATED: dict[str, Entry] = {
         "the new quarterly series is blank for 2001, and adjusted and OGRS4 rates are adults only.",
         encoding="utf-8",
     ),
+    "probation/tr_crc_contracts_owners_ratings_published_figures.csv": Entry(
+        name="tr_crc_contracts_owners_ratings",
+        title="Transforming Rehabilitation CRC contracts: finance, volumes, owners and ratings, "
+        "published figures 2014-2021",
+        publisher="Compiled from NAO, Public Accounts Committee, HM Inspectorate of Probation "
+        "and other published pages",
+        years=(2014, 2021),
+        description="One row per published figure (48): provider, area, measure (e.g. forecast "
+        "losses, volume shortfall, owner, rating), period, value and source.",
+        can_answer="Who owned each CRC, and how far did the contracts' volumes and finances "
+        "depart from plan?",
+        cannot_answer="No per-CRC reoffending results, inspection ratings for only two CRCs, "
+        "and owners named for only 17 of the 21 CRCs.",
+        caveats="Transcribed; owner rows come mostly from 2014 preferred-bidder announcements "
+        "and secondary pages, so check them before publishing.",
+        encoding="utf-8",
+    ),
     # --- schools ------------------------------------------------------------------------------
+    "schools/academies_conversion_and_ks4_by_type_published_figures.csv": Entry(
+        name="academies_conversion_ks4_by_type",
+        title="Academy conversion figures (NAO 2018) and GCSE results by school type 2014-2015, "
+        "published figures",
+        publisher="National Audit Office; Department for Education (some rows via NAHT, "
+        "Schools Week and news pages)",
+        years=(2010, 2018),
+        description="One row per published figure (27): school group, area, measure (e.g. "
+        "academies, conversion cost, 5 A*-C share), period, value and source.",
+        can_answer="How far had academisation gone by 2018, what did conversion cost, and how "
+        "did 2015 GCSE results differ by school type?",
+        cannot_answer="No national series of KS4 results by school type: only 2014-2015 "
+        "headlines, whose measure wording is sometimes unclear.",
+        caveats="Transcribed, mostly from secondary pages; the 2015 type figures are "
+        "provisional and 5 A*-C based (pre-Attainment 8), and NAO material is not OGL.",
+        encoding="utf-8",
+    ),
     "schools/ajb1970_progress8_2018-19_by_governance_org.xlsx": Entry(
         name="progress8_by_governance_2019",
         title="Progress 8 by governing body (council, single- or multi-academy trust), 2018-19",
@@ -919,6 +1125,36 @@ CURATED: dict[str, Entry] = {
         "control beyond disadvantage and selection.",
         caveats="Derived by a researcher; a Summary sheet gives percentiles by governance type, "
         "and grammar-school shares differ sharply between groups.",
+    ),
+    "schools/cghall_data_education_2016/england_census_2016.csv": Entry(
+        name="school_census_2016",
+        title="School census pupil characteristics by school, England, January 2016 (inferred)",
+        publisher="Department for Education (performance tables census file), as saved by C. Hall",
+        years=(2015, 2015),
+        description="One row per school (about 24,300, all phases) plus national rows: pupils, "
+        "girls and boys, SEN, EAL, FSM and ever-6 FSM counts and percentages, keyed by URN.",
+        can_answer="How disadvantaged was each school's intake in 2016, to control for intake "
+        "when comparing academies with maintained schools?",
+        cannot_answer="Characteristics only, no results; the census year is inferred, not "
+        "stated in the file.",
+        caveats="'NP' marks values not published, national rows have URN "
+        "'NAT', and check the year against a known school before relying on it.",
+        encoding="utf-8",
+    ),
+    "schools/cghall_data_education_2016/p8_2016_revised_by_urn.csv": Entry(
+        name="progress8_2016_by_urn",
+        title="Progress 8 by school, England 2016 (revised), with ranks",
+        publisher="C. Hall (derived from DfE 2016 KS4 revised performance tables)",
+        years=(2015, 2015),
+        description="One row per school with a 2016 Progress 8 score (3,506): URN, Progress 8, "
+        "year and the compiler's ranks and percentiles.",
+        can_answer="Where did each school stand on Progress 8 in the first year the measure "
+        "was the headline?",
+        cannot_answer="Progress 8 only, one year, no school type or intake: join GIAS and the "
+        "census file by URN.",
+        caveats="Includes special and some independent schools (the unweighted mean is "
+        "-0.24); ranks are the compiler's and change if you filter schools.",
+        encoding="utf-8",
     ),
     "schools/dfe_school_applications_offers_by_la_2014-2021.csv": Entry(
         name="school_applications_offers_by_la",
@@ -934,6 +1170,93 @@ CURATED: dict[str, Entry] = {
         caveats="'c' marks suppressed small numbers and ':' not available, and national and "
         "regional rows sit among LA rows, so filter on geographic_level.",
         encoding="utf-8-sig",
+    ),
+    "schools/eduvis_ks4_2013-14/eduvis_ks4_2013-14_final_data.csv": Entry(
+        name="ks4_2014_england_eduvis",
+        title="KS4 results by school, England 2013-14, with school type (derived)",
+        publisher="C. Hall, eduvis (derived from DfE performance tables, school census and "
+        "EduBase)",
+        years=(2013, 2013),
+        description="One row per state-funded mainstream school (3,257 in 3,431 rows) or LA "
+        "(152): 5 A*-C incl. English and maths, EBacc, expected progress and value added, by "
+        "prior attainment and FSM.",
+        can_answer="Did converter and sponsored academies get better 2014 GCSE results than "
+        "similar maintained schools?",
+        cannot_answer="One year only, independent schools excluded; 2014 counting rules break "
+        "the 5 A*-C series from 2013.",
+        caveats="First year of the Wolf reforms and first-entry rule (_PTQ columns); 174 "
+        "school rows are exact duplicates, and RECTYPE 'LA' rows are council totals.",
+        encoding="latin-1",
+    ),
+    "schools/eduvis_ks4_2013-14/ks4_meta_2013-14.csv": Entry(
+        name="ks4_meta_2014",
+        title="KS4 performance tables column dictionary, 2013-14",
+        publisher=DFE_TABLES,
+        years=(2013, 2013),
+        description="One row per column of the 2013-14 KS4 school file: column number, field "
+        "name, description and which record types leave it blank.",
+        can_answer="What do 2013-14 KS4 field names such as PTAC5EM_PTQ and B8VAMEA_PTQ mean?",
+        cannot_answer="A dictionary only: it holds no results, and describes the full DfE file, "
+        "of which the eduvis file keeps a subset.",
+        caveats="Field definitions change from year to year (2014 introduced the _PTQ counting "
+        "rules), so use it only with 2013-14 data.",
+        encoding="utf-8",
+    ),
+    "schools/fft_schoolslikeyours/fft_sly_ks4_secondary_schools_2017-2019.csv": Entry(
+        name="fft_ks4_panel_2017_2019",
+        title="KS4 results by secondary school, England 2017-2019, with school type and intake "
+        "(FFT Schools Like Yours, decoded)",
+        publisher=FFT,
+        years=(2016, 2018),
+        description="One row per state-funded mainstream secondary (3,295) by URN: Attainment "
+        "8, Progress 8 and basics for 2017-2019, school type, open date, FSM and KS2 prior "
+        "attainment.",
+        can_answer="Did schools that became academies in 2017-2019 improve relative to similar "
+        "schools that did not?",
+        cannot_answer="Three exam years only; school type, Ofsted grade and URN are as at 2020, "
+        "not contemporaneous.",
+        caveats="FFT carries predecessor results onto the academy's URN (139 of 168 schools "
+        "opened 2017-18 have 2017 results); check against GIAS links. Basics are 0-1 fractions.",
+        encoding="utf-8",
+    ),
+    "schools/fft_schoolslikeyours/ks4_data.json": Entry(
+        name="fft_ks4_panel_2017_2019_json",
+        title="FFT Schools Like Yours KS4 data file, December 2020 (original JSON)",
+        publisher=FFT,
+        years=(2016, 2018),
+        description="One positional array per state-funded mainstream secondary (3,295): the "
+        "80 fields named in fft_ks4_fields, including KS4 results for 2017-2019.",
+        can_answer="Can the decoded CSV fft_ks4_panel_2017_2019 be checked against FFT's "
+        "original file?",
+        cannot_answer="Not strict JSON and has no column names: use the decoded CSV for analysis.",
+        caveats="Comma-terminated arrays: wrap in [ ] and drop the trailing comma to parse. "
+        "Predecessor results are carried onto academy URNs, as in the CSV.",
+    ),
+    "schools/fft_schoolslikeyours/ks4_meta_fields.json": Entry(
+        name="fft_ks4_fields",
+        title="FFT Schools Like Yours KS4 field dictionary, December 2020",
+        publisher=FFT,
+        years=None,
+        description="One object per field of the FFT KS4 data file (81): name, type, group, "
+        "description and code lists for LA, region, school type, religion and Ofsted grade.",
+        can_answer="What does each position of the FFT KS4 arrays mean, and how are its coded "
+        "fields labelled?",
+        cannot_answer="A dictionary only: it holds no results.",
+        caveats="Comma-terminated objects, not strict JSON; the 81st field is computed in the "
+        "app, and fields marked displayScale 1 are percentages while others are 0-1 fractions.",
+    ),
+    "schools/fft_schoolslikeyours/ks4_natavgs.json": Entry(
+        name="fft_ks4_national_averages",
+        title="FFT Schools Like Yours KS4 national averages, England 2017-2019",
+        publisher=FFT,
+        years=(2016, 2018),
+        description="One positional array of England averages in the layout of the FFT KS4 "
+        "data file (e.g. Attainment 8 2019 = 46.7, Progress 8 2019 = -0.03).",
+        can_answer="What were the national Attainment 8 and Progress 8 averages to compare "
+        "FFT schools against?",
+        cannot_answer="A single row of averages: no breakdown by school type or region.",
+        caveats="Positions follow fft_ks4_fields; school fields are blank and counts are "
+        "national totals.",
     ),
     "schools/gias_establishment_types_20250422.csv": Entry(
         name="gias_establishment_types",
@@ -1049,6 +1372,84 @@ CURATED: dict[str, Entry] = {
         caveats="Free-text fields contain line breaks and typographic characters, so read it "
         "with a full CSV parser as UTF-8.",
         encoding="utf-8",
+    ),
+    "schools/odell_lonely_schools/odell_ks4_2016_attainment8.csv": Entry(
+        name="odell_ks4_2016_attainment8_csv",
+        title="Attainment 8 by secondary school, England 2016, with intake and isolation (CSV "
+        "conversion)",
+        publisher=ODELL,
+        years=(2012, 2015),
+        description="One row per state-funded mainstream secondary (2,968) by URN: 2016 "
+        "Attainment 8 for all and disadvantaged pupils, intake shares and 2013-15 5 A*-C "
+        "averages.",
+        can_answer="Did schools' 2016 Attainment 8 track their 2013-15 GCSE results, for all "
+        "and disadvantaged pupils?",
+        cannot_answer="No school type: join GIAS by URN. Attainment 8 is not comparable with "
+        "the 5 A*-C measure of earlier years.",
+        caveats="A format conversion of odell_ks4_2016_attainment8 (same values); shares are "
+        "0-1 fractions and the 3-year columns are carried over from the 2013-15 panel.",
+        encoding="utf-8",
+    ),
+    "schools/odell_lonely_schools/odell_ks4_2016_attainment8.xlsx": Entry(
+        name="odell_ks4_2016_attainment8",
+        title="Attainment 8 by secondary school, England 2016, with intake and isolation",
+        publisher=ODELL,
+        years=(2012, 2015),
+        description="One row per state-funded mainstream secondary (2,968) by URN, one sheet: "
+        "2016 Attainment 8 for all and disadvantaged pupils, intake shares and 2013-15 "
+        "averages.",
+        can_answer="Did schools' 2016 Attainment 8 track their 2013-15 GCSE results, for all "
+        "and disadvantaged pupils?",
+        cannot_answer="No school type: join GIAS by URN. Attainment 8 is not comparable with "
+        "the 5 A*-C measure of earlier years.",
+        caveats="A researcher's column subset of the 2016 tables; shares are 0-1 fractions and "
+        "the 3-year 5 A*-C columns are carried over from the 2013-15 panel.",
+    ),
+    "schools/odell_lonely_schools/odell_ks4_panel_2013-2015.csv": Entry(
+        name="odell_ks4_panel_2013_2015",
+        title="KS4 panel of secondary schools, England 2013-2015, with school type and intake "
+        "(Lonely schools)",
+        publisher=ODELL,
+        years=(2012, 2014),
+        description="One row per state-funded mainstream secondary with three years of results "
+        "(2,577): school type in 2015, intake by year and 5 A*-C incl. English and maths.",
+        can_answer="Did converter and sponsored academies' 5 A*-C results change differently "
+        "from maintained schools' between 2013 and 2015?",
+        cannot_answer="Survivors only (schools missing any year are dropped), and no all-pupil "
+        "5 A*-C column for 2014 (disadvantaged pupils have all three).",
+        caveats="The 5 A*-C measure changed in 2014 (Wolf reforms, first entry) and gave way "
+        "to Attainment 8 in 2016: compare within years. Shares are 0-1 fractions.",
+        encoding="utf-8",
+    ),
+    "schools/ofsted_inspection_outcomes_2013-14/ofsted_inspections_oct2014-dec2014.csv": Entry(
+        name="ofsted_inspections_oct_dec_2014",
+        title="Ofsted school inspection outcomes, England, October to December 2014",
+        publisher=OFSTED_MI,
+        years=(2014, 2014),
+        description="One row per inspection ending October to December 2014 (1,491): URN, "
+        "school type, phase, inspection type and dates, overall and key judgements (1-4).",
+        can_answer="What grades did newly converted and sponsored academies get at their early "
+        "inspections in autumn 2014?",
+        cannot_answer="Inspections in the period only, not every school's current grade; "
+        "September 2014 inspections are missing.",
+        caveats="Adds early-years and sixth-form judgements (9 = not applicable); section 8 and "
+        "monitoring visits sit beside full inspections, so filter on inspection type.",
+        encoding="utf-8",
+    ),
+    "schools/ofsted_inspection_outcomes_2013-14/ofsted_inspections_sep2013-aug2014.csv": Entry(
+        name="ofsted_inspections_2013_14",
+        title="Ofsted school inspection outcomes, England, September 2013 to August 2014",
+        publisher=OFSTED_MI,
+        years=(2013, 2014),
+        description="One row per inspection in 2013-14 (6,469, all phases): URN, LAESTAB, school "
+        "type, phase, inspection type and dates, overall and key judgements (1-4).",
+        can_answer="Were academies graded better or worse than maintained schools inspected in "
+        "the same year?",
+        cannot_answer="Inspections in the year only, not a snapshot of every school's grade: "
+        "schools not inspected that year are absent.",
+        caveats="About 880 rows are section 8 or monitoring visits rather than full "
+        "inspections, so filter on inspection type; dates are day/month/year.",
+        encoding="latin-1",
     ),
     "schools/ofsted_mi_feb2022_subset_maintained_to_mat.xlsx": Entry(
         name="ofsted_maintained_to_mat",
@@ -1203,9 +1604,10 @@ def build_rows(manifest_path: Path) -> list[list[str]]:
             continue
         fmt = FORMATS.get(Path(file).suffix.lower(), "")
         problems += [f"{file}: {p}" for p in _problems(entry, fmt or "unknown")]
-        if record["source_url"] and entry.source_url:
+        manifest_url = record["source_url"]
+        if manifest_url.startswith("https://") and entry.source_url:
             problems.append(f"{file}: the manifest already gives a source_url")
-        source_url = record["source_url"] or entry.source_url
+        source_url = entry.source_url or manifest_url
         if not source_url.startswith("https://"):
             problems.append(f"{file}: source_url must start with https://")
         licence = entry.licence or LICENCES.get(record["licence"], "")
