@@ -24,7 +24,7 @@ def test_registry_is_well_formed() -> None:
     assert cat["name"].is_unique
     assert cat["name"].str.fullmatch(r"[a-z0-9_]{1,40}").all()
     assert cat["sha256"].str.fullmatch(r"[0-9a-f]{64}").all()
-    assert cat["format"].isin(["csv", "xlsx", "xls", "parquet"]).all()
+    assert cat["format"].isin(["csv", "xlsx", "xls", "parquet", "json"]).all()
     assert cat["source_url"].str.startswith("https://").all()
     assert cat["sector"].isin(["care", "employment", "geography", "probation", "schools"]).all()
     dated = cat.dropna(subset=["year_first", "year_last"])

@@ -57,6 +57,13 @@ __all__ = [
     "sha256_of",
 ]
 
+#: Why a file that cannot be downloaded cannot be, by its origin in the registry.
+_NOT_DOWNLOADABLE = {
+    "transcription": "transcription of a published page",
+    "conversion": "conversion of a published file",
+    "repository file": "repository file whose source does not serve these exact bytes",
+}
+
 DATA_DIR_ENV = "EVALUATION_DATA_DIR"
 CACHE_DIR_ENV = "EVALUATION_CACHE_DIR"
 REGISTRY_COLUMNS = (
@@ -368,7 +375,7 @@ def path(name: str, *, download: bool = True) -> Path:
     searched = f"{DATA_DIR_ENV}={data_dir}" if data_dir else f"{DATA_DIR_ENV} (not set)"
     if not entry.downloadable:
         raise DataNotFoundError(
-            f"Dataset {entry.name!r} ({entry.file}) is a transcription of a published page "
+            f"Dataset {entry.name!r} ({entry.file}) is a {_NOT_DOWNLOADABLE[entry.origin]} "
             f"({entry.source_url}) and cannot be downloaded. It was not found in "
             f"{searched} or the cache {cached.parent}. Set {DATA_DIR_ENV} to a folder that "
             f"holds {entry.file}."
