@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from evaluation import did
+from evaluation.results import Result
 from evaluation.simulate.did import staggered_adoption
 
 matplotlib.use("Agg")
@@ -343,7 +344,7 @@ INVARIANCE = settings(
 )
 
 
-def _headline(fit: did.Result) -> np.ndarray:
+def _headline(fit: Result) -> np.ndarray:
     return np.array([fit.estimate, fit.se])
 
 

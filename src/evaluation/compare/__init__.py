@@ -37,13 +37,24 @@ Examples
 True
 """
 
-from evaluation.compare.funnels import FunnelResult, funnel, funnel_limits, smallest_denominator
+from evaluation.compare.funnels import (
+    FUNNEL_LEVELS,
+    WINSOR_SHARE,
+    FunnelResult,
+    funnel,
+    funnel_limits,
+    smallest_denominator,
+)
 from evaluation.compare.ranking import RankResult, rank_intervals
 from evaluation.compare.risk_adjustment import RiskAdjustedResult, risk_adjust
 from evaluation.compare.shrinkage import ShrinkageResult, shrink
 from evaluation.compare.variance import VarianceComponents, variance_components
 
 __all__ = [
+    "FUNNEL_LEVELS",
+    "WINSOR_SHARE",
+    "FUNNEL_LEVELS",
+    "WINSOR_SHARE",
     "FunnelResult",
     "RankResult",
     "RiskAdjustedResult",
