@@ -205,7 +205,7 @@ def test_results_are_frozen_and_return_copies(prop99_fit: SyntheticControlResult
 def test_plots_draw_both_panels(prop99_fit: SyntheticControlResult) -> None:
     import matplotlib.pyplot as plt
 
-    left, right = prop99_fit.plot(prop99_fit.placebo())
+    left, right = prop99_fit.plot(placebo=prop99_fit.placebo())
     assert len(left.lines) >= 2
     assert len(right.lines) >= 39
     plt.close("all")

@@ -319,7 +319,7 @@ class ProviderResponse:
             )
         return "\n".join(lines)
 
-    def plot(self, ax: Axes | None = None) -> Axes:
+    def plot(self, *, ax: Axes | None = None) -> Axes:
         """Bar chart of the provider's effort per participant by group."""
         ax = ax if ax is not None else plt.subplots(figsize=(8, 4.5))[1]
         table = self._table
@@ -447,7 +447,7 @@ class GamingDiagnostic(Result):
             )
         return "\n".join(lines)
 
-    def plot(self, ax: Axes | None = None) -> Axes:
+    def plot(self, *, ax: Axes | None = None) -> Axes:
         """Observed rates with intervals beside expected rates and minimum levels, by group."""
         ax = ax if ax is not None else plt.subplots(figsize=(8, 4.5))[1]
         table = self._groups

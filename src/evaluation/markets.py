@@ -517,7 +517,7 @@ class ConcentrationGradient(Result):
             )
         )
 
-    def plot(self, ax: Axes | None = None) -> Axes:
+    def plot(self, *, ax: Axes | None = None) -> Axes:
         """Scatter of outcome against concentration with the fitted line.
 
         Finish with :func:`evaluation.report.style.finish` (title, units, source).

@@ -250,7 +250,7 @@ class PowerCalculation:
         angle = np.arcsin(np.sqrt(self.baseline)) + sign * standardised / 2
         return np.abs(np.sin(np.clip(angle, 0, np.pi / 2)) ** 2 - self.baseline)
 
-    def plot(self, ax: Axes | None = None) -> Axes:
+    def plot(self, *, ax: Axes | None = None) -> Axes:
         """Power against the true effect for this design, with the MDE marked.
 
         Finish with :func:`evaluation.report.style.finish` (title, units, source).

@@ -578,18 +578,19 @@ class SyntheticControlResult(Result):
         return ax
 
     def plot(
-        self, placebo: PlaceboResult | None = None, *, axes: Sequence[Axes] | None = None
+        self, *, ax: Sequence[Axes] | None = None, placebo: PlaceboResult | None = None
     ) -> Sequence[Axes]:
         """Treated vs synthetic paths (left) and the gap, with placebo gaps if given (right).
 
+        ``ax`` is a pair of axes (left, right); by default a new figure with two.
         The caller finishes each axes, e.g. with :func:`evaluation.report.style.finish`.
         """
         import matplotlib.pyplot as plt
 
-        if axes is None:
+        if ax is None:
             _, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
         else:
-            left, right = axes[0], axes[1]
+            left, right = ax[0], ax[1]
         self.plot_paths(ax=left)
         if placebo is not None:
             placebo.plot(ax=right)

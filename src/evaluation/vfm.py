@@ -172,7 +172,7 @@ class Appraisal:
             f"  NPV £{self.npv:,.0f}; benefit-cost ratio {self.bcr:.2f}"
         )
 
-    def plot(self, ax: Axes | None = None) -> Axes:
+    def plot(self, *, ax: Axes | None = None) -> Axes:
         """Cumulative discounted net benefit by year; it crosses zero when the outlay is repaid."""
         ax = ax if ax is not None else plt.subplots(figsize=(8, 4.5))[1]
         table = self._table

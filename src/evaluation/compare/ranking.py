@@ -24,7 +24,7 @@ __all__ = ["RankResult", "rank_intervals"]
 # ============================================================== rank intervals
 @dataclass(frozen=True, kw_only=True, eq=False)
 class RankResult(Result):
-    """Simulated league-table places of each unit, with 95% rank intervals.
+    """Simulated league-table places of each unit, with rank intervals at ``level``.
 
     Attributes
     ----------
@@ -67,7 +67,7 @@ class RankResult(Result):
         )
 
     def plot(self, *, ax: Axes | None = None) -> Axes:
-        """Caterpillar plot: each unit's 95% rank interval, ordered by observed rank."""
+        """Caterpillar plot: each unit's rank interval at the fit's ``level``, by observed rank."""
         import matplotlib.pyplot as plt
 
         table = self._table.sort_values("observed_rank").reset_index(drop=True)

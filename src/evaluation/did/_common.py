@@ -68,6 +68,7 @@ def _event_plot(
     ylabel: str,
     source: str,
     band: bool,
+    level: float = 0.95,
 ) -> Axes:
     """Points and intervals by event time; pre-periods in one colour, post in another."""
     import matplotlib.pyplot as plt
@@ -105,7 +106,7 @@ def _event_plot(
             label=label,
         )
     if band and "band_low" in effects:
-        ax.plot([], [], color="#555555", lw=3.5, label="95% pointwise interval")
+        ax.plot([], [], color="#555555", lw=3.5, label=f"{round(100 * level)}% pointwise interval")
         ax.errorbar(
             [],
             [],
@@ -114,7 +115,7 @@ def _event_plot(
             ecolor="#555555",
             elinewidth=1,
             capsize=5,
-            label="95% simultaneous band",
+            label=f"{round(100 * level)}% simultaneous band",
         )
     ax.axhline(0, color="#333333", linewidth=1)
     ax.axvline(-0.5, color="#777777", linewidth=1, linestyle="--")

@@ -96,17 +96,24 @@ class StaggeredResult(Result):
 
     def plot(
         self,
-        ax: Axes | None = None,
         *,
+        ax: Axes | None = None,
         title: str = "Event study: effect by time since adoption (Callaway-Sant'Anna)",
         xlabel: str = "Periods since adoption (event time)",
         ylabel: str = "Estimated effect (outcome units)",
         source: str = DEFAULT_SOURCE,
     ) -> Axes:
-        """Event-study figure of the dynamic aggregation with 95% intervals."""
+        """Event-study figure of the dynamic aggregation with ``level`` intervals (the fit's)."""
         effects = self._dynamic.rename(columns={"att": "estimate"})
         return _event_plot(
-            effects, ax, title=title, xlabel=xlabel, ylabel=ylabel, source=source, band=True
+            effects,
+            ax,
+            title=title,
+            xlabel=xlabel,
+            ylabel=ylabel,
+            source=source,
+            band=True,
+            level=self.level,
         )
 
 

@@ -65,20 +65,27 @@ class EventStudyResult(Result):
 
     def plot(
         self,
-        ax: Axes | None = None,
         *,
+        ax: Axes | None = None,
         title: str = "Event study: effect by time since adoption",
         xlabel: str = "Periods since adoption (event time)",
         ylabel: str = "Estimated effect (outcome units)",
         source: str = DEFAULT_SOURCE,
     ) -> Axes:
-        """Event-study figure with 95% intervals; the reference period is drawn at zero."""
+        """Event-study figure with the fit's ``level`` intervals; the reference is drawn at 0."""
         reference = pd.DataFrame(
             {"event_time": [self.reference], "estimate": [0.0], "ci_low": [0.0], "ci_high": [0.0]}
         )
         effects = pd.concat([self._effects, reference]).sort_values("event_time")
         return _event_plot(
-            effects, ax, title=title, xlabel=xlabel, ylabel=ylabel, source=source, band=False
+            effects,
+            ax,
+            title=title,
+            xlabel=xlabel,
+            ylabel=ylabel,
+            source=source,
+            band=False,
+            level=self.level,
         )
 
 

@@ -50,8 +50,8 @@ class TwoByTwoResult(Result):
 
     def plot(
         self,
-        ax: Axes | None = None,
         *,
+        ax: Axes | None = None,
         title: str = "Difference-in-differences: group means before and after",
         xlabel: str = "Period",
         ylabel: str | None = None,

@@ -59,7 +59,7 @@ class Balance:
         shown = self._table.set_index("covariate")[columns].round(3).to_string()
         return f"Covariate balance (standardised mean differences) for {self.treatment!r}\n{shown}"
 
-    def plot(self, ax: Axes | None = None, *, threshold: float = 0.1) -> Axes:
+    def plot(self, *, ax: Axes | None = None, threshold: float = 0.1) -> Axes:
         """Love plot: |SMD| of each covariate before (and after) adjustment.
 
         Finish with :func:`evaluation.report.style.finish`.

@@ -74,7 +74,7 @@ class ObservationalResult(Result):
             .assign(method=self.method, n_treated=self.n_treated, n_control=self.n_control)
         )
 
-    def plot(self, ax: Axes | None = None, *, bins: int = 40) -> Axes:
+    def plot(self, *, ax: Axes | None = None, bins: int = 40) -> Axes:
         """Overlap: histograms of the propensity score for treated and control units.
 
         Treated units are filled; controls are drawn twice, as they are (dashed

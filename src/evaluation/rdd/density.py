@@ -41,7 +41,7 @@ class DensityTest(Result):
         """The histogram: ``midpoint``, ``count``, ``density``, ``side`` (a copy)."""
         return self._bins.copy()
 
-    def plot(self, ax: Axes | None = None) -> Axes:
+    def plot(self, *, ax: Axes | None = None) -> Axes:
         """Histogram heights as points, with the local-linear density fits either side."""
         ax = ax if ax is not None else plt.subplots(figsize=(8, 4.5))[1]
         bins = self._bins

@@ -142,7 +142,7 @@ class RDResult(Result):
             level=self.level,
         )
 
-    def plot(self, ax: Axes | None = None, *, bins: int = 20, window: float | None = None) -> Axes:
+    def plot(self, *, ax: Axes | None = None, bins: int = 20, window: float | None = None) -> Axes:
         """Binned means of the outcome (``bins`` a side) with the two local-linear fits.
 
         The shaded band is the estimation window; the vertical gap between the two

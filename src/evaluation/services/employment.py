@@ -158,7 +158,7 @@ class WithinAreaResult(Result):
             fmt="o",
             ms=3,
             color="C0",
-            label="estimate with 95% interval",
+            label=f"estimate with {round(100 * self.level)}% interval",
         )
         if truth is not None:
             ax.plot(ordered[truth], y, "x", color="C3", label="true effect")

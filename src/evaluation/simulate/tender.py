@@ -153,7 +153,7 @@ class TenderResult:
         lines.append(self.by_lots[["n_lots", *shown]].round(3).to_string(index=False))
         return "\n".join(lines)
 
-    def plot(self, measure: str, ax: Axes | None = None, **line: Any) -> Axes:
+    def plot(self, measure: str, *, ax: Axes | None = None, **line: Any) -> Axes:
         """Mean of ``measure`` against the number of lots, with 95% Monte Carlo bars.
 
         Finish with :func:`evaluation.report.style.finish` (title, units, source).
