@@ -237,3 +237,17 @@ def test_reoffending_loader(shared_data: Path, monkeypatch: pytest.MonkeyPatch) 
     assert binary["value"].dropna().between(0, 100).all()
     assert binary["value"].isna().sum() == 4  # the new quarterly series is blank in 2001
     assert reoff["cohort_start"].dt.year.min() == 2000
+
+
+@pytest.mark.parametrize(
+    ("text", "shape"),
+    [
+        ('[1, "a", [2, 3]],\n[4, "b", [5, 6]],\n', (2, 3)),  # rows a line, each with a comma
+        ('[{"x": 1}, {"x": 2}]', (2, 1)),  # an array of records
+        ('["", "England", 5.5]', (1, 3)),  # one row
+    ],
+)
+def test_json_rows_of_every_published_shape(tmp_path: Path, text: str, shape: tuple) -> None:
+    file = tmp_path / "rows.json"
+    file.write_text(text, encoding="utf-8")
+    assert registry._read_json_rows(file).shape == shape

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import json
 import logging
 import os
 from collections.abc import Callable, Iterable
@@ -32,6 +33,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -441,12 +443,31 @@ def fetch(names: Iterable[str] | None = None) -> pd.DataFrame:
 # ---------------------------------------------------------------------------
 
 
+def _read_json_rows(file: Path, **kwargs: Any) -> pd.DataFrame:
+    """Rows of a JSON file: an array of rows, one row, or rows a line each ending in a comma.
+
+    Some published JSON files (FFT Education Datalab's) are fragments: one array
+    or object a line, each followed by a comma, with no enclosing brackets. Every
+    shape is read as one row per record; keyword arguments go to
+    :class:`pandas.DataFrame`.
+    """
+    text = file.read_text(encoding="utf-8").strip()
+    try:
+        records = json.loads(text)
+    except json.JSONDecodeError:
+        records = json.loads("[" + text.rstrip(",") + "]")
+    if not isinstance(records, list) or not all(isinstance(r, list | dict) for r in records):
+        records = [records]
+    return pd.DataFrame(records, **kwargs)
+
+
 def read_raw(name: str, **kwargs: object) -> pd.DataFrame:
     """Read a dataset's file as published, with no tidying.
 
     CSV files are read with the registry's encoding, spreadsheets' first
-    sheet with openpyxl (xlsx) or xlrd (xls), parquet with pyarrow. Extra
-    keyword arguments go to the pandas reader.
+    sheet with openpyxl (xlsx) or xlrd (xls), parquet with pyarrow, and JSON
+    as one row per element of its array. Extra keyword arguments go to the
+    reader.
 
     Raises
     ------
@@ -466,6 +487,7 @@ def read_raw(name: str, **kwargs: object) -> pd.DataFrame:
         "xlsx": pd.read_excel,
         "xls": pd.read_excel,
         "parquet": pd.read_parquet,
+        "json": _read_json_rows,
     }
     if entry.format not in readers:
         raise DataReadError(f"Dataset {name!r} has format {entry.format!r}, which has no reader.")
