@@ -1,11 +1,16 @@
-"""The one result shape every estimator returns, and the input checks they share.
+"""The one result contract every estimator keeps, and the input checks they share.
 
 An estimator returns a frozen dataclass that subclasses :class:`Result`: its
-headline number is in ``estimate, se, ci_low, ci_high, p_value, n_obs``;
-``tidy()`` gives a DataFrame with one row per reported quantity and
-``summary()`` gives text. Designs add their own fields (group-time effects,
-donor weights, the counterfactual path...) and a ``plot()`` where a picture is
-the natural answer.
+headline number is in ``estimate, se, ci_low, ci_high, p_value, n_obs``; it
+records the ``outcome`` column and the ``estimand`` in words; ``tidy()`` gives a
+new DataFrame with one row per reported quantity and at least the columns
+:data:`TIDY_COLUMNS`; ``summary()`` gives text. Designs add their own fields
+(group-time effects, donor weights, the counterfactual path...) and a
+``plot(*, ax=None)`` where a picture is the natural answer.
+
+Reports that are not an estimate (a power calculation, an appraisal, a balance
+table, a bandwidth, a recommendation, a validation report) keep the smaller
+:class:`Report` protocol: ``tidy()`` and ``summary()``.
 
 Examples
 --------
@@ -20,19 +25,45 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 __all__ = [
+    "TIDY_COLUMNS",
+    "Report",
     "Result",
     "normal_interval",
     "require_columns",
     "require_numeric",
     "require_no_missing",
     "require_unique",
+    "tidy_frame",
 ]
+
+
+#: The columns every estimate's ``tidy()`` has, in this order (designs may add more).
+TIDY_COLUMNS = ("term", "estimate", "se", "ci_low", "ci_high", "p_value", "n_obs")
+
+
+@runtime_checkable
+class Report(Protocol):
+    """What every result of the library offers, estimate or not.
+
+    ``tidy()`` returns a new DataFrame (changing it changes nothing in the
+    report) and ``summary()`` returns text. Where a picture is natural the report
+    also has ``plot(*, ax=None)``, which draws on ``ax`` or on a new figure.
+    """
+
+    def tidy(self) -> pd.DataFrame:
+        """The report as a table, one row per reported quantity."""
+        ...
+
+    def summary(self) -> str:
+        """The report as short text."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -57,6 +88,9 @@ class Result:
         Confidence level of the interval.
     notes
         Plain-language notes: dropped rows, choices made, warnings.
+    outcome
+        The outcome column the estimate is of (``None`` where the design has none,
+        e.g. a test of the running variable's density).
     """
 
     estimate: float
@@ -69,6 +103,7 @@ class Result:
     estimand: str
     level: float = 0.95
     notes: tuple[str, ...] = field(default=())
+    outcome: str | None = None
 
     def tidy(self) -> pd.DataFrame:
         """One row per reported quantity: ``term, estimate, se, ci_low, ci_high, p_value``."""
@@ -90,7 +125,7 @@ class Result:
         """A short text report of the headline estimate."""
         pct = round(self.level * 100)
         lines = [
-            f"{self.method}",
+            f"{self.method}" + (f" (outcome: {self.outcome})" if self.outcome else ""),
             f"  {self.estimand}: {self.estimate:.4g} (SE {self.se:.4g}), "
             f"{pct}% CI [{self.ci_low:.4g}, {self.ci_high:.4g}], p = {self.p_value:.3g}",
             f"  observations: {self.n_obs:,}",
@@ -100,6 +135,26 @@ class Result:
 
     def __str__(self) -> str:
         return self.summary()
+
+
+def tidy_frame(columns: dict[str, object]) -> pd.DataFrame:
+    """A new ``tidy()`` frame: :data:`TIDY_COLUMNS` first (missing ones as NaN), then extras.
+
+    ``columns`` maps a column name to its values (a Series, array or scalar), in
+    the order the extras should appear.
+
+    Examples
+    --------
+    >>> tidy_frame({"term": ["a"], "estimate": [1.0], "share": [0.5]}).columns.tolist()
+    ['term', 'estimate', 'se', 'ci_low', 'ci_high', 'p_value', 'n_obs', 'share']
+    """
+    frame = pd.DataFrame({k: (v.to_numpy() if isinstance(v, pd.Series) else v)
+                          for k, v in columns.items()})  # fmt: skip
+    for name in TIDY_COLUMNS:
+        if name not in frame:
+            frame[name] = np.nan
+    extras = [c for c in frame.columns if c not in TIDY_COLUMNS]
+    return frame[[*TIDY_COLUMNS, *extras]].copy()
 
 
 def normal_interval(estimate: float, se: float, level: float = 0.95) -> tuple[float, float, float]:

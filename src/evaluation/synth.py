@@ -723,6 +723,7 @@ def _placebo_result(
     rank = int(table.loc[fit.treated_unit, "rank"])
     n_units = len(table)
     return PlaceboResult(
+        outcome=fit.outcome,
         estimate=fit.estimate,
         se=math.nan,
         ci_low=math.nan,

@@ -17,6 +17,7 @@ from scipy.stats import mstats
 from evaluation.results import (
     Result,
     normal_interval,
+    tidy_frame,
 )
 
 if TYPE_CHECKING:
@@ -178,10 +179,11 @@ class FunnelResult(Result):
     def tidy(self) -> pd.DataFrame:
         """One row per unit: ``term`` (unit), ``estimate`` (rate), limits and flags."""
         table = self._table
-        return pd.DataFrame(
+        return tidy_frame(
             {
                 "term": table["unit"],
                 "estimate": table["rate"],
+                "n_obs": table["denominator"],
                 "z": table["z"],
                 "lower_95": table["lower_95"],
                 "upper_95": table["upper_95"],
@@ -189,7 +191,6 @@ class FunnelResult(Result):
                 "upper_998": table["upper_998"],
                 "flag_95": table["flag_95"],
                 "flag_998": table["flag_998"],
-                "n_obs": table["denominator"],
             }
         )
 

@@ -11,6 +11,7 @@ from scipy import stats
 
 from evaluation.results import (
     Result,
+    tidy_frame,
 )
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ class RankResult(Result):
     def tidy(self) -> pd.DataFrame:
         """One row per unit: ``term`` (unit), ``estimate`` (median rank), rank interval."""
         table = self._table
-        return pd.DataFrame(
+        return tidy_frame(
             {
                 "term": table["unit"],
                 "estimate": table["median_rank"],

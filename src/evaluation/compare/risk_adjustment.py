@@ -15,6 +15,7 @@ from evaluation.results import (
     require_columns,
     require_no_missing,
     require_numeric,
+    tidy_frame,
 )
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ class RiskAdjustedResult(Result):
     def tidy(self) -> pd.DataFrame:
         """One row per unit: ``term`` (unit), ``estimate`` (O/E ratio), interval, p-value."""
         table = self._table
-        return pd.DataFrame(
+        return tidy_frame(
             {
                 "term": table["unit"],
                 "estimate": table["oe_ratio"],
@@ -330,6 +331,7 @@ def risk_adjust(
     total_o, total_e = np.array([observed.sum()]), np.array([grouped["expected"].sum()])
     overall_low, overall_high, overall_p = _exact_poisson_ratio(total_o, total_e, level)
     return RiskAdjustedResult(
+        outcome=outcome,
         estimate=float(total_o[0] / total_e[0]),
         se=float(np.sqrt(total_o[0]) / total_e[0]),
         ci_low=float(overall_low[0]),

@@ -15,6 +15,7 @@ from scipy import optimize, special, stats
 from evaluation.results import (
     Result,
     normal_interval,
+    tidy_frame,
 )
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ class ShrinkageResult(Result):
     def tidy(self) -> pd.DataFrame:
         """One row per unit: ``term`` (unit), ``estimate`` (shrunken rate) and its interval."""
         table = self._table
-        return pd.DataFrame(
+        return tidy_frame(
             {
                 "term": table["unit"],
                 "estimate": table["shrunk_rate"],

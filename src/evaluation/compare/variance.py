@@ -18,6 +18,7 @@ from evaluation.results import (
     require_no_missing,
     require_numeric,
     require_unique,
+    tidy_frame,
 )
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ class VarianceComponents(Result):
     def tidy(self) -> pd.DataFrame:
         """One row per component: ``term, estimate, se, ci_low, ci_high, share, share_low, ...``."""
         table = self._components
-        return pd.DataFrame(
+        return tidy_frame(
             {
                 "term": table["component"],
                 "estimate": table["variance"],
@@ -406,6 +407,7 @@ def variance_components(
     variances = components.set_index("component")["variance"]
     effects = _unit_effects(frame, outcome=outcome, unit=unit, time=time, variances=variances, z=z)
     return VarianceComponents(
+        outcome=outcome,
         estimate=share,
         se=se,
         ci_low=row["share_low"],

@@ -255,7 +255,14 @@ def staggered(
     if gt.att.size == 0:
         raise ValueError("No valid controls: no group-time cell has a comparison group.")
     return _staggered_result(
-        gt, data, control=control, method=method, level=level, bootstrap=bootstrap, seed=seed
+        gt,
+        data,
+        outcome=outcome,
+        control=control,
+        method=method,
+        level=level,
+        bootstrap=bootstrap,
+        seed=seed,
     )
 
 
@@ -263,6 +270,7 @@ def _staggered_result(
     gt: _group_time.GroupTime,
     data: pd.DataFrame,
     *,
+    outcome: str,
     control: str,
     method: str,
     level: float,
@@ -294,6 +302,7 @@ def _staggered_result(
         "dr": "doubly robust",
     }
     return StaggeredResult(
+        outcome=outcome,
         **_headline(overall["att"], overall["se"], level),
         n_obs=len(data),
         method=f"Callaway-Sant'Anna ({names[method]}, {control.replace('_', '-')} controls)",

@@ -185,6 +185,7 @@ def event_study(
         fit.results, design, level=level
     )
     return EventStudyResult(
+        outcome=outcome,
         **_headline(average[0], average[1], level),
         n_obs=len(design.data),
         method=(

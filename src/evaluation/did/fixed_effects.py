@@ -151,6 +151,7 @@ def twfe(
     negative = float((cell_weights["weight"] < 0).mean())
     results = fit.results
     return TwfeResult(
+        outcome=outcome,
         **_headline(float(results.params[0]), float(results.bse[0]), level),
         n_obs=len(data),
         method=f"Two-way fixed effects (clustered by {cluster or unit})",

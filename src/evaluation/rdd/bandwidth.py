@@ -80,6 +80,17 @@ class IKBandwidth:
         ]
         return pd.DataFrame(rows, columns=["step", "quantity", "value"])
 
+    def tidy(self) -> pd.DataFrame:
+        """The report as a table: the same rows as :meth:`steps`."""
+        return self.steps()
+
+    def summary(self) -> str:
+        """The bandwidth in one line, with the pilot and the observations used."""
+        return (
+            f"Imbens-Kalyanaraman bandwidth: {self.bandwidth:.4g} (pilot {self.pilot:.4g}, "
+            f"kernel constant {self.kernel_constant:.4g}), {self.n_obs:,} observations"
+        )
+
 
 @cache
 def _ik_kernel_constant(kernel: str) -> float:

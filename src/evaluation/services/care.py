@@ -31,6 +31,7 @@ from evaluation.results import (
     require_no_missing,
     require_numeric,
     require_unique,
+    tidy_frame,
 )
 
 
@@ -174,6 +175,7 @@ def fe_association(
     low, high, p_value = normal_interval(estimate, se, level)
     residual = smf.ols(f"Q('{exposure}') ~ C(Q('{unit}')) + C(Q('{time}'))", frame).fit().resid
     return Association(
+        outcome=outcome,
         estimate=estimate,
         se=se,
         ci_low=low,
@@ -329,13 +331,14 @@ class OwnershipGaps(Result):
                 rows.append(
                     {
                         "term": f"{row['group']} vs {self.reference}",
-                        "model": model,
                         "estimate": row[model],
                         "ci_low": row[f"{model}_low"],
                         "ci_high": row[f"{model}_high"],
+                        "model": model,
                     }
                 )
-        return pd.DataFrame(rows)
+        keys = ("term", "estimate", "ci_low", "ci_high", "model")
+        return tidy_frame({key: [row[key] for row in rows] for key in keys})
 
 
 def _gap_fits(frame: pd.DataFrame, formula: str, cluster: str | None) -> tuple[Any, Any]:
@@ -438,6 +441,7 @@ def ownership_gaps(
     estimate, se = 100 * float(lpm.params[head]), 100 * float(lpm.bse[head])
     low, high, p_value = normal_interval(estimate, se, level)
     return OwnershipGaps(
+        outcome=outcome,
         estimate=estimate,
         se=se,
         ci_low=low,

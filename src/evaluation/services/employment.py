@@ -41,6 +41,7 @@ from evaluation.results import (
     require_no_missing,
     require_numeric,
     require_unique,
+    tidy_frame,
 )
 
 __all__ = [
@@ -130,15 +131,33 @@ class WithinAreaResult(Result):
     ``table`` has one row per provider-in-area contract.
     """
 
-    table: pd.DataFrame = field(default_factory=pd.DataFrame)
+    _table: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "table", self.table.copy())
+        object.__setattr__(self, "_table", self._table.copy())
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The full table (a copy)."""
+        return self._table.copy()
 
     def tidy(self) -> pd.DataFrame:
-        """One row per contract: the within-area effect with its interval."""
-        columns = ["area", "provider", "effect_pp", "se_pp", "ci_low_pp", "ci_high_pp", "p_value"]
-        return self.table[columns].copy()
+        """One row per contract: the within-area effect (percentage points) with its interval."""
+        table = self._table
+        return tidy_frame(
+            {
+                "term": table["area"].astype(str) + " " + table["provider"].astype(str),
+                "estimate": table["effect_pp"],
+                "se": table["se_pp"],
+                "ci_low": table["ci_low_pp"],
+                "ci_high": table["ci_high_pp"],
+                "p_value": table["p_value"],
+                **{
+                    c: table[c]
+                    for c in ["area", "provider", "effect_pp", "se_pp", "ci_low_pp", "ci_high_pp"]
+                },
+            }
+        )
 
     def plot(self, *, ax: Axes | None = None, truth: str | None = None) -> Axes:
         """Each contract's within-area effect and interval; ``truth`` names a column of truths."""
@@ -277,7 +296,7 @@ def within_area(
         estimand="SD of within-area provider effects (pp)",
         level=level,
         notes=(f"{len(frame)} contracts in {frame[area].nunique()} areas.",),
-        table=table,
+        _table=table,
     )
 
 
@@ -316,14 +335,30 @@ class ProviderEffectsResult(Result):
     p_value, contracts``.
     """
 
-    table: pd.DataFrame = field(default_factory=pd.DataFrame)
+    _table: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "table", self.table.copy())
+        object.__setattr__(self, "_table", self._table.copy())
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The full table (a copy)."""
+        return self._table.copy()
 
     def tidy(self) -> pd.DataFrame:
-        """One row per provider."""
-        return self.table.copy()
+        """One row per provider: its effect on the log odds, net of area."""
+        table = self._table
+        return tidy_frame(
+            {
+                "term": table["provider"],
+                "estimate": table["effect"],
+                "se": table["se"],
+                "ci_low": table["ci_low"],
+                "ci_high": table["ci_high"],
+                "p_value": table["p_value"],
+                "contracts": table["contracts"],
+            }
+        )
 
 
 def _unconnected(frame: pd.DataFrame, area: str, provider: str) -> list[str]:
@@ -427,7 +462,7 @@ def provider_effects(
         estimand="SD of provider effects (log odds)",
         level=level,
         notes=(f"{len(providers)} providers, {frame[area].nunique()} areas.",),
-        table=table,
+        _table=table,
     )
 
 

@@ -276,6 +276,7 @@ def reconviction_did(
     low, high, p = normal_interval(estimate, se, level)
     notes.append("Periods treated as independent cohorts; overlapping windows widen the truth.")
     return ReconvictionDidResult(
+        outcome=rate,
         estimate=estimate,
         se=se,
         ci_low=low,
