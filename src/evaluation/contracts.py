@@ -56,7 +56,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from evaluation.results import (
     Result,
-    normal_interval,
+    headline,
     require_columns,
     require_no_missing,
     require_numeric,
@@ -539,13 +539,8 @@ def gaming_diagnostic(
     hardest, easiest = order.iloc[0], order.iloc[-1]
     gap = float(easiest["added"] - hardest["added"])
     se = float(np.hypot(easiest["se"], hardest["se"]))
-    low, high, p = normal_interval(gap, se, level)
     return GamingDiagnostic(
-        estimate=gap,
-        se=se,
-        ci_low=low,
-        ci_high=high,
-        p_value=p,
+        **headline(gap, se, level),
         n_obs=int(table["participants"].sum()),
         method="Outcome rates against expected rates by difficulty group",
         estimand=f"creaming gap ({easiest['group']} minus {hardest['group']})",

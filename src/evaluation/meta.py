@@ -25,7 +25,7 @@ from scipy import optimize, stats
 
 from evaluation.results import (
     Result,
-    normal_interval,
+    headline,
 )
 
 if TYPE_CHECKING:
@@ -240,7 +240,6 @@ def pool(
     mu, mu_se = _weighted_mean(y, variances + tau2)
     fixed, fixed_se = _weighted_mean(y, variances)
     q = _cochran_q(y, variances)
-    low, high, p = normal_interval(mu, mu_se, level)
     z = stats.norm.ppf(0.5 + level / 2)
     weights = 1.0 / (variances + tau2)
     studies = pd.DataFrame(
@@ -254,11 +253,7 @@ def pool(
         }
     )
     return PooledResult(
-        estimate=mu,
-        se=mu_se,
-        ci_low=low,
-        ci_high=high,
-        p_value=p,
+        **headline(mu, mu_se, level),
         n_obs=int(y.size),
         method=f"Random-effects pooling ({'DerSimonian-Laird' if method == 'dl' else 'REML'})",
         estimand="pooled mean",

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypedDict, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -41,6 +41,8 @@ __all__ = [
     "require_no_missing",
     "require_unique",
     "tidy_frame",
+    "Headline",
+    "headline",
 ]
 
 
@@ -155,6 +157,28 @@ def tidy_frame(columns: dict[str, object]) -> pd.DataFrame:
             frame[name] = np.nan
     extras = [c for c in frame.columns if c not in TIDY_COLUMNS]
     return frame[[*TIDY_COLUMNS, *extras]].copy()
+
+
+class Headline(TypedDict):
+    """The headline fields of a :class:`Result`: ``estimate, se, ci_low, ci_high, p_value``."""
+
+    estimate: float
+    se: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+
+
+def headline(estimate: float, se: float, level: float = 0.95) -> Headline:
+    """The headline fields from an estimate and its standard error (normal interval).
+
+    Examples
+    --------
+    >>> {k: round(v, 4) for k, v in headline(1.0, 0.5).items()}
+    {'estimate': 1.0, 'se': 0.5, 'ci_low': 0.02, 'ci_high': 1.98, 'p_value': 0.0455}
+    """
+    low, high, p = normal_interval(estimate, se, level)
+    return {"estimate": estimate, "se": se, "ci_low": low, "ci_high": high, "p_value": p}
 
 
 def normal_interval(estimate: float, se: float, level: float = 0.95) -> tuple[float, float, float]:

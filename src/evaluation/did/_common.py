@@ -5,7 +5,7 @@ Wald tests, headline numbers, the event-time plot.
 
 from __future__ import annotations
 
-from typing import NamedTuple, TypedDict
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -39,24 +39,9 @@ def _interval_columns(table: pd.DataFrame, level: float) -> pd.DataFrame:
     return table
 
 
-class Headline(TypedDict):
-    """The headline fields of a :class:`Result`."""
-
-    estimate: float
-    se: float
-    ci_low: float
-    ci_high: float
-    p_value: float
-
-
 def _readable(value: float) -> str:
     """A number for a chart label: thousands separators when large, 3 significant digits else."""
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
-
-
-def _headline(estimate: float, se: float, level: float) -> Headline:
-    low, high, p = normal_interval(estimate, se, level)
-    return {"estimate": estimate, "se": se, "ci_low": low, "ci_high": high, "p_value": p}
 
 
 def _event_plot(

@@ -20,11 +20,11 @@ from evaluation.did._common import (
     DEFAULT_SOURCE,
     WaldTest,
     _event_plot,
-    _headline,
     _interval_columns,
 )
 from evaluation.results import (
     Result,
+    headline,
 )
 
 __all__ = ["StaggeredResult", "staggered"]
@@ -303,7 +303,7 @@ def _staggered_result(
     }
     return StaggeredResult(
         outcome=outcome,
-        **_headline(overall["att"], overall["se"], level),
+        **headline(overall["att"], overall["se"], level),
         n_obs=len(data),
         method=f"Callaway-Sant'Anna ({names[method]}, {control.replace('_', '-')} controls)",
         estimand="ATT (simple aggregation)",

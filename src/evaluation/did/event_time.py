@@ -17,10 +17,11 @@ from evaluation.did._checks import (
     check_panel,
     drop_always_treated,
 )
-from evaluation.did._common import DEFAULT_SOURCE, WaldTest, _event_plot, _headline
+from evaluation.did._common import DEFAULT_SOURCE, WaldTest, _event_plot
 from evaluation.did._within import fit_within
 from evaluation.results import (
     Result,
+    headline,
     require_no_missing,
 )
 
@@ -186,7 +187,7 @@ def event_study(
     )
     return EventStudyResult(
         outcome=outcome,
-        **_headline(average[0], average[1], level),
+        **headline(average[0], average[1], level),
         n_obs=len(design.data),
         method=(
             "Sun-Abraham interaction-weighted event study"

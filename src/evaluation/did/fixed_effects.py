@@ -17,10 +17,10 @@ from evaluation.did._checks import (
     check_weights,
     shown,
 )
-from evaluation.did._common import _headline
 from evaluation.did._within import fit_within
 from evaluation.results import (
     Result,
+    headline,
     require_no_missing,
 )
 
@@ -152,7 +152,7 @@ def twfe(
     results = fit.results
     return TwfeResult(
         outcome=outcome,
-        **_headline(float(results.params[0]), float(results.bse[0]), level),
+        **headline(float(results.params[0]), float(results.bse[0]), level),
         n_obs=len(data),
         method=f"Two-way fixed effects (clustered by {cluster or unit})",
         estimand="TWFE coefficient",

@@ -14,10 +14,11 @@ from evaluation.did._checks import (
     check_binary,
     check_weights,
 )
-from evaluation.did._common import DEFAULT_SOURCE, _headline, _readable
+from evaluation.did._common import DEFAULT_SOURCE, _readable
 from evaluation.report import style
 from evaluation.results import (
     Result,
+    headline,
     require_columns,
     require_no_missing,
     require_numeric,
@@ -205,7 +206,7 @@ def two_by_two(
     )
     se_kind = f"clustered by {cluster}" if cluster else cov_type
     return TwoByTwoResult(
-        **_headline(float(fit.params[3]), float(fit.bse[3]), level),
+        **headline(float(fit.params[3]), float(fit.bse[3]), level),
         n_obs=len(data),
         method=f"2x2 difference-in-differences (OLS, {se_kind} SE)",
         estimand="ATT",

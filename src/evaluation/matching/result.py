@@ -14,7 +14,7 @@ from matplotlib.axes import Axes
 from evaluation.matching.balance import Balance, _balance_table
 from evaluation.results import (
     Result,
-    normal_interval,
+    headline,
 )
 
 __all__ = ["ObservationalResult"]
@@ -139,15 +139,10 @@ def _finish(
     **extra: Any,
 ) -> Any:
     treated = frame[treatment].to_numpy() == 1
-    low, high, p = normal_interval(estimate, se, level)
     table = _balance_table(frame, treatment, covariates, weights)
     used = weights > 0
     return result_class(
-        estimate=float(estimate),
-        se=float(se),
-        ci_low=low,
-        ci_high=high,
-        p_value=p,
+        **headline(float(estimate), float(se), level),
         n_obs=int(used.sum()),
         method=method,
         estimand=estimand,

@@ -13,7 +13,7 @@ from matplotlib.axes import Axes
 from evaluation.rdd._common import _check_positive, _running_and_outcome, _triangular
 from evaluation.results import (
     Result,
-    normal_interval,
+    headline,
 )
 
 __all__ = ["DensityTest", "density_test"]
@@ -178,13 +178,8 @@ def density_test(
         )
     theta = float(np.log(f_right) - np.log(f_left))
     se = float(np.sqrt((24 / 5) * (1 / f_right + 1 / f_left) / (n * bandwidth)))
-    low, high, p = normal_interval(theta, se, level)
     return DensityTest(
-        estimate=theta,
-        se=se,
-        ci_low=low,
-        ci_high=high,
-        p_value=p,
+        **headline(theta, se, level),
         n_obs=int(n),
         method="McCrary (2008) density test",
         estimand="log density jump",

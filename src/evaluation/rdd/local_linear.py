@@ -21,7 +21,7 @@ from evaluation.rdd.bandwidth import ik_bandwidth
 from evaluation.rdd.density import DensityTest, density_test
 from evaluation.results import (
     Result,
-    normal_interval,
+    headline,
 )
 
 __all__ = ["RDResult", "covariate_continuity", "local_linear"]
@@ -282,15 +282,10 @@ def local_linear(
     y = frame[outcome].to_numpy()
     fit = _local_linear_fit(x, y, cutoff, bandwidth, kernel)
     estimate, se = float(fit.params[1]), float(fit.bse[1])
-    low, high, p = normal_interval(estimate, se, level)
     n_left = int(((fit.model.exog[:, 1]) == 0).sum())
     n_used = int(fit.nobs)
     return RDResult(
-        estimate=estimate,
-        se=se,
-        ci_low=low,
-        ci_high=high,
-        p_value=p,
+        **headline(estimate, se, level),
         n_obs=n_used,
         method=f"Sharp RD, local linear ({kernel} kernel, HC1 SE)",
         estimand="jump at cutoff",

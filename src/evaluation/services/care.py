@@ -26,12 +26,14 @@ import pandas as pd
 
 from evaluation.results import (
     Result,
-    normal_interval,
     require_columns,
     require_no_missing,
     require_numeric,
     require_unique,
     tidy_frame,
+)
+from evaluation.results import (
+    headline as headline_fields,
 )
 
 
@@ -172,15 +174,10 @@ def fe_association(
     fit = smf.ols(formula, frame).fit(cov_type="cluster", cov_kwds={"groups": groups})
     term = f"Q('{exposure}')"
     estimate, se = float(fit.params[term]), float(fit.bse[term])
-    low, high, p_value = normal_interval(estimate, se, level)
     residual = smf.ols(f"Q('{exposure}') ~ C(Q('{unit}')) + C(Q('{time}'))", frame).fit().resid
     return Association(
         outcome=outcome,
-        estimate=estimate,
-        se=se,
-        ci_low=low,
-        ci_high=high,
-        p_value=p_value,
+        **headline_fields(estimate, se, level),
         n_obs=len(frame),
         method="Panel regression, council and year fixed effects, council-clustered SE",
         estimand=f"within-{unit} slope of {outcome} on {exposure}",
@@ -439,14 +436,9 @@ def ownership_gaps(
     table = pd.DataFrame(rows)
     head = f"C({group}, Treatment(reference={reference!r}))[T.{headline}]"
     estimate, se = 100 * float(lpm.params[head]), 100 * float(lpm.bse[head])
-    low, high, p_value = normal_interval(estimate, se, level)
     return OwnershipGaps(
         outcome=outcome,
-        estimate=estimate,
-        se=se,
-        ci_low=low,
-        ci_high=high,
-        p_value=p_value,
+        **headline_fields(estimate, se, level),
         n_obs=len(frame),
         method="Linear probability model and logit, robust SE (statsmodels)",
         estimand=f"gap in {outcome}, {headline} vs {reference} (percentage points)",

@@ -36,7 +36,7 @@ from scipy import stats
 
 from evaluation.results import (
     Result,
-    normal_interval,
+    headline,
     require_columns,
     require_no_missing,
     require_numeric,
@@ -517,13 +517,8 @@ def versus_benchmark(
     rate = events_sum / total
     estimate = 100 * rate - benchmark_pct
     se = 100 * float(np.sqrt(rate * (1 - rate) / total))
-    low, high, p = normal_interval(estimate, se, level)
     return Result(
-        estimate=estimate,
-        se=se,
-        ci_low=low,
-        ci_high=high,
-        p_value=p,
+        **headline(estimate, se, level),
         n_obs=int(total),
         method="Outcome rate against a fixed benchmark",
         estimand="rate minus benchmark (pp)",

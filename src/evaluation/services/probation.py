@@ -18,6 +18,7 @@ from statsmodels.stats.proportion import confint_proportions_2indep, proportion_
 
 from evaluation.results import (
     Result,
+    headline,
     normal_interval,
     require_columns,
     require_no_missing,
@@ -273,15 +274,10 @@ def reconviction_did(
     m = cells["mean"]
     estimate = float((m[(1, 1)] - m[(1, 0)]) - (m[(0, 1)] - m[(0, 0)]))
     se = float(np.sqrt(cells["variance"].sum()))
-    low, high, p = normal_interval(estimate, se, level)
     notes.append("Periods treated as independent cohorts; overlapping windows widen the truth.")
     return ReconvictionDidResult(
         outcome=rate,
-        estimate=estimate,
-        se=se,
-        ci_low=low,
-        ci_high=high,
-        p_value=p,
+        **headline(estimate, se, level),
         n_obs=len(data),
         method="difference in differences of rates, binomial standard errors",
         estimand="change in rate (percentage points) relative to the comparison",
