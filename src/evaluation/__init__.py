@@ -6,7 +6,7 @@ modules are its public face, each one design or job: :mod:`~evaluation.did`,
 :mod:`~evaluation.matching`, :mod:`~evaluation.meta`, :mod:`~evaluation.compare`,
 :mod:`~evaluation.markets`, :mod:`~evaluation.contracts`, :mod:`~evaluation.power`
 and :mod:`~evaluation.vfm`. Every estimator takes a tidy DataFrame and column names
-and returns an immutable :class:`Result` with ``estimate``, ``se``, ``ci_low``,
+and returns an immutable :class:`~evaluation.results.Result` with ``estimate``, ``se``, ``ci_low``,
 ``ci_high``, ``p_value``, ``n_obs``, ``tidy()`` and ``summary()``.
 
 The layers below them: :mod:`evaluation.data` (the registry, geography, loaders and

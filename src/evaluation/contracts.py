@@ -301,7 +301,7 @@ class ProviderResponse:
 
     @property
     def table(self) -> pd.DataFrame:
-        """One row per group (a copy): see :func:`provider_response`."""
+        """One row per group (a copy); see :func:`provider_response`."""
         return self._table.copy()
 
     def tidy(self) -> pd.DataFrame:

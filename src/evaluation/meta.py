@@ -116,7 +116,7 @@ class PooledResult(Result):
 
     @property
     def studies(self) -> pd.DataFrame:
-        """One row per study: estimate, se, interval and random-effects weight (%)."""
+        """One row per study, with estimate, se, interval and random-effects weight (%)."""
         return self._studies.copy()
 
     def tidy(self) -> pd.DataFrame:
@@ -144,7 +144,7 @@ class PooledResult(Result):
         """Forest plot: each study's interval, sized by weight, and the pooled diamond.
 
         ``transform`` (e.g. ``numpy.exp`` for log ratios) maps estimates to the
-        scale shown. The caller finishes the figure with :func:`plots.finish`.
+        scale shown. The caller finishes the figure with :func:`~evaluation.report.style.finish`.
         """
         import matplotlib.pyplot as plt
 

@@ -68,14 +68,14 @@ __all__ = [
     "synthetic_control",
 ]
 
-#: A predictor: a column averaged over the pre-period, or ``(column, periods)``.
+#: A predictor is a column averaged over the pre-period, or ``(column, periods)``.
 Predictor = str | tuple[str, Sequence[Any]]
 
-#: Fewest pre-treatment periods accepted: fewer cannot show whether the fit is good.
+#: Fewest pre-treatment periods accepted; fewer cannot show whether the fit is good.
 MIN_PRE_PERIODS = 3
 #: Weight of the adding-up row in the augmented non-negative least squares problem.
 PENALTY = 1e4
-#: Fewest donors accepted: with one donor there is no weighting and no placebo test.
+#: Fewest donors accepted; with one donor there is no weighting and no placebo test.
 MIN_DONORS = 2
 
 _SE_NOTE = (

@@ -52,7 +52,7 @@ __all__ = [
     "discount_factors",
 ]
 
-#: The Green Book's declining long-term discount rates: (last year the rate applies, rate).
+#: The Green Book's declining long-term discount rates, as (last year the rate applies, rate).
 #: HM Treasury, The Green Book (2022), the social time preference rate and its schedule.
 GREEN_BOOK_SCHEDULE: tuple[tuple[float, float], ...] = (
     (30, 0.035),
@@ -151,8 +151,8 @@ class Appraisal:
 
     @property
     def table(self) -> pd.DataFrame:
-        """By year: ``year``, ``discount_factor``, ``costs``, ``benefits``, their present
-        values, and ``cumulative_npv`` (a copy)."""
+        """One row per year, with ``year``, ``discount_factor``, ``costs``, ``benefits``, their
+        present values, and ``cumulative_npv`` (a copy)."""
         return self._table.copy()
 
     def tidy(self) -> pd.DataFrame:

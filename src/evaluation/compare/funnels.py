@@ -155,7 +155,7 @@ class FunnelResult(Result):
 
     @property
     def table(self) -> pd.DataFrame:
-        """One row per unit: rate, z-score, its limits and flags."""
+        """One row per unit, with rate, z-score, its limits and flags."""
         return self._table.copy()
 
     @property

@@ -54,7 +54,7 @@ class RiskAdjustedResult(Result):
 
     @property
     def table(self) -> pd.DataFrame:
-        """One row per unit: observed, expected, O/E and its exact interval."""
+        """One row per unit, with observed, expected, O/E and its exact interval."""
         return self._table.copy()
 
     def tidy(self) -> pd.DataFrame:

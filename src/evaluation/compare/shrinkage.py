@@ -49,7 +49,7 @@ class ShrinkageResult(Result):
 
     @property
     def table(self) -> pd.DataFrame:
-        """One row per unit: raw rate and interval, shrunken rate and interval, weight."""
+        """One row per unit, with raw rate and interval, shrunken rate and interval, weight."""
         return self._table.copy()
 
     def tidy(self) -> pd.DataFrame:

@@ -12,7 +12,7 @@ import urllib.parse
 
 import pandas as pd
 
-#: The statistical returns behind the activity panel: label, first and last year.
+#: The statistical returns behind the activity panel, each with its label, first and last year.
 SERIES: tuple[tuple[str, int, int], ...] = (
     ("PSS-EX1 2001-2008", 2001, 2008),
     ("PSS-EX1 2009-2014", 2009, 2014),

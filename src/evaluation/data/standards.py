@@ -6,15 +6,18 @@ which provider and area, and what case mix it reflects. This module holds one
 such standard, written as a Frictionless *Table Schema* (an open JSON format
 for describing a CSV table), and the tools to use it:
 
-* :func:`schema` returns the descriptor (shipped as
-  ``evaluation/schemas/provider_performance.schema.json``); :func:`fields`
-  lays it out as a table; :func:`check_descriptor` checks a descriptor against
-  a minimal JSON Schema of Table Schema (:data:`TABLE_SCHEMA_METASCHEMA`, with
-  ``jsonschema``) and against structural rules.
-* :func:`validate` checks a DataFrame or a CSV file and returns an immutable
-  :class:`ValidationReport`: ``ok``, ``errors`` (one row per problem: ``row,
-  column, problem, value, message``), ``summary()`` and ``tidy()``. The
-  problems it names are listed in :data:`PROBLEMS`.
+* :func:`~evaluation.data.table_schema.schema` returns the descriptor (shipped as
+  ``evaluation/schemas/provider_performance.schema.json``);
+  :func:`~evaluation.data.table_schema.fields` lays it out as a table;
+  :func:`~evaluation.data.table_schema.check_descriptor` checks a descriptor against a
+  minimal JSON Schema of Table Schema
+  (:data:`~evaluation.data.table_schema.TABLE_SCHEMA_METASCHEMA`, with ``jsonschema``)
+  and against structural rules.
+* :func:`~evaluation.data.validation.validate` checks a DataFrame or a CSV file and returns
+  an immutable :class:`~evaluation.data.validation.ValidationReport`: ``ok``, ``errors``
+  (one row per problem: ``row, column, problem, value, message``), ``summary()`` and
+  ``tidy()``. The problems it names are listed in
+  :data:`~evaluation.data.table_schema.PROBLEMS`.
 * :func:`to_standard` maps a table with the analyst's own column names into
   the standard form; :func:`write_standard` writes a table only if it is valid;
   :func:`read_standard` reads a valid file back with typed columns.
@@ -126,7 +129,7 @@ def to_standard(
     pandas.DataFrame
         Every standard field in the standard's order, typed (string, Int64,
         Float64, boolean, datetime64). It is not validated: pass it to
-        :func:`validate` or :func:`write_standard`.
+        :func:`~evaluation.data.validation.validate` or :func:`write_standard`.
 
     Raises
     ------
@@ -198,14 +201,15 @@ def _derive_rate(
 def write_standard(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write a table in the standard form to a UTF-8 CSV file, only if it is valid.
 
-    Cells are written as :func:`validate` reads them (dates as YYYY-MM-DD,
-    booleans as true/false, whole-number floats without ``.0``), so the file
-    passes exactly when the frame does.
+    Cells are written as :func:`~evaluation.data.validation.validate` reads them (dates
+    as YYYY-MM-DD, booleans as true/false, whole-number floats without ``.0``), so the
+    file passes exactly when the frame does.
 
     Raises
     ------
     ValueError
-        If :func:`validate` finds any problem; the message is its summary.
+        If :func:`~evaluation.data.validation.validate` finds any problem; the message is
+        its summary.
 
     Examples
     --------

@@ -32,7 +32,7 @@ __all__ = [
 SCHEMA_FILE = "provider_performance.schema.json"
 
 
-#: Every problem :func:`validate` can report, with what it means.
+#: Every problem :func:`~evaluation.data.validation.validate` can report, with what it means.
 PROBLEMS: dict[str, str] = {
     "file not found": "The path does not name an existing file.",
     "unreadable file": "The file could not be opened or parsed as a CSV table.",
@@ -59,7 +59,7 @@ PROBLEMS: dict[str, str] = {
 }
 
 
-#: A minimal JSON Schema (draft 2020-12) of a Frictionless Table Schema descriptor: the
+#: A minimal JSON Schema (draft 2020-12) of a Frictionless Table Schema descriptor, for the
 #: parts this library uses (field names, types, constraints, primary key, missing values).
 TABLE_SCHEMA_METASCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",

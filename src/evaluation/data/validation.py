@@ -30,7 +30,7 @@ __all__ = ["ValidationReport", "validate"]
 # --------------------------------------------------------------------------- the report
 @dataclass(frozen=True)
 class ValidationReport:
-    """What :func:`validate` found in a table: immutable.
+    """What :func:`~evaluation.data.validation.validate` found in a table: immutable.
 
     Attributes
     ----------
@@ -39,8 +39,8 @@ class ValidationReport:
     n_rows
         Data rows read (0 if the file could not be read).
     problems
-        One :class:`Problem` per error, in row order (file-level and column
-        problems first).
+        One :class:`~evaluation.data.table_schema.Problem` per error, in row order
+        (file-level and column problems first).
     """
 
     source: str
@@ -54,7 +54,7 @@ class ValidationReport:
 
     @property
     def errors(self) -> pd.DataFrame:
-        """One row per problem: ``row, column, problem, value, message`` (a new frame)."""
+        """One row per problem, with ``row, column, problem, value, message`` (a new frame)."""
         frame = pd.DataFrame(list(self.problems), columns=list(Problem._fields))
         frame["row"] = frame["row"].astype("Int64")
         return frame
@@ -317,8 +317,9 @@ def validate(
     -------
     ValidationReport
         ``ok`` is True when nothing is wrong; ``errors`` lists each problem
-        with its row (from 0), column, name (see :data:`PROBLEMS`), the value
-        as written, and a message.
+        with its row (from 0), column, name (see
+        :data:`~evaluation.data.table_schema.PROBLEMS`), the value as written, and a
+        message.
 
     Examples
     --------

@@ -49,7 +49,7 @@ class StaggeredResult(Result):
 
     @property
     def group_time(self) -> pd.DataFrame:
-        """ATT(g, t): ``cohort, time, att, se, ci_low, ci_high`` (a copy)."""
+        """Every ATT(g, t), with columns ``cohort, time, att, se, ci_low, ci_high`` (a copy)."""
         return self._group_time.copy()
 
     @property
@@ -64,7 +64,7 @@ class StaggeredResult(Result):
 
     @property
     def overall(self) -> Result:
-        """The headline simple aggregation as a plain :class:`Result`."""
+        """The headline simple aggregation as a plain :class:`~evaluation.results.Result`."""
         return Result(
             estimate=self.estimate,
             se=self.se,

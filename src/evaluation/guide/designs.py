@@ -16,7 +16,7 @@ states its design and its limits before any estimate is made.
   reasons, the alternatives worth running beside it and the designs ruled out.
   It raises ``ValueError`` when the facts contradict each other or when no
   design in the handbook can answer the question with the data described.
-* :func:`plot_decision_tree` draws the same tree as boxes and arrows.
+* :func:`~evaluation.guide.tree.plot_decision_tree` draws the same tree as boxes and arrows.
 
 The tree checks designs from the strongest down: random allocation, a
 threshold, then the comparison group, the periods before the start, the number
@@ -70,7 +70,7 @@ class Design:
     ----------
     key
         Short name; for observational designs, the ``--design`` of
-        ``evaluation new-review`` (``None`` in :attr:`cli` where no template exists).
+        ``evaluation new-review`` (``None`` in ``cli`` where no template exists).
     name
         The design in words.
     when
@@ -107,6 +107,7 @@ class Design:
     cli: str | None
 
 
+#: The eight designs the handbook uses, by key (see :class:`Design`).
 DESIGNS: dict[str, Design] = {
     d.key: d
     for d in (

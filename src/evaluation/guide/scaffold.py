@@ -15,7 +15,7 @@ generated notebooks call.
 
 The templates are ``templates/review.md`` (the sections every design shares)
 and ``templates/designs/<design>.md`` (the blocks that differ), read with
-:mod:`importlib.resources`.
+``importlib.resources``.
 
 Examples
 --------

@@ -371,7 +371,7 @@ class SegmentedResult(Result):
 
     @property
     def coefficients(self) -> pd.DataFrame:
-        """Every coefficient of the regression (trend, seasons, covariates): estimate, se, p."""
+        """Every regression coefficient (trend, seasons, covariates), with estimate, se and p."""
         return pd.DataFrame(
             {
                 "estimate": self._fitted.params,

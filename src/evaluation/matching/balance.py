@@ -30,7 +30,7 @@ class Balance:
 
     SMD = (treated mean - control mean) / sqrt((treated variance + control variance) / 2),
     with the *unweighted* variances in the denominator both before and after, so a
-    change in the SMD is a change in the means alone. |SMD| < 0.1 is the usual
+    change in the SMD is a change in the means alone. ``|SMD|`` < 0.1 is the usual
     threshold for adequate balance; variance ratios between 0.5 and 2 are also
     expected (Rubin 2001).
     """
@@ -41,7 +41,7 @@ class Balance:
 
     @property
     def table(self) -> pd.DataFrame:
-        """One row per covariate: means, SMD and variance ratio before (and after)."""
+        """One row per covariate, with means, SMD and variance ratio before (and after)."""
         return self._table.copy()
 
     def tidy(self) -> pd.DataFrame:
@@ -49,7 +49,7 @@ class Balance:
         return self.table
 
     def max_abs_smd(self, *, after: bool = True) -> float:
-        """The largest |SMD| after adjustment (or before, with ``after=False``)."""
+        """The largest ``|SMD|`` after adjustment (or before, with ``after=False``)."""
         column = "smd_after" if after and self.weighted else "smd_before"
         return float(self._table[column].abs().max())
 
@@ -60,7 +60,7 @@ class Balance:
         return f"Covariate balance (standardised mean differences) for {self.treatment!r}\n{shown}"
 
     def plot(self, *, ax: Axes | None = None, threshold: float = 0.1) -> Axes:
-        """Love plot: |SMD| of each covariate before (and after) adjustment.
+        """Love plot: ``|SMD|`` of each covariate before (and after) adjustment.
 
         Finish with :func:`evaluation.report.style.finish`.
         """

@@ -37,7 +37,7 @@ class MatchingResult(ObservationalResult):
 
     @property
     def matches(self) -> pd.DataFrame:
-        """The matched pairs: ``unit``, ``match``, ``weight`` (a copy)."""
+        """The matched pairs, with columns ``unit``, ``match`` and ``weight`` (a copy)."""
         return self._matches.copy()
 
 

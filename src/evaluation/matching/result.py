@@ -24,8 +24,10 @@ __all__ = ["ObservationalResult"]
 class ObservationalResult(Result):
     """An effect estimated under selection on observables.
 
-    Attributes (beyond :class:`~evaluation.results.Result`)
-    ------------------------------------------------------
+    Its attributes beyond those of :class:`~evaluation.results.Result` are:
+
+    Attributes
+    ----------
     outcome, treatment, covariates
         The columns used.
     n_treated, n_control

@@ -38,7 +38,7 @@ class DensityTest(Result):
 
     @property
     def bins(self) -> pd.DataFrame:
-        """The histogram: ``midpoint``, ``count``, ``density``, ``side`` (a copy)."""
+        """The histogram, with columns ``midpoint``, ``count``, ``density``, ``side`` (a copy)."""
         return self._bins.copy()
 
     def plot(self, *, ax: Axes | None = None) -> Axes:

@@ -31,8 +31,10 @@ __all__ = ["RDResult", "covariate_continuity", "local_linear"]
 class RDResult(Result):
     """A sharp RD estimate: the jump at the cutoff, with what is needed to check it.
 
-    Attributes (beyond :class:`~evaluation.results.Result`)
-    ------------------------------------------------------
+    Its attributes beyond those of :class:`~evaluation.results.Result` are:
+
+    Attributes
+    ----------
     outcome, running, cutoff
         The columns and threshold used.
     bandwidth, bandwidth_method, kernel

@@ -2,14 +2,16 @@
 
 Reusable pieces of the care chapters that no general-purpose library provides:
 
-* :func:`harmonise_council` maps the many published spellings of a council's
-  name (LA numbers, ``%20``, dots, ``UA`` suffixes, ``City of``) to one name;
-* :func:`series_of` labels each year with the statistical return it comes
-  from, so that no analysis joins years across the 2009 and 2015 series breaks;
+* :func:`~evaluation.data.geography.harmonise_council` maps the many published
+  spellings of a council's name (LA numbers, ``%20``, dots, ``UA`` suffixes,
+  ``City of``) to one name;
+* :func:`~evaluation.data.geography.series_of` labels each year with the statistical
+  return it comes from, so that no analysis joins years across the 2009 and 2015
+  series breaks;
 * :func:`external_share` turns the long activity panel into one external
   share per council and year, saying which rows it leaves out and why;
-* :func:`variance_components` asks how much of the variation in a council
-  measure lies between councils (and regions); it now lives in
+* :func:`~evaluation.compare.variance_components` asks how much of the variation in a
+  council measure lies between councils (and regions); it now lives in
   :mod:`evaluation.compare` and is re-exported here unchanged;
 * :func:`fe_association` is a council panel regression with council and year
   fixed effects and council-clustered errors: an association, not an effect.
@@ -321,7 +323,7 @@ class OwnershipGaps(Result):
         return self._table.copy()
 
     def tidy(self) -> pd.DataFrame:
-        """One row per group and model: ``term, model, estimate, ci_low, ci_high``."""
+        """One row per group and model, with columns ``term, model, estimate, ci_low, ci_high``."""
         rows = []
         for _, row in self._table.dropna(subset=["lpm"]).iterrows():
             for model in ("lpm", "ame"):

@@ -88,7 +88,7 @@ class Measure:
     reason: str
 
 
-#: The measures the handbook uses, classified. Order: service, then kind.
+#: The measures the handbook uses, classified, in order of service, then kind.
 MEASURES: tuple[Measure, ...] = (
     Measure(
         "employment",

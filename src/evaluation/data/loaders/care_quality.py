@@ -8,7 +8,7 @@ import pandas as pd
 
 from evaluation.data.loaders import numeric, require_columns, tidy
 
-#: Origin of the file's day counts (inferred: see :func:`community_care_rating_events`).
+#: Origin of the file's day counts (inferred; see :func:`community_care_rating_events`).
 STATA_EPOCH = pd.Timestamp("1960-01-01")
 
 #: Published ownership labels and the handbook's names (as in ``loaders.care_homes``).

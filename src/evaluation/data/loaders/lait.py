@@ -19,7 +19,7 @@ LAIT_COLUMNS = ["Short Desc", "Data item", "Years", "LA and Regions", "Values", 
 #: DfE numbers of the England total and the regions in LAIT.
 ENGLAND_NUMBER = 970
 REGION_NUMBERS = range(980, 991)
-#: Indicator ids of youth proven reoffending: all young offenders, and those aged 15-17.
+#: Indicator ids of youth proven reoffending, for all young offenders and for those aged 15-17.
 REOFFENDING_IDS = {"all": "ReoffYO", "15-17": "ReoffYO15-17"}
 
 _QUALIFIER = re.compile(r"\s*\(([^)]*)\)\s*$")

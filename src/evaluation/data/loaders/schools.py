@@ -146,8 +146,8 @@ def gias_group_links_2022(file: Path) -> pd.DataFrame:
 
 
 # ----------------------------------------------------------------------------- KS4 results
-#: Suppression and absence codes in the KS4 performance tables: suppressed (small
-#: numbers), not entered, not published, low coverage of prior attainment.
+#: Suppression and absence codes in the KS4 performance tables, meaning suppressed
+#: (small numbers), not entered, not published, or low coverage of prior attainment.
 KS4_CODES = ("SUPP", "NE", "NP", "LOWCOV")
 #: NFTYPE codes of academies and free schools (mainstream and special).
 ACADEMY_NFTYPES = ("AC", "ACC", "ACS", "ACCS", "F", "FS", "FSS", "UTC", "SS")
