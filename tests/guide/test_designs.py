@@ -19,7 +19,7 @@ from evaluation.guide.tree import TREE_EDGES, TREE_NODES
 
 matplotlib.use("Agg")
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BASE = {
     "randomised": False,
     "threshold": False,
