@@ -13,6 +13,7 @@ import pytest
 
 from evaluation import its
 from tests.its.conftest import LAW, OPTIONS
+from tests.reference.harvey_durbin_1986_seatbelts import LAW_INDEX, PERCENT_CHANGE
 
 matplotlib.use("Agg")
 
@@ -22,7 +23,7 @@ def test_seatbelt_law_structural_model_matches_harvey_durbin(seatbelts: pd.DataF
     # Harvey and Durbin (1986): the law cut car drivers killed or seriously injured by about
     # 23%. Local level, monthly seasonal, log petrol price and log distance as regressors.
     # Tolerance: 3 percentage points (their model's details and estimation method differ).
-    assert seatbelts["law"].to_numpy().nonzero()[0][0] == 169  # February 1983
+    assert seatbelts["law"].to_numpy().nonzero()[0][0] == LAW_INDEX  # February 1983
     fit = its.structural(
         seatbelts,
         outcome="drivers",
@@ -32,7 +33,7 @@ def test_seatbelt_law_structural_model_matches_harvey_durbin(seatbelts: pd.DataF
         seasonal=12,
         log=True,
     )
-    assert fit.percent_change == pytest.approx(-23, abs=3)
+    assert fit.percent_change == pytest.approx(PERCENT_CHANGE, abs=3)
     assert fit.percent_change == pytest.approx(100 * math.expm1(fit.estimate))
     assert fit.ci_high < 0
     tidy = fit.tidy().set_index("term")

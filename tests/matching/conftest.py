@@ -32,10 +32,6 @@ DW_TERMS = [
     "educ_re74",
 ]
 MAIN = ["age", "educ", "black", "hisp", "marr", "nodegree", "re74", "re75", "u74", "u75"]
-# Dehejia & Wahba (1999, Table 3; 2002, Table 3) report propensity-score ATT estimates of
-# about $1,360 to $1,774 with CPS controls (experimental benchmark $1,794). Specifications
-# and software differ, so we test the wider range $1,000 to $2,300.
-DW_RANGE = (1000.0, 2300.0)
 SIM_COVARIATES = ["age", "prior_offences", "employed"]
 
 

@@ -13,15 +13,16 @@ import pytest
 from evaluation import matching
 from evaluation.matching import neighbours as matching_neighbours
 from evaluation.simulate.matching import voluntary_programme
-from tests.matching.conftest import DW_RANGE, DW_TERMS, SIM_COVARIATES
+from tests.matching.conftest import DW_TERMS, SIM_COVARIATES
+from tests.reference.dehejia_wahba_1999 import CPS_ATT_RANGE, N_TREATED
 
 
 def test_cps_matching_att_in_published_range(nsw_cps: pd.DataFrame) -> None:
     fit = matching.nearest_neighbour(
         nsw_cps, outcome="re78", treatment="treat", covariates=DW_TERMS, n_neighbours=5
     )
-    assert DW_RANGE[0] < fit.estimate < DW_RANGE[1]
-    assert fit.n_treated == 185 and fit.n_unmatched == 0
+    assert CPS_ATT_RANGE[0] < fit.estimate < CPS_ATT_RANGE[1]
+    assert fit.n_treated == N_TREATED and fit.n_unmatched == 0
     matches = fit.matches
     assert matches.groupby("unit")["weight"].sum().to_numpy() == pytest.approx(1.0)
     assert set(matches["match"]).issubset(set(nsw_cps.index[nsw_cps["treat"] == 0]))

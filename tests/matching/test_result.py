@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt
 import pytest
 
 from evaluation import matching
+from tests.reference.dehejia_wahba_1999 import N_TREATED
 
 # --------------------------------------------------------------------------- results and plots
 
@@ -25,7 +26,7 @@ def test_results_are_frozen_and_return_copies(lalonde_ipw: matching.Observationa
     table = lalonde_ipw.balance.table
     table.loc[:, "smd_after"] = 99.0
     assert lalonde_ipw.balance.max_abs_smd() < 1
-    assert lalonde_ipw.tidy().loc[0, "n_treated"] == 185
+    assert lalonde_ipw.tidy().loc[0, "n_treated"] == N_TREATED
 
 
 def test_overlap_plot(lalonde_ipw: matching.ObservationalResult) -> None:

@@ -14,20 +14,21 @@ import pytest
 
 from evaluation import matching
 from evaluation.simulate.matching import voluntary_programme
-from tests.matching.conftest import DW_RANGE, DW_TERMS, MAIN, SIM_COVARIATES
+from tests.matching.conftest import DW_TERMS, MAIN, SIM_COVARIATES
+from tests.reference.dehejia_wahba_1999 import CPS_ATT_RANGE, N_TREATED
 
 
 def test_cps_ipw_att_in_published_range(lalonde_ipw: matching.ObservationalResult) -> None:
-    assert DW_RANGE[0] < lalonde_ipw.estimate < DW_RANGE[1]
+    assert CPS_ATT_RANGE[0] < lalonde_ipw.estimate < CPS_ATT_RANGE[1]
     assert lalonde_ipw.estimand == "ATT"
-    assert lalonde_ipw.n_treated == 185
+    assert lalonde_ipw.n_treated == N_TREATED
 
 
 def test_cps_doubly_robust_att_in_published_range(nsw_cps: pd.DataFrame) -> None:
     fit = matching.doubly_robust(
         nsw_cps, outcome="re78", treatment="treat", covariates=DW_TERMS, estimand="ATT"
     )
-    assert DW_RANGE[0] < fit.estimate < DW_RANGE[1]
+    assert CPS_ATT_RANGE[0] < fit.estimate < CPS_ATT_RANGE[1]
 
 
 def test_weighting_balances_main_covariates(lalonde_ipw: matching.ObservationalResult) -> None:

@@ -14,12 +14,6 @@ import pytest
 
 from evaluation.simulate.rdd import threshold_rule
 
-# Published: Calonico, Cattaneo & Titiunik (2014, 2015) / rdrobust's documentation, US Senate
-# incumbency data (Cattaneo, Frandsen & Titiunik 2015): local linear, triangular kernel,
-# MSE-optimal h = 17.754, conventional estimate 7.414.
-PUBLISHED_H = 17.754
-PUBLISHED_ESTIMATE = 7.414
-
 
 @pytest.fixture(scope="module")
 def senate() -> pd.DataFrame:

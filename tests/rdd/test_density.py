@@ -12,16 +12,23 @@ import pytest
 
 from evaluation import rdd
 from evaluation.simulate.rdd import threshold_rule
+from tests.reference.mccrary_2008 import BIN_WIDTH_FACTOR, VARIANCE_CONSTANT
 
 
 def test_density_test_senate_shows_no_sorting(senate: pd.DataFrame) -> None:
     test = rdd.density_test(senate, running="margin")
     assert test.p_value > 0.05
     assert test.se == pytest.approx(
-        np.sqrt(24 / 5 * (1 / test.f_right + 1 / test.f_left) / (len(senate) * test.bandwidth))
+        np.sqrt(
+            VARIANCE_CONSTANT
+            * (1 / test.f_right + 1 / test.f_left)
+            / (len(senate) * test.bandwidth)
+        )
     )
     assert test.estimate == pytest.approx(np.log(test.f_right / test.f_left))
-    assert test.bin_width == pytest.approx(2 * senate["margin"].std() * len(senate) ** -0.5)
+    assert test.bin_width == pytest.approx(
+        BIN_WIDTH_FACTOR * senate["margin"].std() * len(senate) ** -0.5
+    )
     bins = test.bins
     assert int(bins["count"].sum()) == len(senate)
 

@@ -16,16 +16,16 @@ import pandas as pd
 import pytest
 
 from evaluation import rdd
-from tests.rdd.conftest import PUBLISHED_ESTIMATE, PUBLISHED_H
+from tests.reference.rdrobust_senate import BANDWIDTH, ESTIMATE, N_LEFT, N_RIGHT
 
 # --------------------------------------------------------------------------- replication
 
 
 def test_senate_estimate_at_published_bandwidth(senate: pd.DataFrame) -> None:
-    fit = rdd.local_linear(senate, outcome="vote", running="margin", bandwidth=PUBLISHED_H)
+    fit = rdd.local_linear(senate, outcome="vote", running="margin", bandwidth=BANDWIDTH)
     # Source: rdrobust (CCT 2014) Senate example, conventional estimate 7.414; tolerance 0.01.
-    assert fit.estimate == pytest.approx(PUBLISHED_ESTIMATE, abs=0.01)
-    assert fit.n_left == 360 and fit.n_right == 323  # rdrobust's "effective observations"
+    assert fit.estimate == pytest.approx(ESTIMATE, abs=0.01)
+    assert fit.n_left == N_LEFT and fit.n_right == N_RIGHT  # rdrobust's "effective observations"
 
 
 @pytest.mark.parametrize("kernel", ["triangular", "uniform", "epanechnikov"])
@@ -33,9 +33,9 @@ def test_point_estimate_equals_rdrobust_conventional(senate: pd.DataFrame, kerne
     from rdrobust import rdrobust  # GPL: used here as a reference only, never from src
 
     ours = rdd.local_linear(
-        senate, outcome="vote", running="margin", bandwidth=PUBLISHED_H, kernel=kernel
+        senate, outcome="vote", running="margin", bandwidth=BANDWIDTH, kernel=kernel
     )
-    theirs = rdrobust(senate["vote"], senate["margin"], h=PUBLISHED_H, kernel=kernel)
+    theirs = rdrobust(senate["vote"], senate["margin"], h=BANDWIDTH, kernel=kernel)
     # Same bandwidth, kernel and local-linear fit: the conventional estimate agrees to 1e-6.
     assert ours.estimate == pytest.approx(float(theirs.coef.iloc[0, 0]), abs=1e-6)
 
@@ -46,7 +46,7 @@ def test_covariate_continuity_senate(senate: pd.DataFrame) -> None:
         frame,
         covariates=["demvoteshlag1", "presdemvoteshlag1"],
         running="margin",
-        bandwidth=PUBLISHED_H,
+        bandwidth=BANDWIDTH,
     )
     assert list(table["covariate"]) == ["demvoteshlag1", "presdemvoteshlag1"]
     assert (table["p_value"] > 0.01).all()
