@@ -15,12 +15,13 @@ from evaluation import contracts
 from evaluation.contracts import ParticipantGroup, Tariff
 from evaluation.data import registry
 from evaluation.simulate import contracts as sim
+from tests.reference.work_programme_published import JSA_25_PLUS_TARIFF, TWO_YEAR_RATES
 
 
 # --------------------------------------------------------------------------- tariffs
 def test_tariff_arithmetic_by_hand():
     # JSA 25+, contract year 1 (Work and Pensions Committee 2013, Table 3)
-    jsa = Tariff("JSA 25+", attachment_fee=400, job_outcome_fee=1_200, sustainment_max=2_795)
+    jsa = Tariff("JSA 25+", **JSA_25_PLUS_TARIFF)
     assert jsa.payment_per_outcome(1.0) == 3_995
     assert jsa.payment_per_outcome(0.0) == 1_200
     assert jsa.expected_revenue(0.5, 1.0) == pytest.approx(400 + 0.5 * 3_995)
@@ -109,7 +110,7 @@ def test_calibration_reproduces_the_published_two_year_rates():
     # as wp_headline_outcomes): the best response under the calibration tariff must hit them.
     groups = sim.calibrated_groups()
     response = contracts.provider_response(groups, sim.flat_tariffs(groups)).table
-    expected = [0.364, 0.317, 0.151, 0.054]
+    expected = TWO_YEAR_RATES
     assert response["job_rate"].tolist() == pytest.approx(expected, abs=1e-6)
     assert response["parked"].tolist() == [False, False, False, True]
 

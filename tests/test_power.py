@@ -16,6 +16,7 @@ from statsmodels.stats.power import NormalIndPower, TTestIndPower
 from statsmodels.stats.proportion import proportion_effectsize
 
 from evaluation import power
+from tests.reference.bloom_1995 import MULTIPLIERS
 
 
 # --------------------------------------------------------------------------- Bloom (1995)
@@ -23,7 +24,7 @@ from evaluation import power
     ("two_sided", "power_level", "published"),
     # Bloom (1995), Table 1: multipliers for an infinite number of degrees of freedom,
     # alpha = 0.05, rounded to two decimals.
-    [(True, 0.8, 2.80), (False, 0.8, 2.49), (True, 0.9, 3.24), (False, 0.9, 2.93)],
+    [(two_sided, level, multiplier) for (two_sided, level), multiplier in MULTIPLIERS.items()],
 )
 def test_bloom_multipliers(two_sided: bool, power_level: float, published: float):
     assert power.bloom_multiplier(power=power_level, two_sided=two_sided) == pytest.approx(

@@ -16,6 +16,8 @@ from hypothesis import strategies as st
 
 from evaluation.simulate import synth as sim
 from evaluation.synth import SyntheticControlResult, simplex_least_squares, synthetic_control
+from tests.reference.abadie_2010_prop99 import N_STATES, P_VALUE, RANK
+from tests.reference.arkhangelsky_2021_prop99 import DID_ESTIMATE, SC_ESTIMATE
 
 matplotlib.use("Agg")
 
@@ -42,7 +44,7 @@ def prop99_fit(prop99: pd.DataFrame) -> SyntheticControlResult:
 def test_prop99_average_gap_matches_arkhangelsky_sc(prop99_fit: SyntheticControlResult) -> None:
     # Arkhangelsky et al. (2021), Table 1, column SC: -19.6 packs per capita. Tolerance 0.5:
     # their solver adds a tiny ridge penalty and stops early; ours is the exact simplex fit.
-    assert prop99_fit.estimate == pytest.approx(-19.6, abs=0.5)
+    assert prop99_fit.estimate == pytest.approx(SC_ESTIMATE, abs=0.5)
     assert prop99_fit.weights.index[0] == "Utah"  # the largest donor in every published fit
 
 
@@ -52,7 +54,7 @@ def test_prop99_did_matches_arkhangelsky(prop99: pd.DataFrame) -> None:
         treated=((prop99["state"] == "California") & (prop99["year"] >= 1989)).astype(float)
     )
     fit = smf.ols("cigsale ~ C(state) + C(year) + treated", data=data).fit()
-    assert fit.params["treated"] == pytest.approx(-27.3, abs=0.5)
+    assert fit.params["treated"] == pytest.approx(DID_ESTIMATE, abs=0.5)
     synth_gap = synthetic_control(prop99, **PROP99).estimate
     assert abs(synth_gap - fit.params["treated"]) > 5  # the designs disagree, as published
 
@@ -65,9 +67,9 @@ def test_prop99_placebo_outcome_only_ranks_california_near_top(
     # pack, which inflates their post/pre ratios; California must still be in the top three
     # (p <= 3/39 = 0.077), and its ratio must be far above the median placebo's.
     placebo = prop99_fit.placebo()
-    assert placebo.n_units == 39
+    assert placebo.n_units == N_STATES
     assert placebo.rank <= 3
-    assert placebo.p_value == pytest.approx(placebo.rank / 39)
+    assert placebo.p_value == pytest.approx(placebo.rank / N_STATES)
     table = placebo.table
     assert table.loc["California", "ratio"] > 3 * table["ratio"].median()
     assert set(table.index) == set(prop99_fit.weights.index) | {"California"}
@@ -82,8 +84,8 @@ def test_prop99_with_adh_predictors_gives_p_one_in_39(prop99: pd.DataFrame) -> N
     assert fit.predictor_importance is not None
     assert fit.predictor_importance.sum() == pytest.approx(1.0)
     placebo = fit.placebo()
-    assert placebo.rank == 1
-    assert placebo.p_value == pytest.approx(1 / 39)
+    assert placebo.rank == RANK
+    assert placebo.p_value == pytest.approx(P_VALUE)
     # A different specification, the same answer: within 3 packs of the outcome-path fit.
     assert fit.estimate == pytest.approx(synthetic_control(prop99, **PROP99).estimate, abs=3)
 

@@ -11,28 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evaluation import vfm
-
-# HM Treasury Green Book discount factors (4 d.p.) under the declining schedule: 3.5% a
-# year to year 30, then 3.0% (years 31-75), 2.5% (76-125). Years 30 and 31 are the values the
-# Green Book's table gives (0.3563, 0.3459); a single 3.0% rate from year 0 would give 0.4120
-# for year 30 and a single 3.5% rate 0.3442 for year 31.
-PUBLISHED_FACTORS = {
-    0: 1.0,
-    1: 0.9662,
-    2: 0.9335,
-    3: 0.9019,
-    4: 0.8714,
-    5: 0.8420,
-    10: 0.7089,
-    30: 0.3563,
-    31: 0.3459,
-}
+from tests.reference.green_book_2022 import DISCOUNT_FACTORS
 
 
 def test_discount_factors_reproduce_the_green_book_table():
-    years = list(PUBLISHED_FACTORS)
+    years = list(DISCOUNT_FACTORS)
     ours = vfm.discount_factors(years)
-    assert np.round(ours, 4).tolist() == list(PUBLISHED_FACTORS.values())
+    assert np.round(ours, 4).tolist() == list(DISCOUNT_FACTORS.values())
 
 
 def test_discount_factors_are_products_over_the_schedule():
