@@ -33,6 +33,7 @@ from evaluation import (
     markets,
     matching,
     meta,
+    panel,
     power,
     rdd,
     synth,
@@ -41,7 +42,6 @@ from evaluation import (
 from evaluation.data import canonical, standards
 from evaluation.guide import designs
 from evaluation.results import TIDY_COLUMNS, Report, Result
-from evaluation.services import care, employment, probation, schools
 from evaluation.simulate import contracts as sim_contracts
 from evaluation.simulate import did as sim_did
 from evaluation.simulate import employment as sim_employment
@@ -222,30 +222,27 @@ FACTORIES: dict[str, Factory] = {
         designs.choose_design(randomised=False, threshold=False, n_treated_units=20,
                               n_pre_periods=4, comparison_group=True), None),
     "ValidationReport": lambda lv: (standards.validate(_standard_table()), None),
-    "Association": lambda lv: (
-        care.fe_association(_panel(), outcome="y", exposure="x", unit="unit", time="year",
-                            level=lv), "y"),
     "PanelAssociation": lambda lv: (
-        schools.panel_association(_panel(), outcome="y", exposure="x", unit="unit",
+        panel.association(_panel(), outcome="y", exposure="x", unit="unit",
                                   time="year", level=lv), "y"),
-    "OwnershipGaps": lambda lv: (
-        care.ownership_gaps(_ownership(), outcome="bad", group="owner", reference="ts",
+    "GroupGaps": lambda lv: (
+        compare.group_gaps(_ownership(), outcome="bad", group="owner", reference="ts",
                             headline="fp", covariates=["size"], level=lv), "bad"),
     "WithinAreaResult": lambda lv: (
-        employment.within_area(CONTRACTS, area="area", provider="provider",
+        compare.within_area(CONTRACTS, area="area", provider="provider",
                                events="job_outcomes", denominator="referrals", level=lv), None),
     "ProviderEffectsResult": lambda lv: (
-        employment.provider_effects(CONTRACTS, area="area", provider="provider",
+        compare.provider_effects(CONTRACTS, area="area", provider="provider",
                                     events="job_outcomes", denominator="referrals", level=lv),
         None),
-    "ReconvictionDidResult": lambda lv: (
-        probation.reconviction_did(_reconviction(), rate="rate", cohort_size="n",
+    "TwoByTwoRatesResult": lambda lv: (
+        did.two_by_two_rates(_reconviction(), outcome="rate", denominator="n",
                                    treated="treated", post="post", level=lv), "rate"),
     "ChanceResult": lambda lv: (
-        probation.chance_significant(np.array([[40, 50, 60], [50, 50, 50], [45, 52, 58]]),
+        power.chance_significant(np.array([[40, 50, 60], [50, 50, 50], [45, 52, 58]]),
                                      [100, 100, 100], baseline_rate=0.5, level=lv), None),
     "RatingComparison": lambda lv: (
-        probation.rating_comparison(
+        compare.rating_comparison(
             pd.DataFrame({"who": ["public", "private"], "g": [5, 1], "o": [0, 0], "n": [7, 21]}),
             group="who", good=["g", "o"], rated="n", first="public", second="private",
             level=lv), None),

@@ -69,3 +69,15 @@ def test_landing_page_lists_every_module_page() -> None:
     # A page's own submodules are listed on that page, not on the landing page.
     tops = {name for name in pages if DOCUMENTED.get(name.rsplit(".", 1)[0]) != DOCUMENTED[name]}
     assert tops - listed == set(), "module pages not listed on book/reference/index.md"
+
+
+def test_the_module_pages_are_up_to_date() -> None:
+    """Each page's contents list is its module's ``__all__``: regenerate with pages.py."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("pages", REFERENCE / "pages.py")
+    assert spec is not None and spec.loader is not None
+    pages = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(pages)
+    stale = [f for f, text in pages.pages().items() if (REFERENCE / f).read_text("utf-8") != text]
+    assert not stale, f"run `python book/reference/pages.py`: {stale} are out of date"

@@ -3,11 +3,12 @@
 The library under the handbook *Evaluating public service markets*. The method
 modules are its public face, each one design or job: :mod:`~evaluation.did`,
 :mod:`~evaluation.synth`, :mod:`~evaluation.its`, :mod:`~evaluation.rdd`,
-:mod:`~evaluation.matching`, :mod:`~evaluation.meta`, :mod:`~evaluation.compare`,
-:mod:`~evaluation.markets`, :mod:`~evaluation.contracts`, :mod:`~evaluation.power`
-and :mod:`~evaluation.vfm`. Every estimator takes a tidy DataFrame and column names
-and returns an immutable :class:`~evaluation.results.Result` with ``estimate``, ``se``, ``ci_low``,
-``ci_high``, ``p_value``, ``n_obs``, ``tidy()`` and ``summary()``.
+:mod:`~evaluation.matching`, :mod:`~evaluation.panel`, :mod:`~evaluation.meta`,
+:mod:`~evaluation.compare`, :mod:`~evaluation.markets`, :mod:`~evaluation.contracts`,
+:mod:`~evaluation.power` and :mod:`~evaluation.vfm`. Every estimator takes a tidy
+DataFrame and column names and returns an immutable
+:class:`~evaluation.results.Result` with ``estimate``, ``se``, ``ci_low``, ``ci_high``,
+``p_value``, ``n_obs``, ``tidy()`` and ``summary()``.
 
 The layers below them: :mod:`evaluation.data` (the registry, geography, loaders and
 the provider-performance standard), :mod:`evaluation.services` (panel builders for
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
         markets,
         matching,
         meta,
+        panel,
         power,
         rdd,
         report,
@@ -61,7 +63,7 @@ if TYPE_CHECKING:
     from evaluation.results import Result
 
 #: The method modules, the public face of the library.
-METHODS = ("did", "synth", "its", "rdd", "matching", "meta", "compare", "markets",
+METHODS = ("did", "synth", "its", "rdd", "matching", "panel", "meta", "compare", "markets",
            "contracts", "power", "vfm")  # fmt: skip
 _LAYERS = ("data", "services", "guide", "report", "simulate", "results")
 _NAMES = {"load": "evaluation.data.registry", "catalog": "evaluation.data.registry",
@@ -69,8 +71,8 @@ _NAMES = {"load": "evaluation.data.registry", "catalog": "evaluation.data.regist
 
 __all__ = [
     "METHODS", "Result", "__version__", "catalog", "load",
-    "did", "synth", "its", "rdd", "matching", "meta", "compare", "markets", "contracts",
-    "power", "vfm", "data", "services", "guide", "report", "simulate", "results",
+    "did", "synth", "its", "rdd", "matching", "panel", "meta", "compare", "markets",
+    "contracts", "power", "vfm", "data", "services", "guide", "report", "simulate", "results",
 ]  # fmt: skip
 
 

@@ -23,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TypedDict, runtime_checkable
@@ -32,6 +33,10 @@ import pandas as pd
 from scipy import stats
 
 __all__ = [
+    "carry_dropped",
+    "drop_rows",
+    "dropped_text",
+    "finite",
     "TIDY_COLUMNS",
     "Report",
     "Result",
@@ -179,6 +184,51 @@ def headline(estimate: float, se: float, level: float = 0.95) -> Headline:
     """
     low, high, p = normal_interval(estimate, se, level)
     return {"estimate": estimate, "se": se, "ci_low": low, "ci_high": high, "p_value": p}
+
+
+def drop_rows(frame: pd.DataFrame, drop: pd.Series, reason: str) -> pd.DataFrame:
+    """Drop the rows where ``drop`` is true, saying how many and why.
+
+    The count and reason are added to ``frame.attrs["dropped"]`` (a dict of reason to
+    rows, in the order the drops happened), which is the one place a chapter or a
+    caller reads them from, and a ``UserWarning`` says the same to an interactive user.
+    A function that builds a new frame from the kept rows passes the record on with
+    :func:`carry_dropped`.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> frame = pd.DataFrame({"x": [1.0, None, 3.0]})
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     kept = drop_rows(frame, frame["x"].isna(), "x missing")
+    >>> len(kept), kept.attrs["dropped"]
+    (2, {'x missing': 1})
+    """
+    dropped = dict(frame.attrs.get("dropped", {}))
+    n = int(drop.sum())
+    if n:
+        warnings.warn(f"Dropped {n} rows: {reason}.", UserWarning, stacklevel=3)
+        dropped[reason] = dropped.get(reason, 0) + n
+    kept = frame.loc[~drop].copy()
+    kept.attrs["dropped"] = dropped
+    return kept
+
+
+def carry_dropped(target: pd.DataFrame, *sources: pd.DataFrame) -> pd.DataFrame:
+    """Give ``target`` the rows-dropped record of ``sources`` (and its own), in order."""
+    dropped: dict[str, int] = {}
+    for frame in (*sources, target):
+        for reason, n in frame.attrs.get("dropped", {}).items():
+            dropped[reason] = dropped.get(reason, 0) + n
+    target.attrs["dropped"] = dropped
+    return target
+
+
+def dropped_text(frame: pd.DataFrame) -> str:
+    """The rows-dropped record as text: ``"3 rows: x missing; 1 rows: ..."``, or ``"none"``."""
+    dropped = frame.attrs.get("dropped", {})
+    return "; ".join(f"{n} rows: {reason}" for reason, n in dropped.items()) or "none"
 
 
 def normal_interval(estimate: float, se: float, level: float = 0.95) -> tuple[float, float, float]:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from evaluation import compare
 from evaluation.data import geography, registry
+from evaluation.panel import association
 from evaluation.services import care
 from evaluation.simulate import care as simulate
 
@@ -240,9 +241,7 @@ def _association_panel(seed: int) -> pd.DataFrame:
 
 
 def test_fe_association_removes_fixed_confounding() -> None:
-    fit = care.fe_association(
-        _association_panel(2), outcome="y", exposure="x", unit="la", time="yr"
-    )
+    fit = association(_association_panel(2), outcome="y", exposure="x", unit="la", time="yr")
     assert fit.ci_low < -1.5 < fit.ci_high  # a pooled slope would be near +1.3
     assert fit.n_units == 40 and fit.n_obs == 200
 
@@ -251,9 +250,9 @@ def test_fe_association_removes_fixed_confounding() -> None:
 @given(seed=st.integers(0, 10_000), shift=st.floats(-50, 50))
 def test_fe_association_invariant_to_order_and_unit_constants(seed: int, shift: float) -> None:
     frame = _association_panel(4)
-    base = care.fe_association(frame, outcome="y", exposure="x", unit="la", time="yr")
+    base = association(frame, outcome="y", exposure="x", unit="la", time="yr")
     moved = frame.assign(y=frame["y"] + shift * frame["la"], la=frame["la"].astype(str) + "_")
-    other = care.fe_association(
+    other = association(
         moved.sample(frac=1, random_state=seed), outcome="y", exposure="x", unit="la", time="yr"
     )
     assert other.estimate == pytest.approx(base.estimate, rel=1e-6)
@@ -263,7 +262,7 @@ def test_fe_association_invariant_to_order_and_unit_constants(seed: int, shift: 
 def test_fe_association_refuses_bad_input() -> None:
     frame = _association_panel(1)
     with pytest.raises(ValueError, match="'x' has 1 missing"):
-        care.fe_association(
+        association(
             frame.assign(x=frame["x"].where(frame.index != 0)),
             outcome="y",
             exposure="x",
@@ -271,7 +270,7 @@ def test_fe_association_refuses_bad_input() -> None:
             time="yr",
         )
     with pytest.raises(ValueError, match="share the same la and yr"):
-        care.fe_association(
+        association(
             pd.concat([frame, frame.iloc[[3]]]), outcome="y", exposure="x", unit="la", time="yr"
         )
 
@@ -291,9 +290,7 @@ def test_confounded_panel_biases_fixed_effects_but_not_the_shock_control() -> No
     panel = simulate.confounded_panel(5)
     pd.testing.assert_frame_equal(panel, simulate.confounded_panel(5))
     assert panel.attrs["true_effect"] == 0.0
-    fit = care.fe_association(
-        panel, outcome="outcome", exposure="exposure", unit="council", time="year"
-    )
+    fit = association(panel, outcome="outcome", exposure="exposure", unit="council", time="year")
     assert fit.ci_high < 0  # the changing confounder makes a null effect look harmful
 
 
@@ -436,7 +433,7 @@ def _ownership_sample(seed: int, n: int = 3000) -> pd.DataFrame:
 
 
 def test_ownership_gaps_recover_known_gaps() -> None:
-    fit = care.ownership_gaps(
+    fit = compare.group_gaps(
         _ownership_sample(1),
         outcome="bad",
         group="owner",
@@ -454,20 +451,20 @@ def test_ownership_gaps_warn_and_refuse() -> None:
     frame = _ownership_sample(2)
     frame.loc[:4, "size"] = np.nan
     with pytest.warns(UserWarning, match="Dropped 5 rows"):
-        care.ownership_gaps(
+        compare.group_gaps(
             frame, outcome="bad", group="owner", reference="ts", headline="fp", covariates=["size"]
         )
     with pytest.raises(ValueError, match="lacks 'zz'"):
-        care.ownership_gaps(frame, outcome="bad", group="owner", reference="zz", headline="fp")
+        compare.group_gaps(frame, outcome="bad", group="owner", reference="zz", headline="fp")
 
 
 @settings(max_examples=5, deadline=None)
 @given(seed=st.integers(0, 10_000))
 def test_ownership_gaps_ignore_row_order(seed: int) -> None:
     frame = _ownership_sample(3)
-    base = care.ownership_gaps(frame, outcome="bad", group="owner", reference="ts", headline="fp")
+    base = compare.group_gaps(frame, outcome="bad", group="owner", reference="ts", headline="fp")
     shuffled = frame.sample(frac=1, random_state=seed)
-    other = care.ownership_gaps(
+    other = compare.group_gaps(
         shuffled, outcome="bad", group="owner", reference="ts", headline="fp"
     )
     assert other.estimate == pytest.approx(base.estimate, rel=1e-9)

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from evaluation import compare
 from evaluation.data import registry
 from evaluation.services import employment
 from evaluation.simulate import employment as sim
@@ -33,7 +34,7 @@ def small_contracts() -> pd.DataFrame:
 
 
 def test_within_area_hand_computed() -> None:
-    result = employment.within_area(small_contracts(), **COLUMNS)
+    result = compare.within_area(small_contracts(), **COLUMNS)
     table = result.table.set_index(["area", "provider"])
     # Area A: rates 30% and 20%, mean 25% -> +5 and -5 pp.
     assert table.loc[("A", "p"), "effect_pp"] == pytest.approx(5.0)
@@ -50,27 +51,27 @@ def test_within_area_hand_computed() -> None:
 def test_within_area_refuses_bad_input() -> None:
     data = small_contracts()
     with pytest.raises(ValueError, match="single provider"):
-        employment.within_area(data.iloc[1:], **COLUMNS)
+        compare.within_area(data.iloc[1:], **COLUMNS)
     with pytest.raises(ValueError, match="'k'"):
-        employment.within_area(data.assign(k=[30, None, 60, 40, 50]), **COLUMNS)
+        compare.within_area(data.assign(k=[30, None, 60, 40, 50]), **COLUMNS)
     with pytest.raises(ValueError, match="same area and provider"):
-        employment.within_area(pd.concat([data, data.iloc[[0]]]), **COLUMNS)
+        compare.within_area(pd.concat([data, data.iloc[[0]]]), **COLUMNS)
     with pytest.raises(ValueError, match="events <= denominator"):
-        employment.within_area(data.assign(k=[300, 20, 60, 40, 50]), **COLUMNS)
+        compare.within_area(data.assign(k=[300, 20, 60, 40, 50]), **COLUMNS)
     with pytest.raises(ValueError, match="not a column"):
-        employment.within_area(data, **{**COLUMNS, "events": "jobs"})
+        compare.within_area(data, **{**COLUMNS, "events": "jobs"})
 
 
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 10_000))
 def test_within_area_ignores_row_order_and_labels(seed: int) -> None:
     data = small_contracts()
-    base = employment.within_area(data, **COLUMNS).table.set_index(["area", "provider"])
+    base = compare.within_area(data, **COLUMNS).table.set_index(["area", "provider"])
     shuffled = data.sample(frac=1, random_state=seed)
-    again = employment.within_area(shuffled, **COLUMNS).table.set_index(["area", "provider"])
+    again = compare.within_area(shuffled, **COLUMNS).table.set_index(["area", "provider"])
     pd.testing.assert_series_equal(base["effect_pp"], again.loc[base.index, "effect_pp"])
     renamed = data.assign(area=data["area"].map({"A": "Z", "B": "Y"}))
-    relabelled = employment.within_area(renamed, **COLUMNS).table
+    relabelled = compare.within_area(renamed, **COLUMNS).table
     assert sorted(relabelled["effect_pp"].round(9)) == sorted(base["effect_pp"].round(9))
 
 
@@ -91,7 +92,7 @@ def test_provider_effects_hand_computed() -> None:
             "n": [100, 100, 200, 250],
         }
     )
-    fit = employment.provider_effects(data, **COLUMNS).table.set_index("provider")
+    fit = compare.provider_effects(data, **COLUMNS).table.set_index("provider")
     assert fit.loc["u", "effect"] == pytest.approx(np.log(0.25 / (1 / 9)) / 2, abs=1e-6)
     assert fit.loc["u", "effect"] == pytest.approx(-fit.loc["v", "effect"])
 
@@ -106,12 +107,12 @@ def test_provider_effects_refuses_unlinked_providers() -> None:
         }
     )
     with pytest.raises(ValueError, match=r"share no area"):
-        employment.provider_effects(data, **COLUMNS)
+        compare.provider_effects(data, **COLUMNS)
 
 
 def test_provider_effects_recover_simulated_truth() -> None:
     frame = sim.contracts(seed=5)
-    fit = employment.provider_effects(
+    fit = compare.provider_effects(
         frame, area="area", provider="provider", events="job_outcomes", denominator="referrals"
     ).table.set_index("provider")
     truth = pd.Series(frame.attrs["true_effect"])
@@ -245,12 +246,12 @@ def test_published_tables_used_by_the_chapters(
 
 def test_versus_benchmark_hand_computed() -> None:
     data = pd.DataFrame({"k": [30, 20], "n": [100, 100]})
-    fit = employment.versus_benchmark(data, events="k", denominator="n", benchmark_pct=20)
+    fit = compare.versus_benchmark(data, events="k", denominator="n", benchmark_pct=20)
     assert fit.estimate == pytest.approx(5.0)
     assert fit.se == pytest.approx(100 * np.sqrt(0.25 * 0.75 / 200))
     assert fit.ci_low < 5.0 < fit.ci_high
     with pytest.raises(ValueError, match="'k'"):
-        employment.versus_benchmark(
+        compare.versus_benchmark(
             data.assign(k=[np.nan, 20]), events="k", denominator="n", benchmark_pct=20
         )
 
@@ -259,8 +260,8 @@ def test_versus_benchmark_hand_computed() -> None:
 @given(shift=st.floats(-10, 10))
 def test_versus_benchmark_moves_with_the_benchmark(shift: float) -> None:
     data = pd.DataFrame({"k": [30, 20], "n": [100, 100]})
-    base = employment.versus_benchmark(data, events="k", denominator="n", benchmark_pct=20)
-    moved = employment.versus_benchmark(data, events="k", denominator="n", benchmark_pct=20 + shift)
+    base = compare.versus_benchmark(data, events="k", denominator="n", benchmark_pct=20)
+    moved = compare.versus_benchmark(data, events="k", denominator="n", benchmark_pct=20 + shift)
     assert moved.estimate == pytest.approx(base.estimate - shift)
     assert moved.se == pytest.approx(base.se)
 
@@ -270,12 +271,12 @@ def test_benchmark_drift_biases_a_fixed_benchmark() -> None:
     # comparison recovers the true effect within 3 SE; with drift it is biased by the
     # mean drift, (n - 1) / 2 * drift_pp.
     still = sim.benchmark_drift(drift_pp=0.0, true_effect_pp=2.0, seed=4)
-    fit = employment.versus_benchmark(
+    fit = compare.versus_benchmark(
         still, events="job_outcomes", denominator="referrals", benchmark_pct=26.0
     )
     assert abs(fit.estimate - 2.0) < 3 * fit.se
     moving = sim.benchmark_drift(drift_pp=0.5, true_effect_pp=2.0, seed=4)
-    biased = employment.versus_benchmark(
+    biased = compare.versus_benchmark(
         moving, events="job_outcomes", denominator="referrals", benchmark_pct=26.0
     )
     assert abs(biased.estimate - (2.0 + 5.5 * 0.5)) < 3 * biased.se

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from evaluation import compare, did, power
 from evaluation.data import registry
 from evaluation.services import probation
 from evaluation.simulate import probation as sim
@@ -137,8 +138,8 @@ def _table() -> pd.DataFrame:
 
 
 def test_reconviction_did_by_hand() -> None:
-    fit = probation.reconviction_did(
-        _table(), rate="rate", cohort_size="n", treated="treated", post="post"
+    fit = did.two_by_two_rates(
+        _table(), outcome="rate", denominator="n", treated="treated", post="post"
     )
     # (36 - 41) - (52 - 50.5) = -6.5
     assert fit.estimate == pytest.approx(-6.5)
@@ -146,8 +147,13 @@ def test_reconviction_did_by_hand() -> None:
     post = 0.36 * 0.64 / 400 * 1e4
     assert fit.se == pytest.approx(np.sqrt(pre + post))
     assert fit.relative_change == pytest.approx((36 / 41) / (52 / 50.5) - 1)
-    with_national = probation.reconviction_did(
-        _table(), rate="rate", cohort_size="n", treated="treated", post="post", comparison_size=500
+    with_national = did.two_by_two_rates(
+        _table(),
+        outcome="rate",
+        denominator="n",
+        treated="treated",
+        post="post",
+        comparison_denominator=500,
     )
     assert with_national.se > fit.se
 
@@ -156,22 +162,20 @@ def test_reconviction_did_validation() -> None:
     table = _table()
     table.loc[0, "n"] = None
     with pytest.raises(ValueError, match=r"missing for treated rows \[0\]"):
-        probation.reconviction_did(
-            table, rate="rate", cohort_size="n", treated="treated", post="post"
-        )
+        did.two_by_two_rates(table, outcome="rate", denominator="n", treated="treated", post="post")
     with pytest.raises(ValueError, match="'post' must be 0/1"):
-        probation.reconviction_did(
+        did.two_by_two_rates(
             _table().assign(post=[0, 0, 2, 0, 0, 1]),
-            rate="rate",
-            cohort_size="n",
+            outcome="rate",
+            denominator="n",
             treated="treated",
             post="post",
         )
     with pytest.raises(ValueError, match="not a column"):
-        probation.reconviction_did(
+        did.two_by_two_rates(
             _table().drop(columns="rate"),
-            rate="rate",
-            cohort_size="n",
+            outcome="rate",
+            denominator="n",
             treated="treated",
             post="post",
         )
@@ -181,18 +185,18 @@ def test_reconviction_did_validation() -> None:
 @given(seed=st.integers(0, 10_000), shift=st.floats(-5, 5))
 def test_reconviction_did_invariances(seed: int, shift: float) -> None:
     table = _table()
-    base = probation.reconviction_did(
-        table, rate="rate", cohort_size="n", treated="treated", post="post"
+    base = did.two_by_two_rates(
+        table, outcome="rate", denominator="n", treated="treated", post="post"
     )
     shuffled = table.sample(frac=1, random_state=seed)
     moved = table.assign(rate=table["rate"] + shift)
     for other in [shuffled, moved]:
-        fit = probation.reconviction_did(
-            other, rate="rate", cohort_size="n", treated="treated", post="post"
+        fit = did.two_by_two_rates(
+            other, outcome="rate", denominator="n", treated="treated", post="post"
         )
         assert fit.estimate == pytest.approx(base.estimate, abs=1e-9)
-    assert probation.reconviction_did(
-        shuffled, rate="rate", cohort_size="n", treated="treated", post="post"
+    assert did.two_by_two_rates(
+        shuffled, outcome="rate", denominator="n", treated="treated", post="post"
     ).se == pytest.approx(base.se)
 
 
@@ -216,13 +220,13 @@ def test_cohort_one_reduction_reproduced() -> None:
     comparison = events.loc[events["group"] != "Peterborough", "value"].item()
     published = sib.loc[sib["measure"] == "reduction vs comparison group (%)", "value"].item()
     # Civil Society News, 7 Aug 2014: 8.4% reduction (142 vs 155 events per 100); to 0.05 points.
-    ours = -100 * probation.relative_change(comparison, treated, 1.0, 1.0)
+    ours = -100 * did.relative_change(comparison, treated, 1.0, 1.0)
     assert ours == pytest.approx(published, abs=0.05)
 
 
 def test_relative_change_refuses_non_positive() -> None:
     with pytest.raises(ValueError, match="positive"):
-        probation.relative_change(0, 1, 1, 1)
+        did.relative_change(0, 1, 1, 1)
 
 
 # --- simulations -----------------------------------------------------------------------------
@@ -265,20 +269,20 @@ def test_crc_cohorts_and_chance() -> None:
     assert abs(draws.sum() / (4000 * 1200 * 21) - 0.475) < 3 * np.sqrt(
         0.475 * 0.525 / draws.size / 1200
     )
-    fit = probation.chance_significant(draws, sizes, baseline_rate=0.475)
+    fit = power.chance_significant(draws, sizes, baseline_rate=0.475)
     # with no true change, each of 21 one-sided 5% tests fires 5% of the time: 1.05 expected
     assert fit.ci_low < 21 * 0.05 < fit.ci_high
     assert fit.counts["share"].sum() == pytest.approx(1.0)
     assert fit.at_least(0) == pytest.approx(1.0)
     with pytest.raises(ValueError, match="units"):
-        probation.chance_significant(draws[:, :3], sizes, baseline_rate=0.475)
+        power.chance_significant(draws[:, :3], sizes, baseline_rate=0.475)
     with pytest.raises(ValueError, match="lie in"):
         sim.crc_cohorts(sizes, baseline_rate=0.475, true_change=0.6)
 
 
 def test_chance_by_hand() -> None:
     counts = np.array([[40, 50, 60], [50, 50, 50]])
-    fit = probation.chance_significant(counts, [100, 100, 100], baseline_rate=0.5)
+    fit = power.chance_significant(counts, [100, 100, 100], baseline_rate=0.5)
     # only 40/100 is below 0.5 by more than 1.645 SE (SE 0.05)
     assert fit.estimate == pytest.approx(0.5)
     assert fit.at_least(1) == pytest.approx(0.5)
@@ -313,7 +317,7 @@ def test_rating_comparison_by_hand() -> None:
     from scipy import stats
 
     data = pd.DataFrame({"who": ["public", "private"], "g": [5, 1], "o": [0, 0], "n": [7, 21]})
-    fit = probation.rating_comparison(
+    fit = compare.rating_comparison(
         data, group="who", good=["g", "o"], rated="n", first="public", second="private"
     )
     assert fit.estimate == pytest.approx(5 / 7 - 1 / 21)
@@ -322,7 +326,7 @@ def test_rating_comparison_by_hand() -> None:
     assert table.loc["private", "ci_low"] < 1 / 21 < table.loc["private", "ci_high"]
     assert fit.ci_low < fit.estimate < fit.ci_high
     with pytest.raises(ValueError, match="no rows"):
-        probation.rating_comparison(
+        compare.rating_comparison(
             data, group="who", good=["g"], rated="n", first="public", second="mutual"
         )
 
@@ -333,7 +337,7 @@ def test_chance_invariant_to_relabelling_units(seed: int) -> None:
     sizes = np.array([300, 600, 900, 1200])
     draws = sim.crc_cohorts(sizes, baseline_rate=0.45, n_sims=200, seed=seed)
     order = np.random.default_rng(seed).permutation(len(sizes))
-    base = probation.chance_significant(draws, sizes, baseline_rate=0.45)
-    relabelled = probation.chance_significant(draws[:, order], sizes[order], baseline_rate=0.45)
+    base = power.chance_significant(draws, sizes, baseline_rate=0.45)
+    relabelled = power.chance_significant(draws[:, order], sizes[order], baseline_rate=0.45)
     assert base.estimate == relabelled.estimate
     assert base.counts.equals(relabelled.counts)

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evaluation.data import registry
+from evaluation.panel import association
 from evaluation.services import schools
 
 
@@ -288,9 +289,9 @@ def test_panel_association_recovers_a_slope_and_ignores_shifts_and_order(shift: 
     frame = pd.DataFrame({"u": np.repeat(np.arange(30), 5), "t": np.tile(np.arange(5), 30)})
     frame["x"] = rng.uniform(size=len(frame))
     frame["y"] = 1.5 * frame["x"] + frame["u"] * 0.3 + frame["t"] + rng.normal(size=len(frame))
-    base = schools.panel_association(frame, outcome="y", exposure="x", unit="u", time="t")
+    base = association(frame, outcome="y", exposure="x", unit="u", time="t")
     moved = frame.assign(y=frame["y"] + shift).sample(frac=1.0, random_state=seed)
-    again = schools.panel_association(moved, outcome="y", exposure="x", unit="u", time="t")
+    again = association(moved, outcome="y", exposure="x", unit="u", time="t")
     assert again.estimate == pytest.approx(base.estimate, abs=1e-8)
     assert again.se == pytest.approx(base.se, rel=1e-6)
     assert base.ci_low < 1.5 + 4 * base.se and base.ci_high > 1.5 - 4 * base.se
@@ -300,9 +301,9 @@ def test_panel_association_refuses_bad_input():
     frame = pd.DataFrame({"u": [1, 1, 2, 2], "t": [1, 1, 1, 2], "x": [0.1, 0.2, 0.3, 0.4]})
     frame["y"] = [1.0, 2.0, 3.0, 4.0]
     with pytest.raises(ValueError, match="share the same"):
-        schools.panel_association(frame, outcome="y", exposure="x", unit="u", time="t")
+        association(frame, outcome="y", exposure="x", unit="u", time="t")
     with pytest.raises(ValueError, match="missing"):
-        schools.panel_association(
+        association(
             frame.assign(y=[1.0, None, 3.0, 4.0], t=[1, 2, 1, 2]),
             outcome="y",
             exposure="x",
@@ -310,7 +311,7 @@ def test_panel_association_refuses_bad_input():
             time="t",
         )
     with pytest.raises(ValueError, match="exposure='z'"):
-        schools.panel_association(frame, outcome="y", exposure="z", unit="u", time="t")
+        association(frame, outcome="y", exposure="z", unit="u", time="t")
 
 
 # ------------------------------------------------------------------ simulations

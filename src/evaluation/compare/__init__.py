@@ -45,12 +45,30 @@ from evaluation.compare.funnels import (
     funnel_limits,
     smallest_denominator,
 )
+from evaluation.compare.gaps import GroupGaps, group_gaps
+from evaluation.compare.proportions import RatingComparison, rating_comparison
+from evaluation.compare.providers import (
+    ProviderEffectsResult,
+    WithinAreaResult,
+    provider_effects,
+    versus_benchmark,
+    within_area,
+)
 from evaluation.compare.ranking import RankResult, rank_intervals
 from evaluation.compare.risk_adjustment import RiskAdjustedResult, risk_adjust
 from evaluation.compare.shrinkage import ShrinkageResult, shrink
 from evaluation.compare.variance import VarianceComponents, variance_components
 
 __all__ = [
+    "GroupGaps",
+    "ProviderEffectsResult",
+    "RatingComparison",
+    "WithinAreaResult",
+    "group_gaps",
+    "provider_effects",
+    "rating_comparison",
+    "versus_benchmark",
+    "within_area",
     "FUNNEL_LEVELS",
     "WINSOR_SHARE",
     "FUNNEL_LEVELS",

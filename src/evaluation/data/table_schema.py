@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "Problem",
     "PROBLEMS",
     "SCHEMA_FILE",
     "TABLE_SCHEMA_METASCHEMA",

@@ -26,9 +26,13 @@ from evaluation.did._common import WaldTest
 from evaluation.did.callaway_santanna import StaggeredResult, staggered
 from evaluation.did.event_time import EventStudyResult, event_study
 from evaluation.did.fixed_effects import TwfeResult, twfe
+from evaluation.did.rates import TwoByTwoRatesResult, relative_change, two_by_two_rates
 from evaluation.did.two_period import TwoByTwoResult, two_by_two
 
 __all__ = [
+    "TwoByTwoRatesResult",
+    "two_by_two_rates",
+    "relative_change",
     "EventStudyResult",
     "StaggeredResult",
     "TwfeResult",

@@ -145,7 +145,7 @@ DESIGNS: dict[str, Design] = {
             library=(
                 "matching.difference_in_means",
                 "matching.regression_adjustment",
-                "services.employment.within_area",
+                "compare.within_area",
                 "power.mde",
             ),
             chapters=("employment/providers", "methods/power_vfm"),

@@ -15,7 +15,7 @@ from evaluation import its
 from evaluation.guide.designs import DESIGNS
 from evaluation.report import style
 
-__all__ = ["plot_decision_tree"]
+__all__ = ["TreeNode", "plot_decision_tree"]
 
 
 # --------------------------------------------------------------------------- the figure

@@ -10,39 +10,25 @@ Reusable pieces of the care chapters that no general-purpose library provides:
   series breaks;
 * :func:`external_share` turns the long activity panel into one external
   share per council and year, saying which rows it leaves out and why;
-* :func:`~evaluation.compare.variance_components` asks how much of the variation in a
-  council measure lies between councils (and regions); it now lives in
-  :mod:`evaluation.compare` and is re-exported here unchanged;
-* :func:`fe_association` is a council panel regression with council and year
-  fixed effects and council-clustered errors: an association, not an effect.
+* the estimators the care chapters use live in the method modules:
+  :func:`evaluation.compare.variance_components` (how much of a council measure
+  lies between councils) and :func:`evaluation.panel.association` (a council panel
+  regression with council and year fixed effects: an association, not an effect).
 """
 
 from __future__ import annotations
 
-import warnings
-from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from evaluation.results import (
-    Result,
+    carry_dropped,
+    drop_rows,
     require_columns,
-    require_no_missing,
     require_numeric,
     require_unique,
-    tidy_frame,
 )
-from evaluation.results import (
-    headline as headline_fields,
-)
-
-
-def _drop_with_warning(frame: pd.DataFrame, drop: pd.Series, reason: str) -> pd.DataFrame:
-    if drop.any():
-        warnings.warn(f"Dropped {int(drop.sum())} rows: {reason}.", UserWarning, stacklevel=3)
-    return frame.loc[~drop]
 
 
 def external_share(activity: pd.DataFrame, *, setting: str = "Residential") -> pd.DataFrame:
@@ -87,9 +73,9 @@ def external_share(activity: pd.DataFrame, *, setting: str = "Residential") -> p
     ]
     if rows.empty:
         raise ValueError(f"No in-house or external rows for setting={setting!r}.")
-    rows = _drop_with_warning(rows, rows["is_total"], "England, regional and type totals")
-    rows = _drop_with_warning(rows, rows["council"].isna(), "no council name (all of 2017)")
-    rows = _drop_with_warning(rows, rows["activity"].isna(), "activity value missing")
+    rows = drop_rows(rows, rows["is_total"], "England, regional and type totals")
+    rows = drop_rows(rows, rows["council"].isna(), "no council name (all of 2017)")
+    rows = drop_rows(rows, rows["activity"].isna(), "activity value missing")
     require_unique(rows, ["council", "year", "provision"])
     wide = rows.pivot_table(
         index=["council", "year", "series"], columns="provision", values="activity", aggfunc="sum"
@@ -97,97 +83,11 @@ def external_share(activity: pd.DataFrame, *, setting: str = "Residential") -> p
     wide = wide.fillna(0.0).rename(columns={"in-house": "in_house"}).reset_index()
     wide.columns.name = None
     wide["total"] = wide["in_house"] + wide["external"]
-    wide = _drop_with_warning(wide, wide["total"] <= 0, "council-years with no activity")
-    wide["external_share"] = 100 * wide["external"] / wide["total"]
-    return wide.sort_values(["council", "year"]).reset_index(drop=True)
-
-
-# ------------------------------------------------------------ panel association
-@dataclass(frozen=True, kw_only=True, eq=False)
-class Association(Result):
-    """Within-council association of an outcome with an exposure.
-
-    Attributes
-    ----------
-    n_units
-        Units (councils) contributing.
-    within_sd
-        Standard deviation of the exposure after removing unit and year means:
-        the variation the slope is identified from.
-    """
-
-    n_units: int
-    within_sd: float
-
-
-def fe_association(
-    data: pd.DataFrame,
-    *,
-    outcome: str,
-    exposure: str,
-    unit: str,
-    time: str,
-    level: float = 0.95,
-) -> Association:
-    """Slope of ``outcome`` on ``exposure`` with unit and time fixed effects, clustered by unit.
-
-    OLS of ``outcome ~ exposure + C(unit) + C(time)`` (statsmodels) with
-    standard errors clustered by unit. It compares each council with itself
-    over time, net of national year shocks, so fixed differences between
-    councils cannot explain it; anything that changes within a council and
-    moves both the exposure and the outcome still can. Read it as an
-    association, not an effect.
-
-    Parameters
-    ----------
-    data
-        Long panel, one row per unit and period (unbalanced allowed).
-    outcome, exposure, unit, time
-        Column names.
-    level
-        Confidence level.
-
-    Returns
-    -------
-    Association
-        Headline: the slope (outcome units per exposure unit).
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(0)
-    >>> df = pd.DataFrame({"la": np.repeat(np.arange(30), 4), "yr": np.tile(range(4), 30)})
-    >>> df["x"] = rng.normal(size=120)
-    >>> df["y"] = 2 * df["x"] + np.repeat(rng.normal(size=30), 4) + rng.normal(0, .1, 120)
-    >>> round(fe_association(df, outcome="y", exposure="x", unit="la", time="yr").estimate, 1)
-    2.0
-    """
-    import statsmodels.formula.api as smf
-
-    require_columns(data, {"outcome": outcome, "exposure": exposure, "unit": unit, "time": time})
-    require_no_missing(data, [outcome, exposure, unit, time])
-    require_numeric(data, [outcome, exposure])
-    require_unique(data, [unit, time])
-    frame = data[[outcome, exposure, unit, time]].reset_index(drop=True)
-    counts = frame.groupby(unit)[time].transform("size")
-    if (counts < 2).all():
-        raise ValueError(f"Every unit of {unit!r} has one period: no within-unit variation.")
-    formula = f"Q('{outcome}') ~ Q('{exposure}') + C(Q('{unit}')) + C(Q('{time}'))"
-    groups = pd.factorize(frame[unit])[0]
-    fit = smf.ols(formula, frame).fit(cov_type="cluster", cov_kwds={"groups": groups})
-    term = f"Q('{exposure}')"
-    estimate, se = float(fit.params[term]), float(fit.bse[term])
-    residual = smf.ols(f"Q('{exposure}') ~ C(Q('{unit}')) + C(Q('{time}'))", frame).fit().resid
-    return Association(
-        outcome=outcome,
-        **headline_fields(estimate, se, level),
-        n_obs=len(frame),
-        method="Panel regression, council and year fixed effects, council-clustered SE",
-        estimand=f"within-{unit} slope of {outcome} on {exposure}",
-        level=level,
-        notes=(f"{int((counts < 2).sum())} single-period rows add nothing to the slope",),
-        n_units=int(frame[unit].nunique()),
-        within_sd=float(np.std(residual, ddof=1)),
+    wide = drop_rows(
+        carry_dropped(wide, rows), wide["total"] <= 0, "council-years with no activity"
     )
+    wide["external_share"] = 100 * wide["external"] / wide["total"]
+    return carry_dropped(wide.sort_values(["council", "year"]).reset_index(drop=True), wide)
 
 
 # ------------------------------------------------------------------ real terms
@@ -287,168 +187,13 @@ def cost_panel(costs: pd.DataFrame) -> pd.DataFrame:
     ]
     wide = wide.reset_index()
     amounts = ["own_cost", "others_cost", "own_weeks", "others_weeks"]
-    wide = _drop_with_warning(wide, wide[amounts].isna().any(axis=1), "a cost or weeks missing")
+    wide = drop_rows(wide, wide[amounts].isna().any(axis=1), "a cost or weeks missing")
     weeks = wide["own_weeks"] + wide["others_weeks"]
-    wide = _drop_with_warning(wide, weeks <= 0, "no weeks of residential care")
+    wide = drop_rows(wide, weeks <= 0, "no weeks of residential care")
     weeks = wide["own_weeks"] + wide["others_weeks"]
     wide["external_share"] = 100 * wide["others_weeks"] / weeks
     wide["average_cost"] = 1000 * (wide["own_cost"] + wide["others_cost"]) / weeks
-    return wide.sort_values(["la_code", "fy_end"]).reset_index(drop=True)
-
-
-# ----------------------------------------------------------- gaps by ownership
-@dataclass(frozen=True, kw_only=True, eq=False)
-class OwnershipGaps(Result):
-    """Differences in a 0/1 outcome between ownership types, with and without controls.
-
-    The headline is the linear-probability gap (percentage points) of the
-    ``headline`` group against the reference group.
-
-    Attributes
-    ----------
-    table
-        One row per non-reference group: ``group``, ``n``, ``rate`` (raw, %),
-        ``lpm`` (gap in percentage points from the linear probability model)
-        with ``lpm_low``, ``lpm_high``, and ``ame`` (average marginal effect
-        of the group dummy in the logit model, points) with ``ame_low``,
-        ``ame_high``. The reference group's row has ``n`` and ``rate`` only.
-    """
-
-    reference: str
-    _table: pd.DataFrame = field(repr=False)
-
-    @property
-    def table(self) -> pd.DataFrame:
-        """The gaps by group (a copy)."""
-        return self._table.copy()
-
-    def tidy(self) -> pd.DataFrame:
-        """One row per group and model, with columns ``term, model, estimate, ci_low, ci_high``."""
-        rows = []
-        for _, row in self._table.dropna(subset=["lpm"]).iterrows():
-            for model in ("lpm", "ame"):
-                rows.append(
-                    {
-                        "term": f"{row['group']} vs {self.reference}",
-                        "estimate": row[model],
-                        "ci_low": row[f"{model}_low"],
-                        "ci_high": row[f"{model}_high"],
-                        "model": model,
-                    }
-                )
-        keys = ("term", "estimate", "ci_low", "ci_high", "model")
-        return tidy_frame({key: [row[key] for row in rows] for key in keys})
-
-
-def _gap_fits(frame: pd.DataFrame, formula: str, cluster: str | None) -> tuple[Any, Any]:
-    import statsmodels.formula.api as smf
-
-    if cluster is None:
-        cov: dict[str, Any] = {"cov_type": "HC1"}
-    else:
-        cov = {"cov_type": "cluster", "cov_kwds": {"groups": pd.factorize(frame[cluster])[0]}}
-    lpm = smf.ols(formula, frame).fit(**cov)
-    logit = smf.logit(formula, frame).fit(disp=0, **cov)
-    return lpm, logit
-
-
-def ownership_gaps(
-    data: pd.DataFrame,
-    *,
-    outcome: str,
-    group: str,
-    reference: str,
-    headline: str,
-    covariates: list[str] | None = None,
-    cluster: str | None = None,
-    level: float = 0.95,
-) -> OwnershipGaps:
-    """Gap in a 0/1 outcome between ownership types, adjusted for the controls the data allow.
-
-    Fits a linear probability model (statsmodels OLS) and a logit (statsmodels
-    Logit) of ``outcome`` on dummies for ``group`` (against ``reference``)
-    plus ``covariates`` (columns, entered linearly: add transformed or dummy
-    columns first), with heteroskedasticity-robust (HC1) errors, or errors
-    clustered by ``cluster`` when units appear more than once. The logit gap
-    is the average marginal effect of each group dummy (statsmodels
-    ``get_margeff(dummy=True)``). Rows with a missing value in any column
-    used are dropped with a warning that counts them.
-
-    Parameters
-    ----------
-    data
-        One row per unit (or per event, with ``cluster``).
-    outcome
-        0/1 (or boolean) column.
-    group, reference, headline
-        Ownership column, its reference level and the level whose gap is the
-        headline.
-    covariates
-        Control columns (numeric or boolean).
-    cluster
-        Column to cluster standard errors by.
-    level
-        Confidence level.
-
-    Returns
-    -------
-    OwnershipGaps
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(0)
-    >>> df = pd.DataFrame({"owner": rng.choice(["a", "b"], 2000)})
-    >>> df["bad"] = rng.random(2000) < np.where(df["owner"] == "b", 0.3, 0.2)
-    >>> fit = ownership_gaps(df, outcome="bad", group="owner", reference="a", headline="b")
-    >>> 5 < fit.estimate < 15
-    True
-    """
-    require_columns(data, {"outcome": outcome, "group": group, "cluster": cluster})
-    terms = covariates or []
-    if reference not in set(data[group]) or headline not in set(data[group]):
-        raise ValueError(f"Column {group!r} lacks {reference!r} or {headline!r}.")
-    require_columns(data, {f"covariates[{i}]": name for i, name in enumerate(terms)})
-    used = [outcome, group, *terms] + ([cluster] if cluster else [])
-    frame = data[used].copy()
-    missing = frame.isna().any(axis=1)
-    frame = _drop_with_warning(frame, missing, "missing outcome, ownership or controls")
-    # patsy reads plain numpy types only: nullable booleans and strings become floats and str.
-    for column in [outcome, *terms]:
-        frame[column] = frame[column].astype("float")
-    frame[group] = frame[group].astype(str)
-    formula = f"{outcome} ~ C({group}, Treatment(reference={reference!r}))"
-    formula += "".join(f" + Q({term!r})" for term in terms)
-    lpm, logit = _gap_fits(frame, formula, cluster)
-    margins = logit.get_margeff(dummy=True).summary_frame(alpha=1 - level)
-    rows = []
-    for name, count in frame[group].value_counts().sort_index().items():
-        row: dict[str, Any] = {"group": name, "n": int(count)}
-        row["rate"] = 100 * float(frame.loc[frame[group] == name, outcome].mean())
-        if name != reference:
-            term = f"C({group}, Treatment(reference={reference!r}))[T.{name}]"
-            low, high = lpm.conf_int(alpha=1 - level).loc[term]
-            row |= {"lpm": 100 * lpm.params[term], "lpm_low": 100 * low, "lpm_high": 100 * high}
-            effect = margins.loc[term]
-            row |= {
-                "ame": 100 * effect.iloc[0],
-                "ame_low": 100 * effect.iloc[4],
-                "ame_high": 100 * effect.iloc[5],
-            }
-        rows.append(row)
-    table = pd.DataFrame(rows)
-    head = f"C({group}, Treatment(reference={reference!r}))[T.{headline}]"
-    estimate, se = 100 * float(lpm.params[head]), 100 * float(lpm.bse[head])
-    return OwnershipGaps(
-        outcome=outcome,
-        **headline_fields(estimate, se, level),
-        n_obs=len(frame),
-        method="Linear probability model and logit, robust SE (statsmodels)",
-        estimand=f"gap in {outcome}, {headline} vs {reference} (percentage points)",
-        level=level,
-        notes=("controls: " + (", ".join(terms) if terms else "none"),),
-        reference=reference,
-        _table=table,
-    )
+    return carry_dropped(wide.sort_values(["la_code", "fy_end"]).reset_index(drop=True), wide)
 
 
 def rating_snapshot(events: pd.DataFrame, date: str | pd.Timestamp) -> pd.DataFrame:
@@ -534,7 +279,7 @@ def council_market_panel(entries: pd.DataFrame, concentration: pd.DataFrame) -> 
     require_columns(entries, {n: n for n in ["district", "wave", "entries", "exits", "homes"]})
     require_columns(concentration, {n: n for n in ["council", "district", "wave", "hhi"]})
     unspecified = concentration["council"] == "Unspecified"
-    known = _drop_with_warning(concentration, unspecified, "HHI rows with no council")
+    known = drop_rows(concentration, unspecified, "HHI rows with no council")
     if known.groupby(["council", "wave"])["hhi"].nunique().gt(1).any():
         raise ValueError("The HHI differs between districts of one council and wave.")
     lookup = known.drop_duplicates("district").set_index("district")["council"]
@@ -554,4 +299,4 @@ def council_market_panel(entries: pd.DataFrame, concentration: pd.DataFrame) -> 
     hhi = known.drop_duplicates(["council", "wave"])[["council", "wave", "hhi"]]
     panel = panel.merge(hhi, on=["council", "wave"], how="left")
     before = hhi.assign(wave=hhi["wave"] + 1).rename(columns={"hhi": "hhi_before"})
-    return panel.merge(before, on=["council", "wave"], how="left")
+    return carry_dropped(panel.merge(before, on=["council", "wave"], how="left"), known)

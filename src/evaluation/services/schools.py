@@ -16,39 +16,31 @@ measures how concentrated trusts are within each council.
   (:func:`evaluation.markets.hhi`).
 * :func:`lineage` and :func:`ks4_panel` -- follow a school across its change of
   URN and harmonise yearly KS4 files into a panel.
-* :func:`converted_share` and :func:`panel_association` -- a council's progress
-  towards academisation, and its two-way fixed-effects association with results.
+* :func:`converted_share` -- a council's progress towards academisation (its
+  association with results is :func:`evaluation.panel.association`).
 """
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.formula.api as smf
 
 from evaluation import markets
 from evaluation.results import (
-    Result,
     require_columns,
-    require_no_missing,
-    require_numeric,
-    require_unique,
 )
 
 __all__ = [
     "PROGRAMME_START",
     "TRUST_TYPES",
-    "PanelAssociation",
     "academic_year",
     "academies",
     "conversion_dates",
     "converted_share",
     "ks4_panel",
     "lineage",
-    "panel_association",
     "route_of",
     "trust_concentration",
 ]
@@ -375,82 +367,3 @@ def converted_share(table: pd.DataFrame, *, years: range, phase: str = "Secondar
     out = out[["la_code", "school_year", "academies", "converted_share"]]
     out.attrs["excluded"] = len(chosen) - len(usable)
     return out.sort_values(["la_code", "school_year"]).reset_index(drop=True)
-
-
-@dataclass(frozen=True)
-class PanelAssociation(Result):
-    """Within-unit association of an outcome with a continuous exposure (two-way FE).
-
-    Extra fields: ``n_units``, ``n_periods``, ``outcome``, ``exposure``.
-    """
-
-    n_units: int = 0
-    n_periods: int = 0
-    outcome: str = ""
-    exposure: str = ""
-
-
-def panel_association(
-    data: pd.DataFrame,
-    *,
-    outcome: str,
-    exposure: str,
-    unit: str,
-    time: str,
-    level: float = 0.95,
-) -> PanelAssociation:
-    """Two-way fixed-effects regression of ``outcome`` on a continuous ``exposure``.
-
-    Fits ``outcome ~ exposure + C(unit) + C(time)`` by OLS (statsmodels) with
-    standard errors clustered by unit. The estimate is the change in the
-    outcome that goes with a one-unit change in the exposure within a unit,
-    relative to the year's average: an association, not an effect, because
-    the exposure is not assigned at random.
-
-    Raises
-    ------
-    ValueError
-        On an absent, non-numeric or missing column, or duplicate unit-time rows.
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(0)
-    >>> df = pd.DataFrame({"u": np.repeat(range(20), 4), "t": np.tile(range(4), 20)})
-    >>> df["x"] = rng.uniform(size=80)
-    >>> df["y"] = 2 * df["x"] + df["u"] + rng.normal(scale=0.1, size=80)
-    >>> round(panel_association(df, outcome="y", exposure="x", unit="u", time="t").estimate, 1)
-    2.0
-    """
-    require_columns(data, {"outcome": outcome, "exposure": exposure, "unit": unit, "time": time})
-    require_numeric(data, [outcome, exposure])
-    require_no_missing(data, [outcome, exposure, unit, time])
-    require_unique(data, [unit, time])
-    frame = pd.DataFrame(
-        {
-            "y": data[outcome].astype("float64"),
-            "x": data[exposure].astype("float64"),
-            "u": data[unit].astype("string"),
-            "t": data[time].astype("string"),
-        }
-    )
-    groups = pd.factorize(frame["u"])[0]
-    fit = smf.ols("y ~ x + C(u) + C(t)", data=frame).fit(
-        cov_type="cluster", cov_kwds={"groups": groups}
-    )
-    estimate, se = float(fit.params["x"]), float(fit.bse["x"])
-    low, high = (float(v) for v in fit.conf_int(alpha=1 - level).loc["x"])
-    return PanelAssociation(
-        estimate=estimate,
-        se=se,
-        ci_low=low,
-        ci_high=high,
-        p_value=float(fit.pvalues["x"]),
-        n_obs=int(fit.nobs),
-        method="Two-way fixed effects OLS, SE clustered by unit",
-        estimand=f"change in {outcome} per unit of {exposure}",
-        level=level,
-        n_units=int(frame["u"].nunique()),
-        n_periods=int(frame["t"].nunique()),
-        outcome=outcome,
-        exposure=exposure,
-    )
