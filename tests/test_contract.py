@@ -171,10 +171,10 @@ FACTORIES: dict[str, Factory] = {
     "PlaceboResult": lambda lv: (FACTORIES["SyntheticControlResult"](lv)[0].placebo(), "outcome"),
     "SegmentedResult": lambda lv: (
         its.segmented(SERIES, outcome="outcome", time="month",
-                      interruption=SERIES.attrs["interruption"], level=lv), "outcome"),
+                      treatment_time=SERIES.attrs["treatment_time"], level=lv), "outcome"),
     "StructuralResult": lambda lv: (
         its.structural(SERIES, outcome="outcome", time="month",
-                       interruption=SERIES.attrs["interruption"], level=lv), "outcome"),
+                       treatment_time=SERIES.attrs["treatment_time"], level=lv), "outcome"),
     "RDResult": lambda lv: (
         rdd.local_linear(THRESHOLD, outcome="reoffended", running="risk_score", cutoff=50,
                          level=lv), "reoffended"),
@@ -208,7 +208,7 @@ FACTORIES: dict[str, Factory] = {
         markets.concentration_gradient(_panel().assign(hhi=lambda f: 1_000 + 100 * f["x"]),
                                        outcome="y", concentration="hhi", level=lv), "y"),
     "GamingDiagnostic": lambda lv: (
-        contracts.gaming_diagnostic(_groups(), group="group", participants="n", outcomes="jobs",
+        contracts.gaming_diagnostic(_groups(), group="group", denominator="n", events="jobs",
                                     expected="expected", minimum="mpl", level=lv), None),
     "ProviderResponse": lambda lv: (
         contracts.provider_response(
@@ -217,7 +217,7 @@ FACTORIES: dict[str, Factory] = {
         ), None),
     "PowerCalculation": lambda lv: (power.mde(n=400), None),
     "Appraisal": lambda lv: (
-        vfm.appraisal(_flows(), year="year", costs="cost", benefits="benefit"), None),
+        vfm.appraisal(_flows(), time="year", costs="cost", benefits="benefit"), None),
     "Recommendation": lambda lv: (
         designs.choose_design(randomised=False, threshold=False, n_treated_units=20,
                               n_pre_periods=4, comparison_group=True), None),

@@ -156,8 +156,8 @@ def test_gaming_diagnostic_by_hand_and_against_statsmodels():
     diag = contracts.gaming_diagnostic(
         counts(),
         group="group",
-        participants="n",
-        outcomes="jobs",
+        denominator="n",
+        events="jobs",
         expected="expected",
         minimum="mpl",
     )
@@ -180,12 +180,12 @@ def test_gaming_diagnostic_by_hand_and_against_statsmodels():
 @given(seed=st.integers(0, 10_000))
 def test_gaming_diagnostic_ignores_row_order_and_labels(seed: int):
     base = contracts.gaming_diagnostic(
-        counts(), group="group", participants="n", outcomes="jobs", expected="expected"
+        counts(), group="group", denominator="n", events="jobs", expected="expected"
     )
     shuffled = counts().sample(frac=1, random_state=seed)
     shuffled["group"] = shuffled["group"].map({"easy": "A", "middle": "B", "hard": "C"})
     other = contracts.gaming_diagnostic(
-        shuffled, group="group", participants="n", outcomes="jobs", expected="expected"
+        shuffled, group="group", denominator="n", events="jobs", expected="expected"
     )
     assert other.estimate == pytest.approx(base.estimate)
     assert other.se == pytest.approx(base.se)
@@ -195,7 +195,7 @@ def test_gaming_diagnostic_ignores_row_order_and_labels(seed: int):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda d: d.drop(columns="jobs"), "outcomes='jobs' is not a column"),
+        (lambda d: d.drop(columns="jobs"), "events='jobs' is not a column"),
         (lambda d: d.assign(jobs=[350, 900, 66]), "whole counts"),
         (lambda d: d.assign(expected=[25.0, 15.0, 5.0]), "strictly between 0 and 1"),
         (lambda d: d.assign(n=[1_000.0, np.nan, 1_200.0]), "missing value"),
@@ -206,7 +206,7 @@ def test_gaming_diagnostic_ignores_row_order_and_labels(seed: int):
 def test_gaming_diagnostic_refuses_bad_input(change, message: str):
     with pytest.raises(ValueError, match=message):
         contracts.gaming_diagnostic(
-            change(counts()), group="group", participants="n", outcomes="jobs", expected="expected"
+            change(counts()), group="group", denominator="n", events="jobs", expected="expected"
         )
 
 
@@ -228,15 +228,15 @@ def test_diagnostic_finds_simulated_parking_and_misses_it_with_a_low_benchmark()
         seed=3,
     )
     right = contracts.gaming_diagnostic(
-        aggregate(flat), group="group", participants="n", outcomes="jobs", expected="expected"
+        aggregate(flat), group="group", denominator="n", events="jobs", expected="expected"
     )
     flags = right.groups.set_index("group")["no_added_value"]
     assert flags["ESA ex-IB"] and not flags["JSA 25+"]  # truth: ESA ex-IB parked
     wrong = contracts.gaming_diagnostic(
         aggregate(flat, "benchmark"),
         group="group",
-        participants="n",
-        outcomes="jobs",
+        denominator="n",
+        events="jobs",
         expected="expected",
     )
     assert not wrong.groups.set_index("group")["no_added_value"]["ESA ex-IB"]

@@ -49,7 +49,7 @@ def test_shares_sum_homes_of_the_same_provider():
 
 def test_hhi_by_market_and_period():
     data = pd.concat([frame([1, 1], "A").assign(year=1), frame([3, 1], "A").assign(year=2)])
-    table = markets.hhi(data, market="market", provider="provider", size="beds", period="year")
+    table = markets.hhi(data, market="market", provider="provider", size="beds", time="year")
     assert table["hhi"].tolist() == pytest.approx([5_000.0, 6_250.0])
 
 
@@ -138,7 +138,7 @@ def panel() -> pd.DataFrame:
 
 
 def test_flows_by_hand():
-    out = markets.flows(panel(), market="market", provider="home", period="year")
+    out = markets.flows(panel(), market="market", provider="home", time="year")
     a = out[out["market"] == "A"].set_index("year")
     # year 2: 4 incumbents; e enters; c, d leave
     assert a.loc[2, ["incumbents", "entrants", "exits", "present"]].tolist() == [4, 1, 2, 3]
@@ -156,14 +156,14 @@ def test_flows_by_hand():
 @settings(max_examples=20, deadline=None)
 @given(seed=st.integers(0, 10_000))
 def test_flows_ignore_row_order_and_home_labels(seed: int):
-    base = markets.flows(panel(), market="market", provider="home", period="year")
+    base = markets.flows(panel(), market="market", provider="home", time="year")
     shuffled = panel().sample(frac=1, random_state=seed)
     labels = {
         h: f"home-{i}"
         for i, h in enumerate(np.random.default_rng(seed).permutation(list("abcdefgx")))
     }
     shuffled["home"] = shuffled["home"].map(labels)
-    other = markets.flows(shuffled, market="market", provider="home", period="year")
+    other = markets.flows(shuffled, market="market", provider="home", time="year")
     pd.testing.assert_frame_equal(base, other)
 
 
@@ -178,7 +178,7 @@ def test_flow_rates_by_hand():
         }
     )
     out = markets.flow_rates(
-        counts, market="la", period="wave", entries="new", exits="closed", stock="homes"
+        counts, market="la", time="wave", entries="new", exits="closed", stock="homes"
     )
     assert out["start"].tolist() == [0, 40, 7]
     assert np.isnan(out["entry_rate"].iloc[0])
@@ -195,9 +195,9 @@ def test_ownership_mix_by_hand():
             "beds": [30.0, 50, 20, 10],
         }
     )
-    out = markets.ownership_mix(homes, owner="owner", size="beds", period="year")
+    out = markets.ownership_mix(homes, owner="owner", size="beds", time="year")
     assert out["share_pct"].tolist() == pytest.approx([20.0, 80.0, 100.0])
-    counted = markets.ownership_mix(homes, owner="owner", period="year")
+    counted = markets.ownership_mix(homes, owner="owner", time="year")
     assert counted["share_pct"].tolist() == pytest.approx([100 / 3, 200 / 3, 100.0])
 
 
@@ -254,16 +254,16 @@ def test_bad_input_is_refused(change, message: str):
 def test_flows_refuse_duplicates_and_a_single_period():
     twice = pd.concat([panel(), panel().head(1)])
     with pytest.raises(ValueError, match="share the same"):
-        markets.flows(twice, market="market", provider="home", period="year")
+        markets.flows(twice, market="market", provider="home", time="year")
     with pytest.raises(ValueError, match="at least two"):
-        markets.flows(panel().query("year == 1"), market="market", provider="home", period="year")
+        markets.flows(panel().query("year == 1"), market="market", provider="home", time="year")
 
 
 def test_flow_rates_refuse_impossible_counts():
     counts = pd.DataFrame({"la": ["A"], "w": [1], "new": [5], "closed": [0], "homes": [3]})
     with pytest.raises(ValueError, match="negative starting stock"):
         markets.flow_rates(
-            counts, market="la", period="w", entries="new", exits="closed", stock="homes"
+            counts, market="la", time="w", entries="new", exits="closed", stock="homes"
         )
 
 
@@ -282,7 +282,7 @@ def test_ownership_loader_and_mix_reproduce_the_published_percentages(real):
     # Goodair's pct_beds and pct_homes, recomputed from the counts with ownership_mix
     for measure, published in [("beds", "pct_beds"), ("homes", "pct_homes")]:
         mix = markets.ownership_mix(
-            table.astype({measure: "float64"}), owner="ownership", size=measure, period="year"
+            table.astype({measure: "float64"}), owner="ownership", size=measure, time="year"
         )
         merged = mix.merge(table, on=["year", "ownership"])
         assert np.max(np.abs(merged["share_pct"] - merged[published])) < 1e-9
@@ -293,7 +293,7 @@ def test_flow_rates_reproduce_almorox_entry_rates(real):
     # wave), rounded to 2 d.p.: ours must agree to rounding (0.005 percentage points).
     entries = real("care_home_entries_exits_district")
     out = markets.flow_rates(
-        entries, market="district", period="wave", entries="entries", exits="exits", stock="homes"
+        entries, market="district", time="wave", entries="entries", exits="exits", stock="homes"
     )
     published = out["entry_rate_published"] = entries["entry_rate"]
     both = out.dropna(subset=["entry_rate"])

@@ -54,7 +54,7 @@ def flows() -> pd.DataFrame:
 
 
 def test_appraisal_by_hand():
-    result = vfm.appraisal(flows(), year="year", costs="cost", benefits="benefit")
+    result = vfm.appraisal(flows(), time="year", costs="cost", benefits="benefit")
     df = [1, 1 / 1.035, 1 / 1.035**2, 1 / 1.035**3]
     pv_costs = 1_000 + 100 * df[1] + 100 * df[2]
     pv_benefits = 400 * (df[1] + df[2] + df[3])
@@ -70,38 +70,38 @@ def test_appraisal_by_hand():
 @settings(max_examples=30, deadline=None)
 @given(seed=st.integers(0, 10_000), split=st.booleans())
 def test_appraisal_ignores_row_order_and_split_rows(seed: int, split: bool):
-    base = vfm.appraisal(flows(), year="year", costs="cost", benefits="benefit")
+    base = vfm.appraisal(flows(), time="year", costs="cost", benefits="benefit")
     data = flows().sample(frac=1, random_state=seed)
     if split:  # the same year's flows in two rows add up
         halves = data.assign(cost=data["cost"] / 2, benefit=data["benefit"] / 2)
         data = pd.concat([halves, halves])
-    other = vfm.appraisal(data, year="year", costs="cost", benefits="benefit")
+    other = vfm.appraisal(data, time="year", costs="cost", benefits="benefit")
     assert other.npv == pytest.approx(base.npv, rel=1e-12)
 
 
 def test_cost_per_outcome_by_hand():
     data = pd.DataFrame({"year": [0, 1, 2], "cost": [900.0, 100, 0], "jobs": [0.0, 2, 3]})
-    discounted = vfm.cost_per_outcome(data, year="year", costs="cost", outcomes="jobs")
+    discounted = vfm.cost_per_outcome(data, time="year", costs="cost", outcomes="jobs")
     cost = 900 + 100 / 1.035
     assert discounted == pytest.approx(cost / (2 / 1.035 + 3 / 1.035**2))
     plain = vfm.cost_per_outcome(
-        data, year="year", costs="cost", outcomes="jobs", discount_outcomes=False
+        data, time="year", costs="cost", outcomes="jobs", discount_outcomes=False
     )
     assert plain == pytest.approx(cost / 5)
     with pytest.raises(ValueError, match="sums to zero"):
-        vfm.cost_per_outcome(data.assign(jobs=0.0), year="year", costs="cost", outcomes="jobs")
+        vfm.cost_per_outcome(data.assign(jobs=0.0), time="year", costs="cost", outcomes="jobs")
 
 
 def test_break_even_effect_is_the_ratio_of_present_values():
     data = pd.DataFrame(
         {"year": [0, 1, 2, 3], "cost": [5e6, 0, 0, 0], "per_point": [0.0, 2e5, 2e5, 2e5]}
     )
-    effect = vfm.break_even_effect(data, year="year", costs="cost", benefit_per_unit="per_point")
+    effect = vfm.break_even_effect(data, time="year", costs="cost", benefit_per_unit="per_point")
     pv_unit = 2e5 * sum(1.035**-t for t in (1, 2, 3))
     assert effect == pytest.approx(5e6 / pv_unit, rel=1e-10)
     # at the break-even effect the NPV is zero
     at = data.assign(benefit=effect * data["per_point"])
-    assert vfm.appraisal(at, year="year", costs="cost", benefits="benefit").npv == pytest.approx(
+    assert vfm.appraisal(at, time="year", costs="cost", benefits="benefit").npv == pytest.approx(
         0, abs=1e-4
     )
 
@@ -130,4 +130,4 @@ def test_break_even_handles_a_threshold_and_never():
 )
 def test_bad_input_is_refused(change, message: str):
     with pytest.raises(ValueError, match=message):
-        vfm.appraisal(change(flows()), year="year", costs="cost", benefits="benefit")
+        vfm.appraisal(change(flows()), time="year", costs="cost", benefits="benefit")

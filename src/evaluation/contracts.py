@@ -476,8 +476,8 @@ def gaming_diagnostic(
     data: pd.DataFrame,
     *,
     group: str,
-    participants: str,
-    outcomes: str,
+    denominator: str,
+    events: str,
     expected: str,
     minimum: str | None = None,
     level: float = 0.95,
@@ -490,8 +490,9 @@ def gaming_diagnostic(
         One row per group (e.g. payment group, or band of predicted job chances).
     group
         Column of group labels.
-    participants, outcomes
-        Columns of counts: participants referred and those with an outcome.
+    denominator, events
+        Columns of counts: participants referred (the denominator) and those with an
+        outcome (the events).
     expected
         Column of the expected rate without the provider's help (0-1), e.g. the
         commissioner's non-intervention estimate. The diagnostic is only as good
@@ -515,21 +516,21 @@ def gaming_diagnostic(
     >>> import pandas as pd
     >>> counts = pd.DataFrame({"group": ["easy", "hard"], "n": [1000, 1000],
     ...                        "jobs": [350, 52], "exp": [0.28, 0.05]})
-    >>> diag = gaming_diagnostic(counts, group="group", participants="n", outcomes="jobs",
+    >>> diag = gaming_diagnostic(counts, group="group", denominator="n", events="jobs",
     ...                          expected="exp")
     >>> round(diag.estimate, 3), diag.groups["no_added_value"].tolist()
     (0.068, [False, True])
     """
     columns: dict[str, str | None] = {
         "group": group,
-        "participants": participants,
-        "outcomes": outcomes,
+        "denominator": denominator,
+        "events": events,
         "expected": expected,
         "minimum": minimum,
     }
     require_columns(data, columns)
-    counted = [participants, outcomes, expected, *([minimum] if minimum else [])]
-    require_no_missing(data, [group, participants, outcomes, expected])
+    counted = [denominator, events, expected, *([minimum] if minimum else [])]
+    require_no_missing(data, [group, denominator, events, expected])
     require_numeric(data, counted)
     require_unique(data, [group])
     table = _group_table(data, columns, level)
@@ -556,13 +557,13 @@ def _group_table(
     data: pd.DataFrame, columns: Mapping[str, str | None], level: float
 ) -> pd.DataFrame:
     """Per-group rates, Wilson intervals, added rates and flags."""
-    n = data[str(columns["participants"])].to_numpy(dtype=float)
-    k = data[str(columns["outcomes"])].to_numpy(dtype=float)
+    n = data[str(columns["denominator"])].to_numpy(dtype=float)
+    k = data[str(columns["events"])].to_numpy(dtype=float)
     bad = data.index[(n <= 0) | (k < 0) | (k > n) | (k != np.round(k)) | (n != np.round(n))]
     if len(bad):
         raise ValueError(
-            f"Rows {list(bad[:5])} need whole counts with 0 <= {columns['outcomes']} <= "
-            f"{columns['participants']} and at least one participant."
+            f"Rows {list(bad[:5])} need whole counts with 0 <= {columns['events']} <= "
+            f"{columns['denominator']} and at least one participant."
         )
     expected = data[str(columns["expected"])].to_numpy(dtype=float)
     if np.any((expected <= 0) | (expected >= 1)):

@@ -84,8 +84,8 @@ HHI_SCALE = 10_000
 
 
 # --------------------------------------------------------------------------- checks
-def _keys(market: str, period: str | None) -> list[str]:
-    return [market] if period is None else [market, period]
+def _keys(market: str, time: str | None) -> list[str]:
+    return [market] if time is None else [market, time]
 
 
 def _check_sizes(data: pd.DataFrame, keys: list[str], size: str) -> None:
@@ -108,10 +108,10 @@ def _check_sizes(data: pd.DataFrame, keys: list[str], size: str) -> None:
 
 
 def _prepared(
-    data: pd.DataFrame, *, market: str, provider: str, size: str, period: str | None
+    data: pd.DataFrame, *, market: str, provider: str, size: str, time: str | None
 ) -> pd.DataFrame:
-    require_columns(data, {"market": market, "provider": provider, "size": size, "period": period})
-    keys = _keys(market, period)
+    require_columns(data, {"market": market, "provider": provider, "size": size, "time": time})
+    keys = _keys(market, time)
     columns = [*keys, provider, size]
     require_no_missing(data, columns)
     _check_sizes(data, keys, size)
@@ -120,7 +120,7 @@ def _prepared(
 
 # --------------------------------------------------------------------------- shares and HHI
 def shares(
-    data: pd.DataFrame, *, market: str, provider: str, size: str, period: str | None = None
+    data: pd.DataFrame, *, market: str, provider: str, size: str, time: str | None = None
 ) -> pd.DataFrame:
     """Each provider's share of its market's capacity.
 
@@ -135,7 +135,7 @@ def shares(
     market, provider, size
         Columns naming the market (e.g. council), the provider (the owner, not
         the home) and its capacity (e.g. beds, a non-negative number).
-    period
+    time
         Optional column of periods: shares are computed within each market and period.
 
     Returns
@@ -151,8 +151,8 @@ def shares(
     >>> shares(homes, market="la", provider="owner", size="beds")["share"].tolist()
     [0.5, 0.5]
     """
-    frame = _prepared(data, market=market, provider=provider, size=size, period=period)
-    keys = _keys(market, period)
+    frame = _prepared(data, market=market, provider=provider, size=size, time=time)
+    keys = _keys(market, time)
     summed = frame.groupby([*keys, provider], observed=True, sort=True)[size].sum().reset_index()
     totals = summed.groupby(keys, observed=True)[size].transform("sum")
     summed["share"] = summed[size] / totals
@@ -211,7 +211,7 @@ def classify(hhi_values: pd.Series | Sequence[float] | np.ndarray) -> pd.Series:
 
 
 def hhi(
-    data: pd.DataFrame, *, market: str, provider: str, size: str, period: str | None = None
+    data: pd.DataFrame, *, market: str, provider: str, size: str, time: str | None = None
 ) -> pd.DataFrame:
     """Herfindahl-Hirschman index of each market on the 0-10,000 scale.
 
@@ -220,7 +220,7 @@ def hhi(
 
     Parameters
     ----------
-    data, market, provider, size, period
+    data, market, provider, size, time
         As :func:`shares`.
 
     Returns
@@ -237,8 +237,8 @@ def hhi(
     >>> hhi(two, market="m", provider="p", size="beds")["hhi"].item()
     6250.0
     """
-    table = shares(data, market=market, provider=provider, size=size, period=period)
-    keys = _keys(market, period)
+    table = shares(data, market=market, provider=provider, size=size, time=time)
+    keys = _keys(market, time)
     grouped = table.groupby(keys, observed=True, sort=True)
     out = grouped.agg(
         n_providers=(provider, "size"),
@@ -258,7 +258,7 @@ def concentration_ratio(
     provider: str,
     size: str,
     k: int = 4,
-    period: str | None = None,
+    time: str | None = None,
 ) -> pd.DataFrame:
     """CR_k: the combined share (0-1) of the ``k`` largest providers in each market.
 
@@ -274,15 +274,15 @@ def concentration_ratio(
     """
     if not isinstance(k, int | np.integer) or k < 1:
         raise ValueError(f"k must be a whole number of providers, 1 or more; it was {k!r}.")
-    table = shares(data, market=market, provider=provider, size=size, period=period)
-    keys = _keys(market, period)
+    table = shares(data, market=market, provider=provider, size=size, time=time)
+    keys = _keys(market, time)
     top = table.groupby(keys, observed=True, sort=True).head(int(k))
     out = top.groupby(keys, observed=True, sort=True)["share"].sum().clip(upper=1.0)
     return out.rename(f"cr{k}").reset_index()
 
 
 # --------------------------------------------------------------------------- entry and exit
-def flows(data: pd.DataFrame, *, market: str, provider: str, period: str) -> pd.DataFrame:
+def flows(data: pd.DataFrame, *, market: str, provider: str, time: str) -> pd.DataFrame:
     """Entry, exit and churn of providers between consecutive periods, by market.
 
     Parameters
@@ -290,7 +290,7 @@ def flows(data: pd.DataFrame, *, market: str, provider: str, period: str) -> pd.
     data
         One row for each provider (or home) present in a market in a period.
         Presence is all that counts: a row means "operating in that period".
-    market, provider, period
+    market, provider, time
         Column names. Periods must sort in time order (numbers or dates); the
         consecutive pairs are taken over all periods in the data, so a market
         with no provider in a period has every incumbent exit.
@@ -315,19 +315,19 @@ def flows(data: pd.DataFrame, *, market: str, provider: str, period: str) -> pd.
     >>> import pandas as pd
     >>> panel = pd.DataFrame({"m": ["A"] * 5, "home": ["a", "b", "a", "b", "c"],
     ...                       "year": [1, 1, 2, 2, 2]})
-    >>> flows(panel, market="m", provider="home", period="year")[
+    >>> flows(panel, market="m", provider="home", time="year")[
     ...     ["incumbents", "entrants", "exits", "entry_rate"]].to_dict("records")
     [{'incumbents': 2, 'entrants': 1, 'exits': 0, 'entry_rate': 0.5}]
     """
-    require_columns(data, {"market": market, "provider": provider, "period": period})
-    require_no_missing(data, [market, provider, period])
-    require_unique(data, [market, provider, period])
-    periods = np.sort(data[period].unique())
+    require_columns(data, {"market": market, "provider": provider, "time": time})
+    require_no_missing(data, [market, provider, time])
+    require_unique(data, [market, provider, time])
+    periods = np.sort(data[time].unique())
     if len(periods) < 2:
         raise ValueError(
-            f"Column {period!r} has {len(periods)} period(s); entry and exit need at least two."
+            f"Column {time!r} has {len(periods)} period(s); entry and exit need at least two."
         )
-    present = pd.crosstab([data[market], data[provider]], data[period]).reindex(
+    present = pd.crosstab([data[market], data[provider]], data[time]).reindex(
         columns=periods, fill_value=0
     )
     present = present.gt(0)
@@ -347,7 +347,7 @@ def flows(data: pd.DataFrame, *, market: str, provider: str, period: str) -> pd.
             .sum()
         )
         counts.insert(0, "previous", before)
-        counts.insert(0, period, now)
+        counts.insert(0, time, now)
         rows.append(counts)
     out = pd.concat(rows).rename_axis(market).reset_index()
     return _add_rates(out, start="incumbents")
@@ -362,7 +362,7 @@ def _add_rates(frame: pd.DataFrame, *, start: str) -> pd.DataFrame:
 
 
 def flow_rates(
-    data: pd.DataFrame, *, market: str, period: str, entries: str, exits: str, stock: str
+    data: pd.DataFrame, *, market: str, time: str, entries: str, exits: str, stock: str
 ) -> pd.DataFrame:
     """Entry, exit and churn rates from published counts of entries, exits and stock.
 
@@ -375,7 +375,7 @@ def flow_rates(
     ----------
     data
         One row per market and period with counts.
-    market, period
+    market, time
         Key columns (one row per pair).
     entries, exits, stock
         Counts of entrants, exits, and the stock at the end of the period.
@@ -392,17 +392,17 @@ def flow_rates(
     --------
     >>> import pandas as pd
     >>> counts = pd.DataFrame({"la": ["A"], "wave": [1], "new": [2], "closed": [1], "homes": [41]})
-    >>> flow_rates(counts, market="la", period="wave", entries="new", exits="closed",
+    >>> flow_rates(counts, market="la", time="wave", entries="new", exits="closed",
     ...            stock="homes")[["start", "entry_rate"]].to_dict("records")
     [{'start': 40, 'entry_rate': 0.05}]
     """
     require_columns(
         data,
-        {"market": market, "period": period, "entries": entries, "exits": exits, "stock": stock},
+        {"market": market, "time": time, "entries": entries, "exits": exits, "stock": stock},
     )
-    require_no_missing(data, [market, period, entries, exits, stock])
+    require_no_missing(data, [market, time, entries, exits, stock])
     require_numeric(data, [entries, exits, stock])
-    require_unique(data, [market, period])
+    require_unique(data, [market, time])
     frame = data.copy()
     frame["entrants"] = frame[entries]
     frame["exits"] = frame[exits]
@@ -418,7 +418,7 @@ def flow_rates(
 
 # --------------------------------------------------------------------------- ownership
 def ownership_mix(
-    data: pd.DataFrame, *, owner: str, size: str | None = None, period: str | None = None
+    data: pd.DataFrame, *, owner: str, size: str | None = None, time: str | None = None
 ) -> pd.DataFrame:
     """Share of capacity (or of units) held by each type of owner.
 
@@ -430,7 +430,7 @@ def ownership_mix(
         Column of ownership types (for-profit, council, third sector...).
     size
         Column to sum (beds, or a count of homes); ``None`` counts rows.
-    period
+    time
         Optional column: shares are within each period.
 
     Returns
@@ -445,8 +445,8 @@ def ownership_mix(
     >>> ownership_mix(homes, owner="owner", size="beds")["share_pct"].tolist()
     [20.0, 80.0]
     """
-    require_columns(data, {"owner": owner, "size": size, "period": period})
-    keys = [] if period is None else [period]
+    require_columns(data, {"owner": owner, "size": size, "time": time})
+    keys = [] if time is None else [time]
     require_no_missing(data, [*keys, owner, *([size] if size else [])])
     frame = data.assign(_one=1.0) if size is None else data
     measure = "_one" if size is None else size

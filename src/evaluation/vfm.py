@@ -181,17 +181,17 @@ class Appraisal:
         return ax
 
 
-def _cash_flows(data: pd.DataFrame, *, year: str, columns: list[str]) -> pd.DataFrame:
-    require_columns(data, {"year": year, **{c: c for c in columns}})
-    require_no_missing(data, [year, *columns])
-    require_numeric(data, [year, *columns])
-    return data.groupby(year, sort=True)[columns].sum().reset_index()
+def _cash_flows(data: pd.DataFrame, *, time: str, columns: list[str]) -> pd.DataFrame:
+    require_columns(data, {"time": time, **{c: c for c in columns}})
+    require_no_missing(data, [time, *columns])
+    require_numeric(data, [time, *columns])
+    return data.groupby(time, sort=True)[columns].sum().reset_index()
 
 
 def appraisal(
     data: pd.DataFrame,
     *,
-    year: str,
+    time: str,
     costs: str,
     benefits: str,
     schedule: Schedule = GREEN_BOOK_SCHEDULE,
@@ -203,7 +203,7 @@ def appraisal(
     data
         Cash flows in real pounds, one or more rows per year (rows for the same
         year are added).
-    year
+    time
         Whole years from the present (0 = now).
     costs, benefits
         Columns of costs and benefits (positive numbers).
@@ -219,14 +219,14 @@ def appraisal(
     >>> import pandas as pd
     >>> flows = pd.DataFrame({"year": [0, 1, 2], "cost": [1000.0, 0, 0],
     ...                       "benefit": [0.0, 600, 600]})
-    >>> round(appraisal(flows, year="year", costs="cost", benefits="benefit").npv, 2)
+    >>> round(appraisal(flows, time="year", costs="cost", benefits="benefit").npv, 2)
     139.82
     """
-    flows = _cash_flows(data, year=year, columns=[costs, benefits])
-    factors = discount_factors(flows[year], schedule=schedule)
+    flows = _cash_flows(data, time=time, columns=[costs, benefits])
+    factors = discount_factors(flows[time], schedule=schedule)
     table = pd.DataFrame(
         {
-            "year": flows[year].to_numpy(),
+            "year": flows[time].to_numpy(),
             "discount_factor": factors,
             "costs": flows[costs].to_numpy(dtype=float),
             "benefits": flows[benefits].to_numpy(dtype=float),
@@ -248,7 +248,7 @@ def appraisal(
 def cost_per_outcome(
     data: pd.DataFrame,
     *,
-    year: str,
+    time: str,
     costs: str,
     outcomes: str,
     discount_outcomes: bool = True,
@@ -264,11 +264,11 @@ def cost_per_outcome(
     --------
     >>> import pandas as pd
     >>> flows = pd.DataFrame({"year": [0, 1], "cost": [10_000.0, 0], "jobs": [0.0, 5]})
-    >>> round(cost_per_outcome(flows, year="year", costs="cost", outcomes="jobs"))
+    >>> round(cost_per_outcome(flows, time="year", costs="cost", outcomes="jobs"))
     2070
     """
-    flows = _cash_flows(data, year=year, columns=[costs, outcomes])
-    factors = discount_factors(flows[year], schedule=schedule)
+    flows = _cash_flows(data, time=time, columns=[costs, outcomes])
+    factors = discount_factors(flows[time], schedule=schedule)
     counted = flows[outcomes] * (factors if discount_outcomes else 1.0)
     if counted.sum() <= 0:
         raise ValueError(f"Column {outcomes!r} sums to zero: cost per outcome is undefined.")
@@ -319,7 +319,7 @@ def break_even(
 def break_even_effect(
     data: pd.DataFrame,
     *,
-    year: str,
+    time: str,
     costs: str,
     benefit_per_unit: str,
     schedule: Schedule = GREEN_BOOK_SCHEDULE,
@@ -335,11 +335,11 @@ def break_even_effect(
     --------
     >>> import pandas as pd
     >>> flows = pd.DataFrame({"year": [0, 1], "cost": [50_000.0, 0], "per_point": [0.0, 10_000]})
-    >>> round(break_even_effect(flows, year="year", costs="cost", benefit_per_unit="per_point"), 3)
+    >>> round(break_even_effect(flows, time="year", costs="cost", benefit_per_unit="per_point"), 3)
     5.175
     """
-    flows = _cash_flows(data, year=year, columns=[costs, benefit_per_unit])
-    factors = discount_factors(flows[year], schedule=schedule)
+    flows = _cash_flows(data, time=time, columns=[costs, benefit_per_unit])
+    factors = discount_factors(flows[time], schedule=schedule)
     pv_costs = float((flows[costs] * factors).sum())
     pv_unit = float((flows[benefit_per_unit] * factors).sum())
     if pv_unit <= 0:

@@ -41,7 +41,7 @@ def test_grouped_binomial_fit_equals_the_individual_fit():
         .reset_index()
     )
     grouped = compare.risk_adjust(
-        cells, outcome="sum", trials="size", unit="provider", covariates=covariates
+        cells, outcome="sum", denominator="size", unit="provider", covariates=covariates
     )
     np.testing.assert_allclose(person.coefficients["coef"], grouped.coefficients["coef"], rtol=1e-6)
     np.testing.assert_allclose(person.table["expected"], grouped.table["expected"], rtol=1e-6)
@@ -76,7 +76,7 @@ def test_poisson_risk_adjustment_with_exposure_and_reference():
         unit="unit",
         covariates=["age"],
         family="poisson",
-        exposure="years",
+        person_time="years",
         reference=cells,
     )
     assert fit.table["expected"].sum() == pytest.approx(cells["deaths"].sum())

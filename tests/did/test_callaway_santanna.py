@@ -56,7 +56,7 @@ def test_mpdta_matches_moderndid_side_by_side(
         mpdta,
         **MPDTA,
         method=method,
-        control=control,  # type: ignore[arg-type]
+        control_group=control,  # type: ignore[arg-type]
         covariates=covariates,
         base_period=base_period,
     )  # type: ignore[arg-type]
@@ -112,7 +112,7 @@ def test_no_never_treated_uses_last_cohort_like_moderndid(mpdta: pd.DataFrame) -
     moderndid = pytest.importorskip("moderndid")
     treated_only = mpdta.loc[mpdta["first.treat"] > 0]
     with pytest.warns(UserWarning, match=r"dropped 191 rows in periods from 2007 on"):
-        ours = did.staggered(treated_only, **MPDTA, control="not_yet_treated")
+        ours = did.staggered(treated_only, **MPDTA, control_group="not_yet_treated")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         peer = moderndid.att_gt(
@@ -134,7 +134,7 @@ def test_no_never_treated_uses_last_cohort_like_moderndid(mpdta: pd.DataFrame) -
     np.testing.assert_allclose(both["att_x"], both["att_y"], atol=PEER_TOL)
     np.testing.assert_allclose(both["se_x"], both["se_y"], atol=PEER_TOL)
     with pytest.raises(ValueError, match="No valid controls"):
-        did.staggered(treated_only, **MPDTA, control="never_treated")
+        did.staggered(treated_only, **MPDTA, control_group="never_treated")
 
 
 # --- simulation with a known truth ----------------------------------------------------------

@@ -121,7 +121,7 @@ def test_your_data_cell_points_the_review_at_another_file(tmp_path: Path) -> Non
     assert row["sha256"] == hashlib.sha256(csv.read_bytes()).hexdigest()
     # The level change, refitted here by ordinary least squares with statsmodels alone:
     # trend, level and slope change, and month-of-year effects (the template's seasonal=12).
-    reform = (own["period_start"] >= sim_its.series(seed=1).attrs["interruption"]).to_numpy()
+    reform = (own["period_start"] >= sim_its.series(seed=1).attrs["treatment_time"]).to_numpy()
     trend = np.arange(len(own), dtype=float)
     design = pd.DataFrame(
         {

@@ -33,4 +33,4 @@ def monthly() -> pd.DataFrame:
     return sim.series(seed=0, n_pre=24, n_post=12)
 
 
-OPTIONS = {"outcome": "outcome", "time": "month", "interruption": pd.Timestamp("2012-01-01")}
+OPTIONS = {"outcome": "outcome", "time": "month", "treatment_time": pd.Timestamp("2012-01-01")}

@@ -24,7 +24,11 @@ matplotlib.use("Agg")
 def test_row_order_does_not_matter(seed: int, order: random.Random) -> None:
     series = sim.series(seed=seed, n_pre=30, n_post=12)
     shuffled = series.sample(frac=1.0, random_state=order.randint(0, 2**31))
-    options = {"outcome": "outcome", "time": "month", "interruption": series.attrs["interruption"]}
+    options = {
+        "outcome": "outcome",
+        "time": "month",
+        "treatment_time": series.attrs["treatment_time"],
+    }
     a = its.segmented(series, seasonal=12, **options)
     b = its.segmented(shuffled, seasonal=12, **options)
     assert b.estimate == pytest.approx(a.estimate, rel=1e-9)
@@ -35,13 +39,17 @@ def test_row_order_does_not_matter(seed: int, order: random.Random) -> None:
 @given(seed=st.integers(0, 10_000), shift=st.floats(-1e4, 1e4, allow_nan=False))
 def test_adding_a_constant_leaves_the_effects_alone(seed: int, shift: float) -> None:
     series = sim.series(seed=seed, n_pre=30, n_post=12, comparison=True)
-    options = {"outcome": "outcome", "time": "month", "interruption": series.attrs["interruption"]}
+    options = {
+        "outcome": "outcome",
+        "time": "month",
+        "treatment_time": series.attrs["treatment_time"],
+    }
     shifted = series.assign(outcome=series["outcome"] + shift)
     for control in (None, "comparison"):
         data_a = series if control else series.loc[~series["comparison"]]
         data_b = shifted if control else shifted.loc[~shifted["comparison"]]
-        a = its.segmented(data_a, control=control, **options)
-        b = its.segmented(data_b, control=control, **options)
+        a = its.segmented(data_a, comparison=control, **options)
+        b = its.segmented(data_b, comparison=control, **options)
         assert b.estimate == pytest.approx(a.estimate, abs=1e-6)
         assert b.slope_change == pytest.approx(a.slope_change, abs=1e-8)
         assert b.se == pytest.approx(a.se, rel=1e-6)
@@ -67,14 +75,14 @@ def test_rejects_gaps_in_time(monthly: pd.DataFrame) -> None:
         its.segmented(monthly.drop(index=5), **OPTIONS)
     numeric = monthly.assign(month=np.arange(len(monthly), dtype=float)).drop(index=5)
     with pytest.raises(ValueError, match="not equally spaced"):
-        its.segmented(numeric, **{**OPTIONS, "interruption": 24})
+        its.segmented(numeric, **{**OPTIONS, "treatment_time": 24})
 
 
 def test_rejects_too_few_periods(monthly: pd.DataFrame) -> None:
     with pytest.raises(ValueError, match="leaves 3 period"):
-        its.segmented(monthly, **{**OPTIONS, "interruption": pd.Timestamp("2010-04-01")})
+        its.segmented(monthly, **{**OPTIONS, "treatment_time": pd.Timestamp("2010-04-01")})
     with pytest.raises(ValueError, match="leaves 36 period"):
-        its.structural(monthly, **{**OPTIONS, "interruption": pd.Timestamp("2030-01-01")})
+        its.structural(monthly, **{**OPTIONS, "treatment_time": pd.Timestamp("2030-01-01")})
 
 
 def test_rejects_non_numeric_outcome_and_absent_columns(monthly: pd.DataFrame) -> None:
@@ -95,11 +103,11 @@ def test_rejects_bad_comparison_series() -> None:
     with pytest.raises(ValueError, match="boolean"):
         its.segmented(
             series.assign(comparison=series["comparison"].map({True: "b", False: "a"})),
-            control="comparison",
+            comparison="comparison",
             **OPTIONS,
         )
     with pytest.raises(ValueError, match="none of them"):
-        its.segmented(series.assign(comparison=False).iloc[:36], control="comparison", **OPTIONS)
+        its.segmented(series.assign(comparison=False).iloc[:36], comparison="comparison", **OPTIONS)
     short = series.drop(index=series.index[series["comparison"]][-1])
     with pytest.raises(ValueError, match="same periods"):
-        its.segmented(short, control="comparison", **OPTIONS)
+        its.segmented(short, comparison="comparison", **OPTIONS)

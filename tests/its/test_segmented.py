@@ -19,7 +19,7 @@ def test_seatbelt_segmented_regression_equals_formula_fit(seatbelts: pd.DataFram
     # The plain segmented regression of log(drivers) (monthly dummies, Newey-West with 4 lags)
     # checked against the same model written as a statsmodels formula.
     fit = its.segmented(
-        seatbelts, outcome="drivers", time="month", interruption=LAW, seasonal=12, log=True
+        seatbelts, outcome="drivers", time="month", treatment_time=LAW, seasonal=12, log=True
     )
     t = np.arange(len(seatbelts))
     frame = seatbelts.assign(
@@ -51,14 +51,20 @@ def test_rear_passengers_as_comparison_series(seatbelts: pd.DataFrame) -> None:
         ]
     )
     fit = its.segmented(
-        long, outcome="ksi", time="month", interruption=LAW, seasonal=12, log=True, control="rear"
+        long,
+        outcome="ksi",
+        time="month",
+        treatment_time=LAW,
+        seasonal=12,
+        log=True,
+        comparison="rear",
     )
     diff = np.log(seatbelts["front"]) - np.log(seatbelts["rear"])
     alone = its.segmented(
         seatbelts.assign(diff=np.exp(diff)),
         outcome="diff",
         time="month",
-        interruption=LAW,
+        treatment_time=LAW,
         seasonal=12,
         log=True,
     )
@@ -76,7 +82,7 @@ def test_recovers_a_known_step() -> None:
         series,
         outcome="outcome",
         time="month",
-        interruption=series.attrs["interruption"],
+        treatment_time=series.attrs["treatment_time"],
         seasonal=12,
     )
     assert fit.ci_low < series.attrs["true_effect"] < fit.ci_high
@@ -84,7 +90,7 @@ def test_recovers_a_known_step() -> None:
         series,
         outcome="outcome",
         time="month",
-        interruption=series.attrs["interruption"],
+        treatment_time=series.attrs["treatment_time"],
         seasonal=12,
     )
     assert structural.estimate == pytest.approx(-8.0, abs=2.5)
@@ -93,12 +99,12 @@ def test_recovers_a_known_step() -> None:
 def test_curved_trend_fools_segmented_regression_but_not_a_comparison() -> None:
     # The failure mode of the chapter: no effect at all, a bending trend.
     series = sim.series(effect=0.0, curvature=0.005, comparison=True, seed=1)
-    when = series.attrs["interruption"]
+    when = series.attrs["treatment_time"]
     alone = its.segmented(
         series.loc[~series["comparison"]],
         outcome="outcome",
         time="month",
-        interruption=when,
+        treatment_time=when,
         seasonal=12,
     )
     average = alone.tidy().set_index("term").loc["average post-period effect"]
@@ -107,9 +113,9 @@ def test_curved_trend_fools_segmented_regression_but_not_a_comparison() -> None:
         series,
         outcome="outcome",
         time="month",
-        interruption=when,
+        treatment_time=when,
         seasonal=12,
-        control="comparison",
+        comparison="comparison",
     )
     assert abs(controlled.estimate) < 3
     assert controlled.ci_low < 0 < controlled.ci_high
@@ -118,25 +124,25 @@ def test_curved_trend_fools_segmented_regression_but_not_a_comparison() -> None:
 # --------------------------------------------------------------------------- diagnostics
 def test_diagnostics_hac_sensitivity_and_placebo_dates(seatbelts: pd.DataFrame) -> None:
     options = {"outcome": "drivers", "time": "month", "seasonal": 12, "log": True}
-    fit = its.segmented(seatbelts, interruption=LAW, **options)
+    fit = its.segmented(seatbelts, treatment_time=LAW, **options)
     checks = fit.diagnostics()
     assert list(checks["test"])[0] == "Durbin-Watson"
     assert checks["p_value"].iloc[1] < 0.05  # the residuals are autocorrelated
     sensitivity = fit.hac_sensitivity([0, 4, 12])
     assert sensitivity.loc[sensitivity["hac_lags"] == 4, "se"].item() == pytest.approx(fit.se)
     dates = [pd.Timestamp("1977-01-01"), pd.Timestamp("1979-01-01")]
-    placebo = its.placebo_interruptions(seatbelts, interruption=LAW, dates=dates, **options)
+    placebo = its.placebo_interruptions(seatbelts, treatment_time=LAW, dates=dates, **options)
     assert list(placebo["placebo_date"]) == dates
     assert (placebo["estimate"].abs() < abs(fit.estimate)).all()
     with pytest.raises(ValueError, match="must precede"):
-        its.placebo_interruptions(seatbelts, interruption=LAW, dates=[LAW], **options)
+        its.placebo_interruptions(seatbelts, treatment_time=LAW, dates=[LAW], **options)
 
 
 def test_plots_and_summaries(seatbelts: pd.DataFrame) -> None:
     import matplotlib.pyplot as plt
 
     fit = its.segmented(
-        seatbelts, outcome="drivers", time="month", interruption=LAW, seasonal=12, log=True
+        seatbelts, outcome="drivers", time="month", treatment_time=LAW, seasonal=12, log=True
     )
     ax = fit.plot()
     assert len(ax.lines) >= 4

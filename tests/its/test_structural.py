@@ -28,7 +28,7 @@ def test_seatbelt_law_structural_model_matches_harvey_durbin(seatbelts: pd.DataF
         seatbelts,
         outcome="drivers",
         time="month",
-        interruption=LAW,
+        treatment_time=LAW,
         covariates=["log_petrol", "log_kms"],
         seasonal=12,
         log=True,

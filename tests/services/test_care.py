@@ -351,13 +351,13 @@ def test_gdp_deflator_loader(real_data: Path) -> None:
 def test_to_real_terms_by_hand() -> None:
     index = pd.DataFrame({"fy_end": [2010, 2011, 2012], "deflator": [50.0, 80.0, 100.0]})
     cash = pd.DataFrame({"cost": [100.0, 100.0], "fy_end": [2010, 2012]})
-    real = care.to_real_terms(cash, value="cost", year="fy_end", deflators=index)
+    real = care.to_real_terms(cash, value="cost", time="fy_end", deflators=index)
     assert real.tolist() == [200.0, 100.0]
-    rebased = care.to_real_terms(cash, value="cost", year="fy_end", deflators=index, base_year=2011)
+    rebased = care.to_real_terms(cash, value="cost", time="fy_end", deflators=index, base_year=2011)
     assert rebased.tolist() == [160.0, 80.0]
     with pytest.raises(ValueError, match=r"years \[2013\] with no deflator"):
         care.to_real_terms(
-            cash.assign(fy_end=[2010, 2013]), value="cost", year="fy_end", deflators=index
+            cash.assign(fy_end=[2010, 2013]), value="cost", time="fy_end", deflators=index
         )
 
 

@@ -104,7 +104,7 @@ def test_no_small_provider_eligible_means_a_share_of_exactly_zero():
 def test_hhi_and_largest_share_agree_with_markets_module():
     result = tender(lots=(4, 16), replications=60, seed=8)
     let = result.lots[result.lots["winner"] >= 0]
-    table = markets.hhi(let, market="rep", provider="winner", size="value", period="n_lots")
+    table = markets.hhi(let, market="rep", provider="winner", size="value", time="n_lots")
     merged = table.merge(result.replications, on=["rep", "n_lots"], suffixes=("_m", ""))
     assert len(merged) == len(result.replications.dropna(subset=["hhi"]))
     assert np.allclose(merged["hhi_m"], merged["hhi"], rtol=1e-12)

@@ -132,19 +132,19 @@ def _check_risk_inputs(
     unit: str | None,
     covariates: Sequence[str],
     family: str,
-    trials: str | None,
-    exposure: str | None,
+    denominator: str | None,
+    person_time: str | None,
 ) -> None:
-    """Refuse absent, missing or impossible outcome, unit, covariate, trials or exposure values."""
+    """Refuse absent, missing or impossible outcome, unit, covariate, denominator or time values."""
     columns: dict[str, str | None] = {
         "outcome": outcome,
         "unit": unit,
-        "trials": trials,
-        "exposure": exposure,
+        "denominator": denominator,
+        "person_time": person_time,
     }
     columns.update({f"covariates[{i}]": c for i, c in enumerate(covariates)})
     require_columns(data, columns)
-    numeric = [c for c in (outcome, trials, exposure) if c is not None]
+    numeric = [c for c in (outcome, denominator, person_time) if c is not None]
     require_numeric(data, numeric)
     require_no_missing(data, [c for c in (outcome, unit, *covariates, *numeric[1:]) if c])
     if family not in ("binomial", "poisson"):
@@ -154,23 +154,23 @@ def _check_risk_inputs(
         raise ValueError(
             f"Column {outcome!r} has negative values (rows {_show_rows(data.index[y < 0])})."
         )
-    if family == "binomial" and trials is None and np.any((y != 0) & (y != 1)):
+    if family == "binomial" and denominator is None and np.any((y != 0) & (y != 1)):
         bad = data.index[(y != 0) & (y != 1)]
         raise ValueError(
-            f"Column {outcome!r} must be 0/1 for a binomial model without trials= "
+            f"Column {outcome!r} must be 0/1 for a binomial model without denominator= "
             f"(rows {_show_rows(bad)})."
         )
-    if trials is not None:
-        bad = data.index[(data[trials] <= 0) | (data[trials] < data[outcome])]
+    if denominator is not None:
+        bad = data.index[(data[denominator] <= 0) | (data[denominator] < data[outcome])]
         if len(bad):
             raise ValueError(
-                f"Column {trials!r} must be positive and at least {outcome!r} "
+                f"Column {denominator!r} must be positive and at least {outcome!r} "
                 f"(rows {_show_rows(bad)})."
             )
-    if exposure is not None and (data[exposure] <= 0).any():
+    if person_time is not None and (data[person_time] <= 0).any():
         raise ValueError(
-            f"Column {exposure!r} must be positive "
-            f"(rows {_show_rows(data.index[data[exposure] <= 0])})."
+            f"Column {person_time!r} must be positive "
+            f"(rows {_show_rows(data.index[data[person_time] <= 0])})."
         )
 
 
@@ -181,8 +181,8 @@ def _fit_case_mix(
     outcome: str,
     covariates: Sequence[str],
     family: str,
-    trials: str | None,
-    exposure: str | None,
+    denominator: str | None,
+    person_time: str | None,
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """Fit the GLM on ``reference``; return expected counts for ``data`` and coefficients."""
     import statsmodels.api as sm
@@ -190,22 +190,28 @@ def _fit_case_mix(
     x_data, x_ref = _design(data, covariates, reference)
     if family == "binomial":
         glm_family = sm.families.Binomial()
-        if trials is None:
+        if denominator is None:
             endog = reference[outcome].astype(float)
             model = sm.GLM(endog, x_ref, family=glm_family)
         else:
             success = reference[outcome].astype(float)
-            counts = pd.concat([success, reference[trials] - success], axis=1)
+            counts = pd.concat([success, reference[denominator] - success], axis=1)
             model = sm.GLM(counts, x_ref, family=glm_family)
         fit = model.fit()
-        size = np.ones(len(data)) if trials is None else data[trials].to_numpy(dtype=float)
+        size = (
+            np.ones(len(data)) if denominator is None else data[denominator].to_numpy(dtype=float)
+        )
         expected = size * np.asarray(fit.predict(x_data))
     else:
-        offset = None if exposure is None else np.log(reference[exposure].to_numpy(dtype=float))
+        offset = (
+            None if person_time is None else np.log(reference[person_time].to_numpy(dtype=float))
+        )
         fit = sm.GLM(
             reference[outcome].astype(float), x_ref, family=sm.families.Poisson(), offset=offset
         ).fit()
-        data_offset = None if exposure is None else np.log(data[exposure].to_numpy(dtype=float))
+        data_offset = (
+            None if person_time is None else np.log(data[person_time].to_numpy(dtype=float))
+        )
         expected = np.asarray(fit.predict(x_data, offset=data_offset))
     coefficients = pd.DataFrame({"coef": fit.params, "se": fit.bse, "p_value": fit.pvalues})
     return expected, coefficients
@@ -231,8 +237,8 @@ def risk_adjust(
     unit: str,
     covariates: Sequence[str],
     family: Literal["binomial", "poisson"] = "binomial",
-    trials: str | None = None,
-    exposure: str | None = None,
+    denominator: str | None = None,
+    person_time: str | None = None,
     reference: pd.DataFrame | None = None,
     level: float = 0.95,
 ) -> RiskAdjustedResult:
@@ -253,7 +259,7 @@ def risk_adjust(
 
     Input may be one row per person (``outcome`` 0/1 for ``"binomial"``) or
     one row per cell of people sharing covariates, with ``outcome`` the count
-    of events and ``trials`` the number of people (binomial) or ``exposure``
+    of events and ``denominator`` the number of people (binomial) or ``person_time``
     the person-time (Poisson, used as a log offset). A binomial GLM on
     grouped data gives the same coefficients as on the individual records.
 
@@ -268,8 +274,9 @@ def risk_adjust(
         first category the baseline.
     family
         ``"binomial"`` or ``"poisson"``.
-    trials, exposure
-        Optional column names for grouped binomial data or Poisson exposure.
+    denominator, person_time
+        Optional columns: the number of people behind each row's count (grouped binomial
+        data), or the time at risk (a Poisson exposure, entered as a log offset).
     reference
         Data to fit the case-mix model on (e.g. all of England, or an earlier
         year); default ``data`` itself, in which case the total O/E is 1.
@@ -293,20 +300,22 @@ def risk_adjust(
     1.0
     """
     covariates = list(covariates)
-    _check_risk_inputs(data, outcome, unit, covariates, family, trials, exposure)
+    _check_risk_inputs(data, outcome, unit, covariates, family, denominator, person_time)
     reference_data = data if reference is None else reference
     if reference is not None:
-        _check_risk_inputs(reference, outcome, None, covariates, family, trials, exposure)
+        _check_risk_inputs(reference, outcome, None, covariates, family, denominator, person_time)
     expected, coefficients = _fit_case_mix(
         data,
         reference_data,
         outcome=outcome,
         covariates=covariates,
         family=family,
-        trials=trials,
-        exposure=exposure,
+        denominator=denominator,
+        person_time=person_time,
     )
-    size = pd.Series(1.0, index=data.index) if trials is None else data[trials].astype(float)
+    size = (
+        pd.Series(1.0, index=data.index) if denominator is None else data[denominator].astype(float)
+    )
     grouped = (
         pd.DataFrame(
             {

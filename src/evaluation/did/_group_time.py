@@ -165,7 +165,7 @@ def estimate_group_time(
     periods: np.ndarray,
     covariates: np.ndarray | None,
     *,
-    control: str,
+    control_group: str,
     method: str,
     base_period: str,
 ) -> GroupTime:
@@ -186,7 +186,7 @@ def estimate_group_time(
             columns.append(np.zeros(n_units))
             continue
         treat = unit_cohort == g
-        if control == "never_treated":
+        if control_group == "never_treated":
             comparison = ~np.isfinite(unit_cohort)
         else:
             horizon = periods[max(t_index, base)]

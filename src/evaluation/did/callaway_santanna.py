@@ -39,7 +39,7 @@ class StaggeredResult(Result):
     effect over all treated unit-periods (R ``did::aggte(type = "simple")``).
     """
 
-    control: str = ""
+    control_group: str = ""
     n_units: int = 0
     critical_value: float = float("nan")
     _group_time: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
@@ -129,7 +129,7 @@ def _wide_panel(
 
 
 def _no_never_treated(
-    data: pd.DataFrame, first: pd.Series, *, time: str, control: str
+    data: pd.DataFrame, first: pd.Series, *, time: str, control_group: str
 ) -> tuple[pd.DataFrame, pd.Series]:
     """With no never-treated units, the last cohort becomes the control, as in R's ``did``.
 
@@ -137,10 +137,10 @@ def _no_never_treated(
     """
     if np.isinf(first).any():
         return data, first
-    if control == "never_treated":
+    if control_group == "never_treated":
         raise ValueError(
             "No valid controls: every unit is eventually treated, so there is no "
-            "never-treated group. Use control='not_yet_treated'."
+            "never-treated group. Use control_group='not_yet_treated'."
         )
     last = first.max()
     late = data[time] >= last
@@ -161,7 +161,7 @@ def staggered(
     unit: str,
     time: str,
     cohort: str,
-    control: Literal["never_treated", "not_yet_treated"] = "never_treated",
+    control_group: Literal["never_treated", "not_yet_treated"] = "never_treated",
     covariates: list[str] | None = None,
     method: Literal["reg", "ipw", "dr"] = "reg",
     base_period: Literal["varying", "universal"] = "varying",
@@ -185,7 +185,7 @@ def staggered(
         Outcome, unit identifier and period columns.
     cohort
         First period each unit is treated; 0 or missing for never treated.
-    control
+    control_group
         ``"never_treated"`` or ``"not_yet_treated"`` (never treated plus units
         adopting after both periods compared).
     covariates
@@ -223,8 +223,10 @@ def staggered(
     ['cohort', 'time', 'att', 'se', 'ci_low', 'ci_high']
     """
     covariates = list(covariates or [])
-    if control not in ("never_treated", "not_yet_treated"):
-        raise ValueError(f"control must be 'never_treated' or 'not_yet_treated', not {control!r}.")
+    if control_group not in ("never_treated", "not_yet_treated"):
+        raise ValueError(
+            f"control_group must be 'never_treated' or 'not_yet_treated', not {control_group!r}."
+        )
     if method not in _group_time.ESTIMATORS:
         raise ValueError(f"method must be one of {list(_group_time.ESTIMATORS)}, not {method!r}.")
     if base_period not in ("varying", "universal"):
@@ -239,7 +241,7 @@ def staggered(
     )
     first = check_cohort(data, unit=unit, time=time, cohort=cohort)
     data, first = drop_always_treated(data, first, unit=unit, time=time, cohort=cohort)
-    data, first = _no_never_treated(data, first, time=time, control=control)
+    data, first = _no_never_treated(data, first, time=time, control_group=control_group)
     if np.isinf(first).all():
         raise ValueError(f"No unit is ever treated: column {cohort!r} is 0 or missing throughout.")
     periods, wide = _wide_panel(data, unit=unit, time=time, columns=[outcome, *covariates])
@@ -248,7 +250,7 @@ def staggered(
         first.sort_index().to_numpy(),
         periods,
         wide[:, :, 1:] if covariates else None,
-        control=control,
+        control_group=control_group,
         method=method,
         base_period=base_period,
     )
@@ -258,7 +260,7 @@ def staggered(
         gt,
         data,
         outcome=outcome,
-        control=control,
+        control_group=control_group,
         method=method,
         level=level,
         bootstrap=bootstrap,
@@ -271,7 +273,7 @@ def _staggered_result(
     data: pd.DataFrame,
     *,
     outcome: str,
-    control: str,
+    control_group: str,
     method: str,
     level: float,
     bootstrap: int | None,
@@ -305,10 +307,10 @@ def _staggered_result(
         outcome=outcome,
         **headline(overall["att"], overall["se"], level),
         n_obs=len(data),
-        method=f"Callaway-Sant'Anna ({names[method]}, {control.replace('_', '-')} controls)",
+        method=f"Callaway-Sant'Anna ({names[method]}, {control_group.replace('_', '-')} controls)",
         estimand="ATT (simple aggregation)",
         level=level,
-        control=control,
+        control_group=control_group,
         n_units=gt.n_units,
         critical_value=critical,
         _group_time=group_time,

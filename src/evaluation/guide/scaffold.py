@@ -219,7 +219,7 @@ TEMPLATES: dict[str, Template] = {
             example="simulate.its.series(seed=1)",
             true_effect='example.attrs["true_effect"]',
             default_columns={"outcome": "outcome", "time": "month"},
-            settings={"interruption": "2015-01-01", "seasonal": 12, "dates": True},
+            settings={"treatment_time": "2015-01-01", "seasonal": 12, "dates": True},
             vfm=_vfm("outcome units a month", -1, 200_000.0, 80_000.0),
         ),
         Template(

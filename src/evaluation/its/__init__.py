@@ -25,7 +25,7 @@ Examples
 >>> from evaluation.simulate import its as sim
 >>> series = sim.series(effect=-5.0, seed=1)
 >>> fit = segmented(series, outcome="outcome", time="month",
-...                 interruption=series.attrs["interruption"])
+...                 treatment_time=series.attrs["treatment_time"])
 >>> fit.estimand
 'level change'
 """

@@ -76,7 +76,7 @@ def _series_frame(
     *,
     outcome: str,
     time: str,
-    interruption: Any,
+    treatment_time: Any,
     covariates: Sequence[str],
     seasonal: int | str | None,
     log: bool,
@@ -106,17 +106,17 @@ def _series_frame(
                 f"(times {list(frame.loc[bad[:5], time])})."
             )
     frame["y"] = np.log(frame[outcome]) if log else frame[outcome].astype(float)
-    frame["post"] = (frame[time] >= interruption).astype(float)
-    _check_periods(frame, time=time, interruption=interruption)
+    frame["post"] = (frame[time] >= treatment_time).astype(float)
+    _check_periods(frame, time=time, treatment_time=treatment_time)
     return frame
 
 
-def _check_periods(frame: pd.DataFrame, *, time: str, interruption: Any) -> None:
+def _check_periods(frame: pd.DataFrame, *, time: str, treatment_time: Any) -> None:
     n_post = int(frame["post"].sum())
     n_pre = len(frame) - n_post
     if n_pre < MIN_PRE_PERIODS or n_post < MIN_POST_PERIODS:
         raise ValueError(
-            f"interruption={interruption!r} leaves {n_pre} period(s) of {time!r} before it and "
+            f"treatment_time={treatment_time!r} leaves {n_pre} period(s) of {time!r} before it and "
             f"{n_post} from it; an interrupted time series needs at least {MIN_PRE_PERIODS} "
             f"before and {MIN_POST_PERIODS} after."
         )

@@ -32,8 +32,8 @@ def segmented(
     *,
     outcome: str,
     time: str,
-    interruption: Any,
-    control: str | None = None,
+    treatment_time: Any,
+    comparison: str | None = None,
     covariates: Sequence[str] | None = None,
     seasonal: int | str | None = None,
     hac_lags: int | None = None,
@@ -44,7 +44,7 @@ def segmented(
 
     The model is ``y_t = b0 + b1 t + b2 post_t + b3 (t - t0) post_t + seasons +
     covariates + e_t``, where ``t0`` is the first period at or after
-    ``interruption``: ``b2`` is the level change at the interruption (the
+    ``treatment_time``: ``b2`` is the level change at the interruption (the
     headline estimate) and ``b3`` the change in slope per period. Standard
     errors are Newey-West (statsmodels ``cov_type="HAC"``) with the small-sample
     correction ``n / (n - k)`` and t-based intervals and p-values, as in
@@ -54,14 +54,14 @@ def segmented(
     Parameters
     ----------
     data
-        One row per period; with ``control``, one row per period and series.
+        One row per period; with ``comparison``, one row per period and series.
     outcome
         Numeric outcome column.
     time
         Regularly spaced numeric or date column.
-    interruption
+    treatment_time
         First period under the reform, in the units of ``time``.
-    control
+    comparison
         Controlled ITS: the name of a boolean (or 0/1) column that is true on
         the rows of a *comparison series* the reform did not affect; the other
         rows are the reformed series, and both must cover the same periods.
@@ -69,7 +69,7 @@ def segmented(
         (logs, if ``log``), so its level and slope changes are relative to the
         comparison; the comparison's own level change is reported as a check.
     covariates
-        Numeric columns entered as regressors (with ``control``, as their
+        Numeric columns entered as regressors (with ``comparison``, as their
         differences between the two series).
     seasonal
         ``None``; an integer period (e.g. 12 for months) for a fixed seasonal
@@ -91,7 +91,7 @@ def segmented(
     ValueError
         For an absent or non-numeric column, missing values, repeated
         periods, irregular spacing, too few periods either side of the
-        interruption, a non-positive outcome with ``log=True``, or a
+        treatment_time, a non-positive outcome with ``log=True``, or a
         comparison series that does not cover the same periods.
 
     Examples
@@ -99,7 +99,7 @@ def segmented(
     >>> from evaluation.simulate import its as sim
     >>> series = sim.series(effect=-5.0, seed=2)
     >>> fit = segmented(series, outcome="outcome", time="month",
-    ...                 interruption=series.attrs["interruption"], seasonal=12)
+    ...                 treatment_time=series.attrs["treatment_time"], seasonal=12)
     >>> fit.tidy()["term"].tolist()[:2]
     ['level change', 'slope change']
     """
@@ -107,16 +107,16 @@ def segmented(
     options = {
         "outcome": outcome,
         "time": time,
-        "interruption": interruption,
+        "treatment_time": treatment_time,
         "covariates": covariate_list,
         "seasonal": seasonal,
         "log": log,
     }
-    if control is None:
+    if comparison is None:
         frame = _series_frame(data, **options)
-        comparison = None
+        comparison_series = None
     else:
-        frame, comparison = _controlled_frames(data, control=control, **options)
+        frame, comparison_series = _controlled_frames(data, comparison=comparison, **options)
     design = _design(frame, covariate_list, seasonal)
     lags = newey_west_lags(len(frame)) if hac_lags is None else int(hac_lags)
     if lags < 0:
@@ -126,16 +126,16 @@ def segmented(
         fitted,
         frame=frame,
         design=design,
-        comparison=comparison,
+        comparison_series=comparison_series,
         covariates=covariate_list,
         seasonal=seasonal,
         time=time,
         outcome=outcome,
-        interruption=interruption,
+        treatment_time=treatment_time,
         lags=lags,
         log=log,
         level=level,
-        controlled=control is not None,
+        controlled=comparison is not None,
     )
 
 
@@ -145,39 +145,39 @@ def _hac_fit(model: Any, lags: int) -> Any:
 
 
 def _controlled_frames(
-    data: pd.DataFrame, *, control: str, **options: Any
+    data: pd.DataFrame, *, comparison: str, **options: Any
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split reformed and comparison series, check they align, and difference them."""
-    require_columns(data, {"control": control})
-    flags = data[control]
+    require_columns(data, {"comparison": comparison})
+    flags = data[comparison]
     if not (pd.api.types.is_bool_dtype(flags) or set(pd.unique(flags)) <= {0, 1}):
         raise ValueError(
-            f"control={control!r} must be a boolean (or 0/1) column marking the comparison "
+            f"comparison={comparison!r} must be a boolean (or 0/1) column marking the comparison "
             f"series; it holds {list(pd.unique(flags))[:5]}."
         )
     is_comparison = flags.astype(bool)
     if is_comparison.all() or not is_comparison.any():
         raise ValueError(
-            f"control={control!r} must mark some rows as the comparison series and leave some "
-            "as the reformed series; it marks "
+            f"comparison={comparison!r} must mark some rows as the comparison series and leave "
+            "some as the reformed series; it marks "
             + ("all of them." if is_comparison.all() else "none of them.")
         )
     reformed = _series_frame(data.loc[~is_comparison], **options)
-    comparison = _series_frame(data.loc[is_comparison], **options)
+    series = _series_frame(data.loc[is_comparison], **options)
     time = options["time"]
-    unmatched = set(reformed[time]).symmetric_difference(comparison[time])
+    unmatched = set(reformed[time]).symmetric_difference(series[time])
     if unmatched:
         raise ValueError(
-            f"The reformed and comparison series (control={control!r}) must cover the same "
+            f"The reformed and comparison series (comparison={comparison!r}) must cover the same "
             f"periods of {time!r}; {len(unmatched)} period(s) are in only one, "
             f"e.g. {sorted(unmatched)[:3]}."
         )
     difference = reformed.copy()
     columns = ["y", *options["covariates"]]
-    difference[columns] = reformed[columns].to_numpy() - comparison[columns].to_numpy()
+    difference[columns] = reformed[columns].to_numpy() - series[columns].to_numpy()
     difference["reformed"] = reformed["y"]
-    difference["comparison"] = comparison["y"]
-    return difference, comparison
+    difference["comparison"] = series["y"]
+    return difference, series
 
 
 def _segmented_result(
@@ -185,12 +185,12 @@ def _segmented_result(
     *,
     frame: pd.DataFrame,
     design: pd.DataFrame,
-    comparison: pd.DataFrame | None,
+    comparison_series: pd.DataFrame | None,
     covariates: Sequence[str],
     seasonal: int | str | None,
     time: str,
     outcome: str,
-    interruption: Any,
+    treatment_time: Any,
     lags: int,
     log: bool,
     level: float,
@@ -215,8 +215,8 @@ def _segmented_result(
     )
     if log:
         rows += [_percent_row(rows[0], "level change (%)"), _percent_row(rows[2], "average (%)")]
-    if comparison is not None:
-        rows.append(_comparison_row(comparison, covariates, seasonal, lags, alpha))
+    if comparison_series is not None:
+        rows.append(_comparison_row(comparison_series, covariates, seasonal, lags, alpha))
     counterfactual = design.copy()
     counterfactual[["level change", "slope change"]] = 0.0
     paths = pd.DataFrame(
@@ -248,7 +248,7 @@ def _segmented_result(
         notes=_segmented_notes(log, controlled, residuals, lags),
         time=time,
         outcome=outcome,
-        interruption=interruption,
+        treatment_time=treatment_time,
         log=log,
         hac_lags=lags,
         controlled=controlled,
@@ -356,7 +356,7 @@ class SegmentedResult(Result):
 
     time: str
     outcome: str
-    interruption: Any
+    treatment_time: Any
     log: bool
     hac_lags: int
     controlled: bool
@@ -461,7 +461,7 @@ class SegmentedResult(Result):
                 ls="--",
                 label="Counterfactual",
             )
-        ax.axvline(self.interruption, color="#444444", lw=1, ls=":")
+        ax.axvline(self.treatment_time, color="#444444", lw=1, ls=":")
         ax.legend(frameon=False)
         return ax
 
@@ -471,22 +471,22 @@ def placebo_interruptions(
     *,
     outcome: str,
     time: str,
-    interruption: Any,
+    treatment_time: Any,
     dates: Sequence[Any],
     **options: Any,
 ) -> pd.DataFrame:
     """Refit :func:`segmented` at made-up interruption dates before the real one.
 
-    Only the periods before ``interruption`` are used, so the real reform
+    Only the periods before ``treatment_time`` are used, so the real reform
     cannot leak in. A method that finds "effects" at many placebo dates is
     picking up the series' own wiggles, not the reform.
 
     Parameters
     ----------
-    data, outcome, time, interruption
+    data, outcome, time, treatment_time
         As for :func:`segmented`.
     dates
-        Placebo interruption dates, each before ``interruption``.
+        Placebo interruption dates, each before ``treatment_time``.
     **options
         Passed to :func:`segmented` (``seasonal``, ``covariates``, ``log``...).
 
@@ -496,13 +496,15 @@ def placebo_interruptions(
         One row per placebo date: the level change, its interval and p-value.
     """
     require_columns(data, {"time": time})
-    before = data.loc[data[time] < interruption]
-    late = [d for d in dates if not d < interruption]
+    before = data.loc[data[time] < treatment_time]
+    late = [d for d in dates if not d < treatment_time]
     if late:
-        raise ValueError(f"Placebo dates must precede interruption={interruption!r}; got {late}.")
+        raise ValueError(
+            f"Placebo dates must precede treatment_time={treatment_time!r}; got {late}."
+        )
     rows = []
     for date in dates:
-        fit = segmented(before, outcome=outcome, time=time, interruption=date, **options)
+        fit = segmented(before, outcome=outcome, time=time, treatment_time=date, **options)
         rows.append(
             {
                 "placebo_date": date,

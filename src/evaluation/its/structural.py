@@ -31,7 +31,7 @@ def structural(
     *,
     outcome: str,
     time: str,
-    interruption: Any,
+    treatment_time: Any,
     covariates: Sequence[str] | None = None,
     seasonal: int | None = None,
     log: bool = False,
@@ -51,7 +51,7 @@ def structural(
     ----------
     data
         One row per period.
-    outcome, time, interruption
+    outcome, time, treatment_time
         As for :func:`segmented`.
     covariates
         Numeric regressor columns (in logs if you want elasticities: take
@@ -76,7 +76,7 @@ def structural(
     >>> from evaluation.simulate import its as sim
     >>> series = sim.series(effect=-5.0, seed=3)
     >>> fit = structural(series, outcome="outcome", time="month",
-    ...                  interruption=series.attrs["interruption"], seasonal=12)
+    ...                  treatment_time=series.attrs["treatment_time"], seasonal=12)
     >>> fit.estimand
     'step at the interruption'
     """
@@ -87,7 +87,7 @@ def structural(
         data,
         outcome=outcome,
         time=time,
-        interruption=interruption,
+        treatment_time=treatment_time,
         covariates=covariate_list,
         seasonal=None,
         log=log,
@@ -108,7 +108,7 @@ def structural(
             RuntimeWarning,
             stacklevel=2,
         )
-    return _structural_result(fitted, frame, exog, time, outcome, interruption, log, level)
+    return _structural_result(fitted, frame, exog, time, outcome, treatment_time, log, level)
 
 
 def _structural_result(
@@ -117,7 +117,7 @@ def _structural_result(
     exog: pd.DataFrame,
     time: str,
     outcome: str,
-    interruption: Any,
+    treatment_time: Any,
     log: bool,
     level: float,
 ) -> StructuralResult:
@@ -162,7 +162,7 @@ def _structural_result(
         + (("Outcome modelled in logs; the percentage row is 100 (exp(b) - 1).",) if log else ()),
         time=time,
         outcome=outcome,
-        interruption=interruption,
+        treatment_time=treatment_time,
         log=log,
         percent_change=100 * math.expm1(estimate) if log else math.nan,
         _rows=pd.DataFrame(rows),
@@ -185,7 +185,7 @@ class StructuralResult(Result):
 
     time: str
     outcome: str
-    interruption: Any
+    treatment_time: Any
     log: bool
     percent_change: float
     _rows: pd.DataFrame = field(repr=False)
@@ -223,6 +223,6 @@ class StructuralResult(Result):
             ls="--",
             label="Counterfactual (no step)",
         )
-        ax.axvline(self.interruption, color="#444444", lw=1, ls=":")
+        ax.axvline(self.treatment_time, color="#444444", lw=1, ls=":")
         ax.legend(frameon=False)
         return ax

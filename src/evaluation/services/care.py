@@ -95,7 +95,7 @@ def to_real_terms(
     data: pd.DataFrame,
     *,
     value: str,
-    year: str,
+    time: str,
     deflators: pd.DataFrame,
     base_year: int | None = None,
 ) -> pd.Series:
@@ -108,7 +108,7 @@ def to_real_terms(
     ----------
     data
         Rows to convert.
-    value, year
+    value, time
         The cash column and the column naming each row's year; the years must
         be those of ``deflators["fy_end"]``.
     deflators
@@ -126,20 +126,20 @@ def to_real_terms(
     --------
     >>> index = pd.DataFrame({"fy_end": [2010, 2011], "deflator": [80.0, 100.0]})
     >>> costs = pd.DataFrame({"cost": [400.0, 500.0], "fy_end": [2010, 2011]})
-    >>> to_real_terms(costs, value="cost", year="fy_end", deflators=index).tolist()
+    >>> to_real_terms(costs, value="cost", time="fy_end", deflators=index).tolist()
     [500.0, 500.0]
     """
-    require_columns(data, {"value": value, "year": year})
+    require_columns(data, {"value": value, "time": time})
     require_columns(deflators, {"fy_end": "fy_end", "deflator": "deflator"})
     require_numeric(data, [value])
     index = deflators.dropna(subset=["deflator"]).set_index("fy_end")["deflator"]
-    missing = sorted(set(data[year].dropna()) - set(index.index))
+    missing = sorted(set(data[time].dropna()) - set(index.index))
     if missing:
-        raise ValueError(f"Column {year!r} has years {missing} with no deflator.")
+        raise ValueError(f"Column {time!r} has years {missing} with no deflator.")
     if base_year is not None and base_year not in index.index:
         raise ValueError(f"base_year={base_year} has no deflator.")
     base = 100.0 if base_year is None else float(index[base_year])
-    return data[value] * base / data[year].map(index)
+    return data[value] * base / data[time].map(index)
 
 
 def cost_panel(costs: pd.DataFrame) -> pd.DataFrame:

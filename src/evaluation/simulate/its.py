@@ -13,7 +13,7 @@ straight-line counterfactual mistakes the bend for a reform.
 Examples
 --------
 >>> frame = series(seed=0)
->>> frame.attrs["true_effect"], str(frame.attrs["interruption"].date())
+>>> frame.attrs["true_effect"], str(frame.attrs["treatment_time"].date())
 (-5.0, '2015-01-01')
 """
 
@@ -77,7 +77,7 @@ def series(
     -------
     pandas.DataFrame
         Columns ``month, outcome, true_effect`` (and ``comparison``);
-        ``attrs`` hold ``true_effect`` and ``interruption`` (a Timestamp).
+        ``attrs`` hold ``true_effect`` and ``treatment_time`` (a Timestamp).
     """
     rng = np.random.default_rng(seed)
     n = n_pre + n_post
@@ -105,5 +105,5 @@ def series(
             [frame.assign(comparison=False), other.assign(comparison=True)], ignore_index=True
         )
     frame.attrs["true_effect"] = float(effect)
-    frame.attrs["interruption"] = months[n_pre]
+    frame.attrs["treatment_time"] = months[n_pre]
     return frame
