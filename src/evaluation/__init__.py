@@ -14,7 +14,9 @@ The layers below them: :mod:`evaluation.data` (the registry, geography, loaders 
 the provider-performance standard), :mod:`evaluation.services` (panel builders for
 the four services), :mod:`evaluation.guide` (the decision guide and the review
 scaffold), :mod:`evaluation.report` (house style and chapter tables) and
-:mod:`evaluation.simulate` (seeded generators with a known truth).
+:mod:`evaluation.simulate` (seeded generators with a known truth). The keyword
+arguments mean the same everywhere: :mod:`evaluation.keywords` lists each name
+with its one meaning.
 
 Modules load when first used, so ``import evaluation`` is quick.
 
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
         did,
         guide,
         its,
+        keywords,
         markets,
         matching,
         meta,
@@ -65,7 +68,7 @@ if TYPE_CHECKING:
 #: The method modules, the public face of the library.
 METHODS = ("did", "synth", "its", "rdd", "matching", "panel", "meta", "compare", "markets",
            "contracts", "power", "vfm")  # fmt: skip
-_LAYERS = ("data", "services", "guide", "report", "simulate", "results")
+_LAYERS = ("data", "services", "guide", "report", "simulate", "results", "keywords")
 _NAMES = {"load": "evaluation.data.registry", "catalog": "evaluation.data.registry",
           "Result": "evaluation.results"}  # fmt: skip
 
@@ -73,6 +76,7 @@ __all__ = [
     "METHODS", "Result", "__version__", "catalog", "load",
     "did", "synth", "its", "rdd", "matching", "panel", "meta", "compare", "markets",
     "contracts", "power", "vfm", "data", "services", "guide", "report", "simulate", "results",
+    "keywords",
 ]  # fmt: skip
 
 
