@@ -241,9 +241,9 @@ def normal_interval(estimate: float, se: float, level: float = 0.95) -> tuple[fl
     """
     if not 0 < level < 1:
         raise ValueError(f"level must lie between 0 and 1; it was {level}.")
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = float(stats.norm.ppf(0.5 + level / 2))
     p = 2 * stats.norm.sf(abs(estimate / se)) if se > 0 else float("nan")
-    return estimate - z * se, estimate + z * se, float(p)
+    return float(estimate - z * se), float(estimate + z * se), float(p)
 
 
 def require_columns(data: pd.DataFrame, columns: dict[str, str | None]) -> None:

@@ -122,10 +122,11 @@ def group_gaps(
 
     Examples
     --------
+    >>> import numpy as np, pandas as pd
     >>> rng = np.random.default_rng(0)
     >>> df = pd.DataFrame({"owner": rng.choice(["a", "b"], 2000)})
     >>> df["bad"] = rng.random(2000) < np.where(df["owner"] == "b", 0.3, 0.2)
-    >>> fit = ownership_gaps(df, outcome="bad", group="owner", reference="a", headline="b")
+    >>> fit = group_gaps(df, outcome="bad", group="owner", reference="a", headline="b")
     >>> 5 < fit.estimate < 15
     True
     """

@@ -4,6 +4,22 @@
 :func:`provider_effects` estimates provider effects on the log odds net of area
 (a logistic regression with area and provider effects); :func:`versus_benchmark`
 compares a pooled rate with a fixed benchmark.
+
+Work Programme referrals were allocated at random between the two or three primes
+in each contract package area (NAO 2014), so, within an area, a difference in job
+outcome rates estimates a difference in provider effect; across areas it mixes
+provider and local labour market.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from evaluation.compare import within_area
+>>> data = pd.DataFrame({"area": ["A", "A", "B", "B"], "provider": ["p", "q", "r", "s"],
+...                      "events": [30, 20, 60, 40], "denominator": [100, 100, 200, 200]})
+>>> result = within_area(data, area="area", provider="provider", events="events",
+...                      denominator="denominator")
+>>> float(round(result.table.loc[0, "effect_pp"], 1))
+5.0
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ Examples
 >>> style.use_house_style()
 >>> fig, ax = plt.subplots()
 >>> _ = ax.plot([2010, 2011], [1.0, 2.0])
->>> style.finish(ax, title="A rising line", xlabel="Year", ylabel="Homes (count)",
+>>> _ = style.finish(ax, title="A rising line", xlabel="Year", ylabel="Homes (count)",
 ...              source="Source: made up for the example.")
 >>> plt.close(fig)
 """

@@ -1,27 +1,15 @@
 """Employment services: reading Work Programme figures and comparing providers fairly.
 
-Two jobs:
-
 * :func:`benchmark_gaps` puts the published outcome rates of each payment
   group beside the benchmark they were meant to beat (a minimum performance
   level, DWP's expectation, the non-intervention rate), as a gap and a ratio,
   keeping the source kind so secondary figures stay visible.
-* :func:`within_area` compares prime providers *within* contract package
-  areas. Work Programme referrals were allocated at random between the two or
-  three primes in each area (NAO 2014), so, within an area, a difference in
-  job outcome rates estimates a difference in provider effect; across areas it
-  mixes provider and local labour market.
+* :func:`in_period_rate` gives the in-year measure the first statistics used: job outcomes
+  paid by a week as a share of everyone referred by then.
 
-Examples
---------
->>> import pandas as pd
->>> from evaluation.services.employment import within_area
->>> data = pd.DataFrame({"area": ["A", "A", "B", "B"], "provider": ["p", "q", "r", "s"],
-...                      "events": [30, 20, 60, 40], "denominator": [100, 100, 200, 200]})
->>> result = within_area(data, area="area", provider="provider", events="events",
-...                      denominator="denominator")
->>> float(round(result.table.loc[0, "effect_pp"], 1))
-5.0
+The comparisons of providers the employment chapters make are estimators, so they
+live in :mod:`evaluation.compare` (:func:`~evaluation.compare.within_area`,
+:func:`~evaluation.compare.provider_effects`, :func:`~evaluation.compare.versus_benchmark`).
 """
 
 from __future__ import annotations
