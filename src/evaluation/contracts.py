@@ -55,6 +55,7 @@ from scipy import optimize, special
 from statsmodels.stats.proportion import proportion_confint
 
 from evaluation.results import (
+    CopiedFrame,
     Result,
     headline,
     require_columns,
@@ -299,10 +300,7 @@ class ProviderResponse:
     tariff_name: str
     _table: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
 
-    @property
-    def table(self) -> pd.DataFrame:
-        """One row per group (a copy); see :func:`provider_response`."""
-        return self._table.copy()
+    table = CopiedFrame("_table", "One row per group (a copy); see :func:`provider_response`.")
 
     def tidy(self) -> pd.DataFrame:
         """The table with the tariff's name in a column."""
@@ -409,10 +407,7 @@ class GamingDiagnostic(Result):
     hardest: str = ""
     _groups: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
 
-    @property
-    def groups(self) -> pd.DataFrame:
-        """One row per group (a copy); see :func:`gaming_diagnostic`."""
-        return self._groups.copy()
+    groups = CopiedFrame("_groups", "One row per group (a copy); see :func:`gaming_diagnostic`.")
 
     def tidy(self) -> pd.DataFrame:
         """The creaming gap, then one row per group's added outcome rate."""

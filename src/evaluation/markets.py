@@ -48,6 +48,7 @@ import statsmodels.api as sm
 from matplotlib.axes import Axes
 
 from evaluation.results import (
+    CopiedFrame,
     Result,
     require_columns,
     require_no_missing,
@@ -499,10 +500,7 @@ class ConcentrationGradient(Result):
     concentration: str = ""
     _sample: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
 
-    @property
-    def sample(self) -> pd.DataFrame:
-        """The rows the slope was fitted on (a copy)."""
-        return self._sample.copy()
+    sample = CopiedFrame("_sample", "The rows the slope was fitted on (a copy).")
 
     def tidy(self) -> pd.DataFrame:
         """The headline row plus ``intercept``, ``per``, ``covariance`` and ``n_clusters``."""

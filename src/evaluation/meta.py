@@ -24,6 +24,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from evaluation.results import (
+    CopiedFrame,
     Result,
     headline,
 )
@@ -114,10 +115,9 @@ class PooledResult(Result):
         """Between-study standard deviation."""
         return float(np.sqrt(self.tau2))
 
-    @property
-    def studies(self) -> pd.DataFrame:
-        """One row per study, with estimate, se, interval and random-effects weight (%)."""
-        return self._studies.copy()
+    studies = CopiedFrame(
+        "_studies", "One row per study, with estimate, se, interval and random-effects weight (%)."
+    )
 
     def tidy(self) -> pd.DataFrame:
         """The pooled estimate, then tau-squared, I-squared (%) and Q, one row each."""

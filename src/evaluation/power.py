@@ -48,7 +48,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from scipy import optimize, stats
 
-from evaluation.results import Result, normal_interval
+from evaluation.results import CopiedFrame, Result, normal_interval
 
 __all__ = [
     "ChanceResult",
@@ -610,10 +610,9 @@ class ChanceResult(Result):
     true_change: float = 0.0
     _counts: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
 
-    @property
-    def counts(self) -> pd.DataFrame:
-        """Share of replications with each number of significant reductions (a copy)."""
-        return self._counts.copy()
+    counts = CopiedFrame(
+        "_counts", "Share of replications with each number of significant reductions (a copy)."
+    )
 
     def at_least(self, k: int) -> float:
         """Share of replications in which ``k`` or more units beat the baseline."""

@@ -26,13 +26,14 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, TypedDict, runtime_checkable
+from typing import Any, Protocol, TypedDict, overload, runtime_checkable
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 __all__ = [
+    "CopiedFrame",
     "carry_dropped",
     "drop_rows",
     "dropped_text",
@@ -184,6 +185,43 @@ def headline(estimate: float, se: float, level: float = 0.95) -> Headline:
     """
     low, high, p = normal_interval(estimate, se, level)
     return {"estimate": estimate, "se": se, "ci_low": low, "ci_high": high, "p_value": p}
+
+
+class CopiedFrame:
+    """A read-only attribute that hands out a copy of a result's private frame.
+
+    Results keep their tables in private fields (``_table``) so that no caller can
+    change them; ``table = CopiedFrame("_table", "The full table.")`` in the class
+    body gives callers a fresh copy each time.
+
+    Examples
+    --------
+    >>> from dataclasses import dataclass
+    >>> @dataclass(frozen=True)
+    ... class Report:
+    ...     _table: pd.DataFrame
+    ...     table = CopiedFrame("_table", "The table (a copy).")
+    >>> report = Report(pd.DataFrame({"x": [1]}))
+    >>> report.table["x"] = 2
+    >>> int(report.table.loc[0, "x"])
+    1
+    """
+
+    def __init__(self, field_name: str, doc: str) -> None:
+        self.field_name = field_name
+        self.__doc__ = doc
+
+    @overload
+    def __get__(self, instance: None, owner: type) -> CopiedFrame: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type) -> pd.DataFrame: ...
+
+    def __get__(self, instance: object | None, owner: type) -> Any:
+        if instance is None:
+            return self
+        frame: pd.DataFrame = getattr(instance, self.field_name)
+        return frame.copy()
 
 
 def drop_rows(frame: pd.DataFrame, drop: pd.Series, reason: str) -> pd.DataFrame:

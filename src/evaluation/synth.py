@@ -51,6 +51,7 @@ from matplotlib.axes import Axes
 from scipy import optimize
 
 from evaluation.results import (
+    CopiedFrame,
     Result,
     require_columns,
     require_no_missing,
@@ -629,15 +630,11 @@ class PlaceboResult(Result):
     _table: pd.DataFrame = field(repr=False)
     _gaps: pd.DataFrame = field(repr=False)
 
-    @property
-    def table(self) -> pd.DataFrame:
-        """Pre/post RMSPE, ratio, average post gap and rank per unit (a copy)."""
-        return self._table.copy()
+    table = CopiedFrame(
+        "_table", "Pre/post RMSPE, ratio, average post gap and rank per unit (a copy)."
+    )
 
-    @property
-    def gaps(self) -> pd.DataFrame:
-        """Gap path of every unit (a copy)."""
-        return self._gaps.copy()
+    gaps = CopiedFrame("_gaps", "Gap path of every unit (a copy).")
 
     def tidy(self) -> pd.DataFrame:
         """The average gap and the RMSPE ratio, both with the permutation p-value and rank."""

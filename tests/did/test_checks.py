@@ -84,7 +84,7 @@ def test_no_valid_controls_and_too_few_pre_periods(panel: pd.DataFrame) -> None:
 
 
 def test_bad_options_are_refused(panel: pd.DataFrame) -> None:
-    with pytest.raises(ValueError, match="control must be"):
+    with pytest.raises(ValueError, match="control_group must be"):
         did.staggered(panel, **SIM, control_group="everyone")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="method must be"):
         did.event_study(panel, **SIM, method="ols")  # type: ignore[arg-type]

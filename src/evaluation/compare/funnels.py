@@ -15,6 +15,7 @@ from scipy import stats
 from scipy.stats import mstats
 
 from evaluation.results import (
+    CopiedFrame,
     Result,
     normal_interval,
     tidy_frame,
@@ -153,10 +154,7 @@ class FunnelResult(Result):
     dispersion_p_value: float
     _table: pd.DataFrame = field(repr=False)
 
-    @property
-    def table(self) -> pd.DataFrame:
-        """One row per unit, with rate, z-score, its limits and flags."""
-        return self._table.copy()
+    table = CopiedFrame("_table", "One row per unit, with rate, z-score, its limits and flags.")
 
     @property
     def outside(self) -> pd.DataFrame:

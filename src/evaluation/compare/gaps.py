@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from evaluation.results import (
+    CopiedFrame,
     Result,
     drop_rows,
     require_columns,
@@ -43,10 +44,7 @@ class GroupGaps(Result):
     reference: str
     _table: pd.DataFrame = field(repr=False)
 
-    @property
-    def table(self) -> pd.DataFrame:
-        """The gaps by group (a copy)."""
-        return self._table.copy()
+    table = CopiedFrame("_table", "The gaps by group (a copy).")
 
     def tidy(self) -> pd.DataFrame:
         """One row per group and model, with columns ``term, model, estimate, ci_low, ci_high``."""

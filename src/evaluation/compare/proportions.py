@@ -11,6 +11,7 @@ from scipy import stats
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
 from evaluation.results import (
+    CopiedFrame,
     Result,
     require_columns,
     require_no_missing,
@@ -30,10 +31,7 @@ class RatingComparison(Result):
 
     _table: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
 
-    @property
-    def table(self) -> pd.DataFrame:
-        """Counts, shares and Clopper-Pearson intervals by group (a copy)."""
-        return self._table.copy()
+    table = CopiedFrame("_table", "Counts, shares and Clopper-Pearson intervals by group (a copy).")
 
 
 def rating_comparison(

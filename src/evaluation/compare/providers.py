@@ -33,6 +33,7 @@ from matplotlib.axes import Axes
 from scipy import stats
 
 from evaluation.results import (
+    CopiedFrame,
     Result,
     headline,
     require_columns,
@@ -65,10 +66,7 @@ class WithinAreaResult(Result):
     def __post_init__(self) -> None:
         object.__setattr__(self, "_table", self._table.copy())
 
-    @property
-    def table(self) -> pd.DataFrame:
-        """The full table (a copy)."""
-        return self._table.copy()
+    table = CopiedFrame("_table", "The full table (a copy).")
 
     def tidy(self) -> pd.DataFrame:
         """One row per contract: the within-area effect (percentage points) with its interval."""
@@ -243,10 +241,7 @@ class ProviderEffectsResult(Result):
     def __post_init__(self) -> None:
         object.__setattr__(self, "_table", self._table.copy())
 
-    @property
-    def table(self) -> pd.DataFrame:
-        """The full table (a copy)."""
-        return self._table.copy()
+    table = CopiedFrame("_table", "The full table (a copy).")
 
     def tidy(self) -> pd.DataFrame:
         """One row per provider: its effect on the log odds, net of area."""

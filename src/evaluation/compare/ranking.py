@@ -10,6 +10,7 @@ import pandas as pd
 from scipy import stats
 
 from evaluation.results import (
+    CopiedFrame,
     Result,
     tidy_frame,
 )
@@ -46,10 +47,7 @@ class RankResult(Result):
     n_confident_bottom: int
     _table: pd.DataFrame = field(repr=False)
 
-    @property
-    def table(self) -> pd.DataFrame:
-        """One row per unit, best observed rank first."""
-        return self._table.copy()
+    table = CopiedFrame("_table", "One row per unit, best observed rank first.")
 
     def tidy(self) -> pd.DataFrame:
         """One row per unit: ``term`` (unit), ``estimate`` (median rank), rank interval."""

@@ -11,6 +11,7 @@ import pandas as pd
 from scipy import stats
 
 from evaluation.results import (
+    CopiedFrame,
     Result,
     require_columns,
     require_no_missing,
@@ -47,15 +48,13 @@ class RiskAdjustedResult(Result):
     _coefficients: pd.DataFrame = field(repr=False)
     _table: pd.DataFrame = field(repr=False)
 
-    @property
-    def coefficients(self) -> pd.DataFrame:
-        """Case-mix model coefficients, standard errors and p-values."""
-        return self._coefficients.copy()
+    coefficients = CopiedFrame(
+        "_coefficients", "Case-mix model coefficients, standard errors and p-values."
+    )
 
-    @property
-    def table(self) -> pd.DataFrame:
-        """One row per unit, with observed, expected, O/E and its exact interval."""
-        return self._table.copy()
+    table = CopiedFrame(
+        "_table", "One row per unit, with observed, expected, O/E and its exact interval."
+    )
 
     def tidy(self) -> pd.DataFrame:
         """One row per unit: ``term`` (unit), ``estimate`` (O/E ratio), interval, p-value."""

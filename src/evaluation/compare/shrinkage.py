@@ -13,6 +13,7 @@ import pandas as pd
 from scipy import optimize, special, stats
 
 from evaluation.results import (
+    CopiedFrame,
     Result,
     normal_interval,
     tidy_frame,
@@ -47,10 +48,10 @@ class ShrinkageResult(Result):
     prior_parameters: tuple[float, float]
     _table: pd.DataFrame = field(repr=False)
 
-    @property
-    def table(self) -> pd.DataFrame:
-        """One row per unit, with raw rate and interval, shrunken rate and interval, weight."""
-        return self._table.copy()
+    table = CopiedFrame(
+        "_table",
+        "One row per unit, with raw rate and interval, shrunken rate and interval, weight.",
+    )
 
     def tidy(self) -> pd.DataFrame:
         """One row per unit: ``term`` (unit), ``estimate`` (shrunken rate) and its interval."""

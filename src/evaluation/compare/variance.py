@@ -13,6 +13,7 @@ import pandas as pd
 from scipy import optimize, special, stats
 
 from evaluation.results import (
+    CopiedFrame,
     Result,
     require_columns,
     require_no_missing,
@@ -59,15 +60,9 @@ class VarianceComponents(Result):
     _components: pd.DataFrame = field(repr=False)
     _effects: pd.DataFrame = field(repr=False)
 
-    @property
-    def components(self) -> pd.DataFrame:
-        """The variance components (a copy)."""
-        return self._components.copy()
+    components = CopiedFrame("_components", "The variance components (a copy).")
 
-    @property
-    def effects(self) -> pd.DataFrame:
-        """The units' raw and shrunken deviations (a copy)."""
-        return self._effects.copy()
+    effects = CopiedFrame("_effects", "The units' raw and shrunken deviations (a copy).")
 
     def tidy(self) -> pd.DataFrame:
         """One row per component: ``term, estimate, se, ci_low, ci_high, share, share_low, ...``."""

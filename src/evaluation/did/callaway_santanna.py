@@ -23,6 +23,7 @@ from evaluation.did._common import (
     _interval_columns,
 )
 from evaluation.results import (
+    CopiedFrame,
     Result,
     headline,
 )
@@ -47,10 +48,10 @@ class StaggeredResult(Result):
     _by_cohort: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
     _pretrend: WaldTest = WaldTest(float("nan"), 0, float("nan"))
 
-    @property
-    def group_time(self) -> pd.DataFrame:
-        """Every ATT(g, t), with columns ``cohort, time, att, se, ci_low, ci_high`` (a copy)."""
-        return self._group_time.copy()
+    group_time = CopiedFrame(
+        "_group_time",
+        "Every ATT(g, t), with columns ``cohort, time, att, se, ci_low, ci_high`` (a copy).",
+    )
 
     @property
     def dynamic(self) -> pd.DataFrame:

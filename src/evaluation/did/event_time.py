@@ -20,6 +20,7 @@ from evaluation.did._checks import (
 from evaluation.did._common import DEFAULT_SOURCE, WaldTest, _event_plot
 from evaluation.did._within import fit_within
 from evaluation.results import (
+    CopiedFrame,
     Result,
     headline,
     require_no_missing,
@@ -42,15 +43,14 @@ class EventStudyResult(Result):
     _cohort_effects: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
     _pretrend: WaldTest = WaldTest(float("nan"), 0, float("nan"))
 
-    @property
-    def effects(self) -> pd.DataFrame:
-        """``event_time, estimate, se, ci_low, ci_high, p_value`` (a copy)."""
-        return self._effects.copy()
+    effects = CopiedFrame(
+        "_effects", "``event_time, estimate, se, ci_low, ci_high, p_value`` (a copy)."
+    )
 
-    @property
-    def cohort_effects(self) -> pd.DataFrame:
-        """Cohort-by-event-time effects and their weights (Sun-Abraham only; a copy)."""
-        return self._cohort_effects.copy()
+    cohort_effects = CopiedFrame(
+        "_cohort_effects",
+        "Cohort-by-event-time effects and their weights (Sun-Abraham only; a copy).",
+    )
 
     def pretrend_test(self) -> WaldTest:
         """Joint Wald test that every pre-adoption effect is zero."""

@@ -19,6 +19,7 @@ from evaluation.did._checks import (
 )
 from evaluation.did._within import fit_within
 from evaluation.results import (
+    CopiedFrame,
     Result,
     headline,
     require_no_missing,
@@ -40,10 +41,9 @@ class TwfeResult(Result):
     negative_weight_share: float = float("nan")
     _cell_weights: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
 
-    @property
-    def cell_weights(self) -> pd.DataFrame:
-        """Implicit weight of each treated unit-period (a copy)."""
-        return self._cell_weights.copy()
+    cell_weights = CopiedFrame(
+        "_cell_weights", "Implicit weight of each treated unit-period (a copy)."
+    )
 
 
 def _absorbing(data: pd.DataFrame, *, unit: str, time: str, treatment: str) -> None:

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from evaluation.results import (
+    CopiedFrame,
     Result,
     headline,
     require_columns,
@@ -30,10 +31,7 @@ class TwoByTwoRatesResult(Result):
     relative_change: float = float("nan")
     _cells: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
 
-    @property
-    def cells(self) -> pd.DataFrame:
-        """Group-period means and their sampling variances (a copy)."""
-        return self._cells.copy()
+    cells = CopiedFrame("_cells", "Group-period means and their sampling variances (a copy).")
 
 
 def _binomial_variance(rate_percent: pd.Series, size: pd.Series) -> pd.Series:

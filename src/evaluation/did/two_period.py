@@ -17,6 +17,7 @@ from evaluation.did._checks import (
 from evaluation.did._common import DEFAULT_SOURCE, _readable
 from evaluation.report import style
 from evaluation.results import (
+    CopiedFrame,
     Result,
     headline,
     require_columns,
@@ -39,15 +40,11 @@ class TwoByTwoResult(Result):
     _cell_means: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
     _coefficients: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
 
-    @property
-    def cell_means(self) -> pd.DataFrame:
-        """Mean outcome by ``treated`` and ``post`` (a copy)."""
-        return self._cell_means.copy()
+    cell_means = CopiedFrame("_cell_means", "Mean outcome by ``treated`` and ``post`` (a copy).")
 
-    @property
-    def coefficients(self) -> pd.DataFrame:
-        """Every coefficient of the regression with its SE (a copy)."""
-        return self._coefficients.copy()
+    coefficients = CopiedFrame(
+        "_coefficients", "Every coefficient of the regression with its SE (a copy)."
+    )
 
     def plot(
         self,

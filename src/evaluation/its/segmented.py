@@ -19,6 +19,7 @@ from statsmodels.stats.stattools import durbin_watson
 
 from evaluation.its._common import _design, _series_frame, newey_west_lags
 from evaluation.results import (
+    CopiedFrame,
     Result,
     require_columns,
 )
@@ -364,10 +365,7 @@ class SegmentedResult(Result):
     _paths: pd.DataFrame = field(repr=False)
     _fitted: Any = field(repr=False)
 
-    @property
-    def paths(self) -> pd.DataFrame:
-        """Observed, fitted and counterfactual series (a copy)."""
-        return self._paths.copy()
+    paths = CopiedFrame("_paths", "Observed, fitted and counterfactual series (a copy).")
 
     @property
     def coefficients(self) -> pd.DataFrame:

@@ -18,6 +18,7 @@ from matplotlib.axes import Axes
 from evaluation.its._common import _series_frame
 from evaluation.its.segmented import _percent_row, _row, _rows_summary
 from evaluation.results import (
+    CopiedFrame,
     Result,
     normal_interval,
 )
@@ -191,10 +192,7 @@ class StructuralResult(Result):
     _rows: pd.DataFrame = field(repr=False)
     _paths: pd.DataFrame = field(repr=False)
 
-    @property
-    def paths(self) -> pd.DataFrame:
-        """Observed, smoothed and counterfactual series (a copy)."""
-        return self._paths.copy()
+    paths = CopiedFrame("_paths", "Observed, smoothed and counterfactual series (a copy).")
 
     def tidy(self) -> pd.DataFrame:
         """Rows: the step, its percentage (if ``log``), each regressor's coefficient."""

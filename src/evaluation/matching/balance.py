@@ -16,6 +16,7 @@ from matplotlib.axes import Axes
 
 from evaluation.matching._common import _prepare
 from evaluation.results import (
+    CopiedFrame,
     require_columns,
     require_no_missing,
     require_numeric,
@@ -39,10 +40,9 @@ class Balance:
     weighted: bool
     _table: pd.DataFrame = field(repr=False, compare=False)
 
-    @property
-    def table(self) -> pd.DataFrame:
-        """One row per covariate, with means, SMD and variance ratio before (and after)."""
-        return self._table.copy()
+    table = CopiedFrame(
+        "_table", "One row per covariate, with means, SMD and variance ratio before (and after)."
+    )
 
     def tidy(self) -> pd.DataFrame:
         """The balance table (a copy)."""

@@ -15,6 +15,7 @@ import pandas as pd
 from evaluation.matching._common import _TIE, VARIANCE_NEIGHBOURS, _check_estimand, _prepare
 from evaluation.matching.propensity import _fit_propensity
 from evaluation.matching.result import ObservationalResult, _finish
+from evaluation.results import CopiedFrame
 
 __all__ = ["MatchingResult", "nearest_neighbour"]
 
@@ -35,10 +36,9 @@ class MatchingResult(ObservationalResult):
     n_unmatched: int = 0
     _matches: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
 
-    @property
-    def matches(self) -> pd.DataFrame:
-        """The matched pairs, with columns ``unit``, ``match`` and ``weight`` (a copy)."""
-        return self._matches.copy()
+    matches = CopiedFrame(
+        "_matches", "The matched pairs, with columns ``unit``, ``match`` and ``weight`` (a copy)."
+    )
 
 
 def _nearest_ranges(

@@ -12,6 +12,7 @@ from matplotlib.axes import Axes
 
 from evaluation.rdd._common import _check_positive, _running_and_outcome, _triangular
 from evaluation.results import (
+    CopiedFrame,
     Result,
     headline,
 )
@@ -36,10 +37,10 @@ class DensityTest(Result):
     f_right: float = float("nan")
     _bins: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
 
-    @property
-    def bins(self) -> pd.DataFrame:
-        """The histogram, with columns ``midpoint``, ``count``, ``density``, ``side`` (a copy)."""
-        return self._bins.copy()
+    bins = CopiedFrame(
+        "_bins",
+        "The histogram, with columns ``midpoint``, ``count``, ``density``, ``side`` (a copy).",
+    )
 
     def plot(self, *, ax: Axes | None = None) -> Axes:
         """Histogram heights as points, with the local-linear density fits either side."""

@@ -20,6 +20,7 @@ from evaluation.rdd._common import (
 from evaluation.rdd.bandwidth import ik_bandwidth
 from evaluation.rdd.density import DensityTest, density_test
 from evaluation.results import (
+    CopiedFrame,
     Result,
     headline,
 )
@@ -61,10 +62,9 @@ class RDResult(Result):
     slope_right: float = float("nan")
     _sample: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
 
-    @property
-    def sample(self) -> pd.DataFrame:
-        """The running variable and outcome the estimate came from (a copy)."""
-        return self._sample.copy()
+    sample = CopiedFrame(
+        "_sample", "The running variable and outcome the estimate came from (a copy)."
+    )
 
     def tidy(self) -> pd.DataFrame:
         """The headline row plus ``bandwidth``, ``kernel``, ``n_left`` and ``n_right``."""
