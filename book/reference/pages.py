@@ -62,10 +62,20 @@ def _names(module: ModuleType) -> list[str]:
 
 def _block(name: str, *, members: bool = True) -> str:
     module = importlib.import_module(name)
-    lines = ["```{eval-rst}", f".. automodule:: {name}"]
+    parent, _, leaf = name.rpartition(".")
+    lines = ["```{eval-rst}"]
+    if leaf in _names(importlib.import_module(parent)):
+        lines += [
+            f".. The function {name} has this module's name, so only the",
+            "   function goes in the index.",
+            "",
+        ]
+    lines.append(f".. automodule:: {name}")
     names = _names(module) if members else []
     if members:
         lines.append("   :members:")
+    elif leaf in _names(importlib.import_module(parent)):
+        lines.append("   :no-index:")
     if names:
         lines += [
             "",

@@ -1,9 +1,10 @@
 """Comparing providers that share areas.
 
-:func:`within_area` measures each provider against the others in the same area;
-:func:`provider_effects` estimates provider effects on the log odds net of area
-(a logistic regression with area and provider effects); :func:`versus_benchmark`
-compares a pooled rate with a fixed benchmark.
+:func:`~evaluation.compare.within_area` measures each provider against the others in
+the same area; :func:`~evaluation.compare.provider_effects` estimates provider effects
+on the log odds net of area (a logistic regression with area and provider effects);
+:func:`~evaluation.compare.versus_benchmark` compares a pooled rate with a fixed
+benchmark.
 
 Work Programme referrals were allocated at random between the two or three primes
 in each contract package area (NAO 2014), so, within an area, a difference in job

@@ -253,8 +253,9 @@ def _structural_problems(descriptor: Mapping[str, Any]) -> list[str]:
 def check_descriptor(descriptor: Mapping[str, Any] | None = None) -> None:
     """Check a Table Schema descriptor; raise ``ValueError`` listing every problem.
 
-    The descriptor is checked against :data:`TABLE_SCHEMA_METASCHEMA` with
-    ``jsonschema`` and then against rules a JSON Schema cannot state (unique
+    The descriptor is checked against
+    :data:`~evaluation.data.table_schema.TABLE_SCHEMA_METASCHEMA` with ``jsonschema``
+    and then against rules a JSON Schema cannot state (unique
     field names, a primary key made of fields, patterns that compile, enum
     values of the field's type, a description for every field).
 
