@@ -595,3 +595,20 @@ def test_pssex1_activity_doctests() -> None:
 
     result = doctest.testmod(pssex1_activity)
     assert result.attempted > 0 and result.failed == 0
+
+
+# ----------------------------------------------------------------- ascof_panel
+def test_ascof_panel_keeps_one_measure_with_values_and_harmonised_names() -> None:
+    ascof = pd.DataFrame(
+        {
+            "council": ["204-Barnsley", "Medway%20Towns%20UA", "Barnet", "Leeds"],
+            "measure_id": ["ASC5", "ASC5", "ASC1", "ASC5"],
+            "value": [80.0, 75.0, 19.0, None],
+        }
+    )
+    with pytest.warns(UserWarning, match="1 rows"):
+        panel = care.ascof_panel(ascof, "ASC5")
+    assert panel["area"].tolist() == ["Barnsley", "Medway"]
+    assert panel["value"].tolist() == [80.0, 75.0]
+    assert panel.attrs["dropped"] == {"no value for ASC5": 1}
+    assert "council_name" not in ascof  # the input is left alone

@@ -295,3 +295,25 @@ def test_benefits_panel_loader(shared_data: Path, monkeypatch: pytest.MonkeyPatc
     assert aberdeen.loc[2014, "unemployment_rate_pct"] == pytest.approx(4.3)
     assert np.isnan(aberdeen.loc[2013, "unemployment_rate_pct"])
     assert panel.attrs["coverage"]["uc_households"] == (2016, 2025)
+
+
+# ----------------------------------------------------------------- district_panel
+def test_district_panel_joins_regions_and_drops_unmatched_and_missing() -> None:
+    benefits = pd.DataFrame(
+        {
+            "area": ["Leeds", "Leeds", "Cardiff", "Cardiff", "York"],
+            "year": [2019, 2020, 2019, 2020, 2019],
+            "unemployment_rate_pct": [4.0, None, 3.5, 3.6, 3.0],
+        }
+    )
+    regions = pd.DataFrame({"area": ["Leeds", "York"], "region": ["Yorks", "Yorks"]})
+    with pytest.warns(UserWarning):
+        panel = employment.district_panel(benefits, regions)
+    assert panel["area"].tolist() == ["Leeds", "York"]
+    assert panel["value"].tolist() == [4.0, 3.0]
+    assert panel["region"].tolist() == ["Yorks", "Yorks"]
+    assert panel.attrs["unmatched"] == ["Cardiff"]
+    assert panel.attrs["dropped"] == {
+        "district not in the region lookup": 2,
+        "no unemployment rate": 1,
+    }

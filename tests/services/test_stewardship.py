@@ -190,3 +190,42 @@ def test_required_denominator_by_hand_and_edge_cases() -> None:
         stewardship.required_denominator([160.0], target=50.0)
     with pytest.raises(ValueError, match="level"):
         stewardship.required_denominator([60.0], target=50.0, level=99.8)
+
+
+# --------------------------------------------------------------------------- LAIT panels
+def test_lait_panel_keeps_councils_of_one_indicator_and_joins_london() -> None:
+    lait = pd.DataFrame(
+        {
+            "area_type": ["la", "la", "la", "region", "la"],
+            "indicator_id": ["A8", "A8", "A8", "A8", "P8"],
+            "la_name": ["Camden", "Bromley", "Leeds", "London", "Camden"],
+            "region": ["Inner London", "Outer London", "Yorks", "Inner London", "Inner London"],
+            "year": [2019] * 5,
+            "value": [48.0, None, 45.0, 47.0, 0.3],
+        }
+    )
+    with pytest.warns(UserWarning, match="1 rows"):
+        panel = stewardship.lait_panel(lait, "A8")
+    assert panel[["area", "region", "value"]].values.tolist() == [
+        ["Camden", "London", 48.0],
+        ["Leeds", "Yorks", 45.0],
+    ]
+    assert panel.attrs["dropped"] == {"no value for A8": 1}
+
+
+def test_youth_panel_drops_suppressed_rates_and_joins_london() -> None:
+    youth = pd.DataFrame(
+        {
+            "la_name": ["Camden", "Bromley", "Leeds"],
+            "region": ["Inner London", "Outer London", "Yorks"],
+            "year": [2019, 2019, 2019],
+            "rate_percent": [35.0, 40.0, None],
+        }
+    )
+    with pytest.warns(UserWarning, match="1 rows"):
+        panel = stewardship.youth_panel(youth)
+    assert panel[["area", "region", "value"]].values.tolist() == [
+        ["Camden", "London", 35.0],
+        ["Bromley", "London", 40.0],
+    ]
+    assert sum(panel.attrs["dropped"].values()) == 1

@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from evaluation.data import geography
 from evaluation.results import (
     carry_dropped,
     drop_rows,
@@ -300,3 +301,37 @@ def council_market_panel(entries: pd.DataFrame, concentration: pd.DataFrame) -> 
     panel = panel.merge(hhi, on=["council", "wave"], how="left")
     before = hhi.assign(wave=hhi["wave"] + 1).rename(columns={"hhi": "hhi_before"})
     return carry_dropped(panel.merge(before, on=["council", "wave"], how="left"), known)
+
+
+def ascof_panel(frame: pd.DataFrame, measure_id: str) -> pd.DataFrame:
+    """One ASCOF measure as a council panel: one row per council and year with a value.
+
+    Parameters
+    ----------
+    frame
+        Long ASCOF frame (``registry.load("ascof_outcomes_by_council")``) with at
+        least the columns ``council, measure_id, value``.
+    measure_id
+        The measure to keep, e.g. ``"ASC5"`` (ASCOF 2D, the outcome of short-term
+        services).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The measure's rows with ``council_name`` (the harmonised spelling, see
+        :func:`~evaluation.data.geography.harmonise_council`) and ``area`` (the
+        same name, the unit of a panel). Rows without a value are dropped, with a
+        warning that counts them; the count is in ``attrs["dropped"]``.
+
+    Examples
+    --------
+    >>> ascof = pd.DataFrame({"council": ["204-Barnsley", "Medway%20Towns%20UA", "Barnet"],
+    ...     "measure_id": ["ASC5", "ASC5", "ASC1"], "value": [80.0, 75.0, 19.0]})
+    >>> ascof_panel(ascof, "ASC5")["area"].tolist()
+    ['Barnsley', 'Medway']
+    """
+    require_columns(frame, {name: name for name in ("council", "measure_id", "value")})
+    rows = frame[frame["measure_id"] == measure_id].copy()
+    rows["council_name"] = geography.harmonise_council(rows["council"])
+    panel = drop_rows(rows, rows["value"].isna(), f"no value for {measure_id}")
+    return panel.assign(area=panel["council_name"])

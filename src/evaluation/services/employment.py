@@ -6,6 +6,8 @@
   keeping the source kind so secondary figures stay visible.
 * :func:`in_period_rate` gives the in-year measure the first statistics used: job outcomes
   paid by a week as a share of everyone referred by then.
+* :func:`district_panel` gives each district of the benefits panel its English region,
+  keeping the districts with a region and an unemployment rate.
 
 The comparisons of providers the employment chapters make are estimators, so they
 live in :mod:`evaluation.compare` (:func:`~evaluation.compare.within_area`,
@@ -17,12 +19,13 @@ from __future__ import annotations
 import pandas as pd
 
 from evaluation.results import (
+    drop_rows,
     require_columns,
     require_no_missing,
     require_numeric,
 )
 
-__all__ = ["benchmark_gaps", "in_period_rate"]
+__all__ = ["benchmark_gaps", "district_panel", "in_period_rate"]
 
 
 #: Columns :func:`benchmark_gaps` needs from ``datasets.load("wp_performance_vs_mpl")``.
@@ -117,3 +120,47 @@ def in_period_rate(
         raise ValueError(f"No row of {referral_week!r} is at or before week {at}.")
     paid = referred & (data[outcome_week] <= at)
     return float(paid.sum() / referred.sum())
+
+
+def district_panel(frame: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
+    """The unemployment rate by district and year, with each district's region.
+
+    Parameters
+    ----------
+    frame
+        The benefits panel (``registry.load("benefits_panel_by_council")``): at
+        least ``area`` (district name), ``year`` and ``unemployment_rate_pct``.
+    regions
+        A lookup of district to region with columns ``area, region`` (for example
+        the ONS 2018 lookup, ``LAD18NM`` and ``RGN18NM`` renamed).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The benefits panel joined to its region, with ``value`` (the unemployment
+        rate, per cent). Districts not in the lookup (outside England, or renamed)
+        and rows without a rate are dropped, with a warning; the counts of rows are
+        in ``attrs["dropped"]`` and the sorted names of the districts not in the
+        lookup in ``attrs["unmatched"]``.
+
+    Examples
+    --------
+    >>> benefits = pd.DataFrame({"area": ["Leeds", "Leeds", "Cardiff"], "year": [2019, 2020, 2020],
+    ...     "unemployment_rate_pct": [4.0, None, 3.5]})
+    >>> regions = pd.DataFrame({"area": ["Leeds"], "region": ["Yorkshire and The Humber"]})
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")  # two rows dropped, counted in attrs["dropped"]
+    ...     panel = district_panel(benefits, regions)
+    >>> panel["value"].tolist(), panel.attrs["unmatched"]
+    ([4.0], ['Cardiff'])
+    """
+    require_columns(frame, {name: name for name in ("area", "unemployment_rate_pct")})
+    require_columns(regions, {name: name for name in ("area", "region")})
+    merged = frame.merge(regions[["area", "region"]], on="area", how="left")
+    unmatched = sorted(merged.loc[merged["region"].isna(), "area"].unique())
+    panel = drop_rows(merged, merged["region"].isna(), "district not in the region lookup")
+    panel = drop_rows(panel, panel["unemployment_rate_pct"].isna(), "no unemployment rate")
+    panel = panel.assign(value=panel["unemployment_rate_pct"])
+    panel.attrs["unmatched"] = unmatched
+    return panel

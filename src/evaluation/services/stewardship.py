@@ -18,6 +18,9 @@ schools and probation side by side. Three small, reusable pieces sit here:
   :func:`required_denominator` how many people a unit's rate must rest on
   before its gap from a target lies outside a funnel-plot limit: the question
   to ask of a published percentage that comes without its denominator.
+* :func:`lait_panel` and :func:`youth_panel` turn DfE's Local Authority
+  Interactive Tool (schools' results, youth reoffending) into council panels
+  with London's two LAIT regions joined into one, the regions other sources use.
 
 The classifications are judgements, written down so that they can be argued
 with; the functions check that they are complete and consistent.
@@ -40,6 +43,7 @@ import pandas as pd
 from scipy import stats
 
 from evaluation.markets import HHI_SCALE
+from evaluation.results import drop_rows, require_columns
 
 __all__ = [
     "CONTRACT_CHECKS",
@@ -49,8 +53,10 @@ __all__ = [
     "Measure",
     "checklist",
     "hhi_bounds",
+    "lait_panel",
     "measure_table",
     "required_denominator",
+    "youth_panel",
 ]
 
 Kind = Literal["outcome", "output", "input or process"]
@@ -653,3 +659,74 @@ def required_denominator(
     with np.errstate(divide="ignore"):
         n = z**2 * p * (1 - p) / (r - p) ** 2
     return np.ceil(n - 1e-9)
+
+
+#: LAIT splits London in two; the other sources' regions do not.
+LONDON = {"Inner London": "London", "Outer London": "London"}
+
+
+def lait_panel(frame: pd.DataFrame, indicator: str) -> pd.DataFrame:
+    """One LAIT indicator as a council panel: one row per council and year with a value.
+
+    Parameters
+    ----------
+    frame
+        The long LAIT frame (``registry.load("lait_la_indicators")``): at least
+        ``area_type, indicator_id, la_name, region, value``.
+    indicator
+        The indicator to keep, e.g. ``"AVG_Attain8_Score"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The indicator's council rows (``area_type == "la"``) with ``area`` (the
+        council's name) and ``region`` (Inner and Outer London joined as
+        ``London``). Rows without a value are dropped, with a warning; their
+        count is in ``attrs["dropped"]``.
+
+    Examples
+    --------
+    >>> lait = pd.DataFrame({"area_type": ["la", "la", "region"],
+    ...     "indicator_id": ["AVG_Attain8_Score"] * 3, "la_name": ["Camden", "Leeds", "London"],
+    ...     "region": ["Inner London", "Yorkshire and the Humber", "Inner London"],
+    ...     "year": [2019] * 3, "value": [48.0, 45.0, 47.0]})
+    >>> lait_panel(lait, "AVG_Attain8_Score")[["area", "region"]].values.tolist()
+    [['Camden', 'London'], ['Leeds', 'Yorkshire and the Humber']]
+    """
+    needed = ("area_type", "indicator_id", "la_name", "region", "value")
+    require_columns(frame, {name: name for name in needed})
+    rows = frame[(frame["area_type"] == "la") & (frame["indicator_id"] == indicator)]
+    kept = drop_rows(rows, rows["value"].isna(), f"no value for {indicator}")
+    return kept.assign(area=kept["la_name"], region=kept["region"].replace(LONDON))
+
+
+def youth_panel(frame: pd.DataFrame) -> pd.DataFrame:
+    """Youth proven reoffending as a council panel, with London's regions joined.
+
+    Parameters
+    ----------
+    frame
+        The output of :func:`evaluation.data.loaders.lait.youth_reoffending`: at
+        least ``la_name, region, year, rate_percent``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows with a rate, with ``area`` (the council's name), ``value`` (the
+        rate, per cent) and ``region`` (Inner and Outer London joined as
+        ``London``). Rows without a rate (suppressed) are dropped, with a
+        warning; their count is in ``attrs["dropped"]``.
+
+    Examples
+    --------
+    >>> youth = pd.DataFrame({"la_name": ["Camden", "Leeds"],
+    ...     "region": ["Inner London", "Yorkshire and the Humber"], "year": [2019, 2019],
+    ...     "rate_percent": [35.0, 38.5]})
+    >>> youth_panel(youth)[["area", "region", "value"]].values.tolist()
+    [['Camden', 'London', 35.0], ['Leeds', 'Yorkshire and the Humber', 38.5]]
+    """
+    require_columns(frame, {name: name for name in ("la_name", "region", "rate_percent")})
+    kept = drop_rows(frame, frame["rate_percent"].isna(), "no reoffending rate (suppressed)")
+    return kept.assign(
+        area=kept["la_name"], value=kept["rate_percent"], region=kept["region"].replace(LONDON)
+    )
