@@ -6,6 +6,9 @@
   keeping the source kind so secondary figures stay visible.
 * :func:`in_period_rate` gives the in-year measure the first statistics used: job outcomes
   paid by a week as a share of everyone referred by then.
+* :func:`two_year_rate` and :func:`trigger_weeks` read the two figures a simulation
+  of the programme is calibrated to: the two-year job outcome rate over the
+  programme's whole life, and the weeks in work before a jobseeker's outcome is paid.
 
 The comparisons of providers the employment chapters make are estimators, so they
 live in :mod:`evaluation.compare` (:func:`~evaluation.compare.within_area`,
@@ -22,7 +25,7 @@ from evaluation.results import (
     require_numeric,
 )
 
-__all__ = ["benchmark_gaps", "in_period_rate"]
+__all__ = ["benchmark_gaps", "in_period_rate", "trigger_weeks", "two_year_rate"]
 
 
 #: Columns :func:`benchmark_gaps` needs from ``datasets.load("wp_performance_vs_mpl")``.
@@ -117,3 +120,66 @@ def in_period_rate(
         raise ValueError(f"No row of {referral_week!r} is at or before week {at}.")
     paid = referred & (data[outcome_week] <= at)
     return float(paid.sum() / referred.sum())
+
+
+def two_year_rate(headline: pd.DataFrame) -> float:
+    """The programme's two-year job outcome performance over its whole life, as a share.
+
+    Parameters
+    ----------
+    headline
+        The tidy ``wp_headline_outcomes`` table (``period, measure, value`` in
+        per cent).
+
+    Returns
+    -------
+    float
+        The ``"two-year job outcome performance"`` row for ``"Jun 2011-Dec 2017"``,
+        divided by 100.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> headline = pd.DataFrame({
+    ...     "period": ["Jun 2011-Jun 2015", "Jun 2011-Dec 2017"],
+    ...     "measure": ["two-year job outcome performance"] * 2,
+    ...     "value": [25.3, 27.8],
+    ... })
+    >>> round(two_year_rate(headline), 3)
+    0.278
+    """
+    require_columns(headline, {c: c for c in ["period", "measure", "value"]})
+    rows = headline[
+        headline["measure"].eq("two-year job outcome performance")
+        & headline["period"].eq("Jun 2011-Dec 2017")
+    ]
+    if rows.empty:
+        raise ValueError("No two-year job outcome performance row for Jun 2011-Dec 2017.")
+    return float(rows["value"].iloc[0] / 100)
+
+
+def trigger_weeks(tariffs: pd.DataFrame) -> int:
+    """Weeks in work before a job outcome is paid for jobseekers aged 25 and over.
+
+    Parameters
+    ----------
+    tariffs
+        The tidy ``wp_tariffs_by_payment_group`` table (``payment_group_no,
+        trigger_weeks``); payment group 2 is JSA aged 25+.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tariffs = pd.DataFrame({"payment_group_no": [1, 2, 3], "trigger_weeks": [26, 26, 13]})
+    >>> trigger_weeks(tariffs)
+    26
+    """
+    require_columns(tariffs, {c: c for c in ["payment_group_no", "trigger_weeks"]})
+    rows = tariffs.loc[tariffs["payment_group_no"].eq(2), "trigger_weeks"]
+    if rows.empty:
+        raise ValueError("No row for payment group 2 (JSA aged 25+).")
+    return int(rows.iloc[0])
