@@ -612,3 +612,21 @@ def test_ascof_panel_keeps_one_measure_with_values_and_harmonised_names() -> Non
     assert panel["value"].tolist() == [80.0, 75.0]
     assert panel.attrs["dropped"] == {"no value for ASC5": 1}
     assert "council_name" not in ascof  # the input is left alone
+
+
+def test_with_real_costs_by_hand() -> None:
+    index = pd.DataFrame({"fy_end": [2012, 2013], "deflator": [50.0, 100.0]})
+    panel = pd.DataFrame(
+        {
+            "fy_end": [2012, 2013],
+            "own_unit_cost": [800.0, 900.0],
+            "others_unit_cost": [400.0, 500.0],
+            "average_cost": [480.0, 600.0],
+        }
+    )
+    real = care.with_real_costs(panel, deflators=index)
+    assert real["real_own_unit_cost"].tolist() == [1600.0, 900.0]
+    assert real["real_others_unit_cost"].tolist() == [800.0, 500.0]
+    assert real["real_average_cost"].tolist() == [960.0, 600.0]
+    assert list(panel.columns) == list(real.columns[:4])
+    assert "real_own_unit_cost" not in panel

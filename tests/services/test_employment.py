@@ -317,3 +317,27 @@ def test_district_panel_joins_regions_and_drops_unmatched_and_missing() -> None:
         "district not in the region lookup": 2,
         "no unemployment rate": 1,
     }
+
+
+def test_two_year_rate_reads_the_whole_life_row() -> None:
+    headline = pd.DataFrame(
+        {
+            "period": ["Jun 2011-Jun 2015", "Jun 2011-Dec 2017", "Jun 2011-Dec 2017"],
+            "measure": [
+                "two-year job outcome performance",
+                "two-year job outcome performance",
+                "referrals",
+            ],
+            "value": [25.3, 27.5, 1950000.0],
+        }
+    )
+    assert employment.two_year_rate(headline) == 0.275
+    with pytest.raises(ValueError, match="Jun 2011-Dec 2017"):
+        employment.two_year_rate(headline.iloc[[0, 2]])
+
+
+def test_trigger_weeks_is_payment_group_two() -> None:
+    tariffs = pd.DataFrame({"payment_group_no": [1, 2, 3], "trigger_weeks": [20, 26, 13]})
+    assert employment.trigger_weeks(tariffs) == 26
+    with pytest.raises(ValueError, match="payment group 2"):
+        employment.trigger_weeks(tariffs.iloc[[0, 2]])

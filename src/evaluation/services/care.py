@@ -197,6 +197,41 @@ def cost_panel(costs: pd.DataFrame) -> pd.DataFrame:
     return carry_dropped(wide.sort_values(["la_code", "fy_end"]).reset_index(drop=True), wide)
 
 
+def with_real_costs(data: pd.DataFrame, *, deflators: pd.DataFrame) -> pd.DataFrame:
+    """The cost panel with its unit costs also in the prices of the deflator's base year.
+
+    Adds ``real_own_unit_cost``, ``real_others_unit_cost`` and
+    ``real_average_cost``, each :func:`to_real_terms` of the cash column by
+    ``fy_end``.
+
+    Parameters
+    ----------
+    data
+        The cost panel, as returned by :func:`cost_panel`.
+    deflators
+        Columns ``fy_end`` and ``deflator``, covering every year of ``data``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``data`` with the three real-terms columns appended.
+
+    Examples
+    --------
+    >>> index = pd.DataFrame({"fy_end": [2012, 2013], "deflator": [80.0, 100.0]})
+    >>> panel = pd.DataFrame({"fy_end": [2012, 2013], "own_unit_cost": [800.0, 900.0],
+    ...     "others_unit_cost": [400.0, 500.0], "average_cost": [480.0, 600.0]})
+    >>> with_real_costs(panel, deflators=index)["real_own_unit_cost"].tolist()
+    [1000.0, 900.0]
+    """
+    out = data.copy()
+    for column in ["own_unit_cost", "others_unit_cost", "average_cost"]:
+        out[f"real_{column}"] = to_real_terms(
+            data, value=column, time="fy_end", deflators=deflators
+        )
+    return out
+
+
 def rating_snapshot(events: pd.DataFrame, date: str | pd.Timestamp) -> pd.DataFrame:
     """Services registered on ``date`` by ownership, with the share whose latest rating is good.
 

@@ -9,6 +9,11 @@
 * :func:`district_panel` gives each district of the benefits panel its English region,
   keeping the districts with a region and an unemployment rate.
 
+
+* :func:`two_year_rate` and :func:`trigger_weeks` read the two figures a simulation
+  of the programme is calibrated to: the two-year job outcome rate over the
+  programme's whole life, and the weeks in work before a jobseeker's outcome is paid.
+
 The comparisons of providers the employment chapters make are estimators, so they
 live in :mod:`evaluation.compare` (:func:`~evaluation.compare.within_area`,
 :func:`~evaluation.compare.provider_effects`, :func:`~evaluation.compare.versus_benchmark`).
@@ -25,7 +30,7 @@ from evaluation.results import (
     require_numeric,
 )
 
-__all__ = ["benchmark_gaps", "district_panel", "in_period_rate"]
+__all__ = ["benchmark_gaps", "district_panel", "in_period_rate", "trigger_weeks", "two_year_rate"]
 
 
 #: Columns :func:`benchmark_gaps` needs from ``datasets.load("wp_performance_vs_mpl")``.
@@ -164,3 +169,66 @@ def district_panel(frame: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
     panel = panel.assign(value=panel["unemployment_rate_pct"])
     panel.attrs["unmatched"] = unmatched
     return panel
+
+
+def two_year_rate(headline: pd.DataFrame) -> float:
+    """The programme's two-year job outcome performance over its whole life, as a share.
+
+    Parameters
+    ----------
+    headline
+        The tidy ``wp_headline_outcomes`` table (``period, measure, value`` in
+        per cent).
+
+    Returns
+    -------
+    float
+        The ``"two-year job outcome performance"`` row for ``"Jun 2011-Dec 2017"``,
+        divided by 100.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> headline = pd.DataFrame({
+    ...     "period": ["Jun 2011-Jun 2015", "Jun 2011-Dec 2017"],
+    ...     "measure": ["two-year job outcome performance"] * 2,
+    ...     "value": [25.3, 27.8],
+    ... })
+    >>> round(two_year_rate(headline), 3)
+    0.278
+    """
+    require_columns(headline, {c: c for c in ["period", "measure", "value"]})
+    rows = headline[
+        headline["measure"].eq("two-year job outcome performance")
+        & headline["period"].eq("Jun 2011-Dec 2017")
+    ]
+    if rows.empty:
+        raise ValueError("No two-year job outcome performance row for Jun 2011-Dec 2017.")
+    return float(rows["value"].iloc[0] / 100)
+
+
+def trigger_weeks(tariffs: pd.DataFrame) -> int:
+    """Weeks in work before a job outcome is paid for jobseekers aged 25 and over.
+
+    Parameters
+    ----------
+    tariffs
+        The tidy ``wp_tariffs_by_payment_group`` table (``payment_group_no,
+        trigger_weeks``); payment group 2 is JSA aged 25+.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tariffs = pd.DataFrame({"payment_group_no": [1, 2, 3], "trigger_weeks": [26, 26, 13]})
+    >>> trigger_weeks(tariffs)
+    26
+    """
+    require_columns(tariffs, {c: c for c in ["payment_group_no", "trigger_weeks"]})
+    rows = tariffs.loc[tariffs["payment_group_no"].eq(2), "trigger_weeks"]
+    if rows.empty:
+        raise ValueError("No row for payment group 2 (JSA aged 25+).")
+    return int(rows.iloc[0])
