@@ -1,4 +1,4 @@
-"""Comparing providers and areas fairly: risk adjustment, funnels, shrinkage, ranks, pooling.
+"""Comparing providers and areas fairly: risk adjustment, funnels, shrinkage, ranks, variance.
 
 A commissioner who asks *who is doing well, and who badly?* usually gets a
 league table. A raw league table confuses three things: real differences in
@@ -15,13 +15,16 @@ separate them:
 * :func:`shrink` pulls each raw rate towards the average by as much as its
   noise warrants (empirical Bayes: beta-binomial or normal-normal).
 * :func:`rank_intervals` simulates how uncertain each league-table place is.
-* :func:`evaluation.meta.pool` combines estimates from several sites or studies with a
-  random-effects model (DerSimonian-Laird or REML), with tau-squared, I-squared
-  and Q, and a forest plot.
 * :func:`variance_components` splits an area panel's variation into lasting
   differences between regions, between areas and year-to-year movement
   (statsmodels MixedLM, REML), with intervals for each share and shrunken area
   effects: how much of a "postcode lottery" there is.
+* :func:`within_area`, :func:`provider_effects` and :func:`versus_benchmark`
+  compare providers that share areas, or a rate with a benchmark;
+  :func:`group_gaps` and :func:`rating_comparison` compare groups of providers
+  (by ownership, say) on a binary outcome.
+
+Pooling estimates from several sites or studies is :func:`evaluation.meta.pool`.
 
 These are monitoring and description tools, not impact evaluation: they say
 whether a provider's results are unusual given chance and the case mix that

@@ -21,7 +21,7 @@ __all__ = ["TwoByTwoRatesResult", "relative_change", "two_by_two_rates"]
 
 @dataclass(frozen=True, kw_only=True)
 class TwoByTwoRatesResult(Result):
-    """Difference in differences of reconviction rates from an aggregate table.
+    """Difference in differences of published rates (e.g. reconviction) from an aggregate table.
 
     ``cells`` holds the four means (treated/comparison, before/after) and the
     binomial variance of each; ``relative_change`` is the treated group's
