@@ -29,7 +29,7 @@ def test_exact_limits_by_hand_for_one_trial():
 @pytest.mark.parametrize("n", [7, 40, 250, 3000])
 @pytest.mark.parametrize("target", [0.05, 0.3, 0.8])
 def test_exact_limits_lie_between_scipy_quantile_steps(kind: str, n: int, target: float):
-    limits = compare.funnel_limits([n], target=target, kind=kind).iloc[0]
+    limits = compare.funnel_limits([n], target=target, family=kind).iloc[0]
     dist = stats.binom(n, target) if kind == "binomial" else stats.poisson(n * target)
     for p, column in [(0.975, "upper_95"), (0.999, "upper_998"), (0.025, "lower_95")]:
         r = dist.ppf(p)
@@ -127,7 +127,7 @@ def test_poisson_funnel_of_observed_over_expected():
         {"unit": list("abc"), "observed": [10, 50, 200], "expected": [8.0, 52.0, 150.0]}
     )
     fit = compare.funnel(
-        data, unit="unit", events="observed", denominator="expected", kind="poisson", target=1.0
+        data, unit="unit", events="observed", denominator="expected", family="poisson", target=1.0
     )
     assert fit.table.set_index("unit").loc["c", "flag_998"] == "above"
     assert fit.table["expected"].tolist() == [8.0, 52.0, 150.0]

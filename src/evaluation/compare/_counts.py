@@ -31,7 +31,7 @@ def _show_rows(index: pd.Index) -> str:
 
 
 def _check_counts(
-    data: pd.DataFrame, *, unit: str, events: str, denominator: str, kind: Kind = "binomial"
+    data: pd.DataFrame, *, unit: str, events: str, denominator: str, family: Kind = "binomial"
 ) -> None:
     """Refuse absent, non-numeric, missing, negative or impossible counts and duplicate units."""
     require_columns(data, {"unit": unit, "events": events, "denominator": denominator})
@@ -44,7 +44,7 @@ def _check_counts(
         f"negative values in {events!r}": data[events] < 0,
         f"zero or negative values in {denominator!r}": data[denominator] <= 0,
     }
-    if kind == "binomial":
+    if family == "binomial":
         checks[f"{events!r} greater than {denominator!r}"] = data[events] > data[denominator]
         whole = data[[events, denominator]].to_numpy(dtype=float)
         checks[f"non-whole counts in {events!r} or {denominator!r}"] = pd.Series(
@@ -61,7 +61,7 @@ def _pooled_rate(events: np.ndarray, denominator: np.ndarray) -> float:
     return float(events.sum() / denominator.sum())
 
 
-def _sampling_sd(target: float, denominator: np.ndarray, kind: Kind) -> np.ndarray:
+def _sampling_sd(target: float, denominator: np.ndarray, family: Kind) -> np.ndarray:
     """Standard error of a unit's rate under the target: binomial or Poisson."""
-    variance = target * (1 - target) if kind == "binomial" else target
+    variance = target * (1 - target) if family == "binomial" else target
     return np.sqrt(variance / denominator)

@@ -37,7 +37,7 @@ WINSOR_SHARE = 0.10
 
 
 # ===================================================================== funnel
-def _exact_limit(p: float, denominator: np.ndarray, target: float, kind: Kind) -> np.ndarray:
+def _exact_limit(p: float, denominator: np.ndarray, target: float, family: Kind) -> np.ndarray:
     """Spiegelhalter's (2005, appendix) interpolated exact limit at probability ``p``.
 
     ``r`` is the ``p`` quantile of the count (the smallest ``r`` with
@@ -47,19 +47,19 @@ def _exact_limit(p: float, denominator: np.ndarray, target: float, kind: Kind) -
     above one for a proportion) are clipped.
     """
     n = np.asarray(denominator, dtype=float)
-    dist = stats.binom(n, target) if kind == "binomial" else stats.poisson(target * n)
+    dist = stats.binom(n, target) if family == "binomial" else stats.poisson(target * n)
     r = dist.ppf(p)
     at_r, below_r = dist.cdf(r), dist.cdf(r - 1)
     share = (at_r - p) / (at_r - below_r)
     limit = np.clip((r - share) / n, 0.0, None)
-    return np.minimum(limit, 1.0) if kind == "binomial" else limit
+    return np.minimum(limit, 1.0) if family == "binomial" else limit
 
 
 def funnel_limits(
     denominator: Sequence[float] | np.ndarray,
     *,
     target: float,
-    kind: Kind = "binomial",
+    family: Kind = "binomial",
     phi: float = 1.0,
     tau2: float = 0.0,
     levels: Sequence[float] = FUNNEL_LEVELS,
@@ -85,18 +85,18 @@ def funnel_limits(
     n = np.asarray(denominator, dtype=float)
     out = pd.DataFrame({"denominator": n})
     exact = phi <= 1.0 and tau2 <= 0.0
-    sd = np.sqrt(phi * _sampling_sd(target, n, kind) ** 2 + tau2)
+    sd = np.sqrt(phi * _sampling_sd(target, n, family) ** 2 + tau2)
     for level in levels:
         tag = _level_tag(level)
         tail = (1 - level) / 2
         if exact:
-            out[f"lower_{tag}"] = _exact_limit(tail, n, target, kind)
-            out[f"upper_{tag}"] = _exact_limit(1 - tail, n, target, kind)
+            out[f"lower_{tag}"] = _exact_limit(tail, n, target, family)
+            out[f"upper_{tag}"] = _exact_limit(1 - tail, n, target, family)
         else:
             z = stats.norm.ppf(1 - tail)
             out[f"lower_{tag}"] = np.clip(target - z * sd, 0.0, None)
             upper = target + z * sd
-            out[f"upper_{tag}"] = np.minimum(upper, 1.0) if kind == "binomial" else upper
+            out[f"upper_{tag}"] = np.minimum(upper, 1.0) if family == "binomial" else upper
     return out
 
 
@@ -133,7 +133,7 @@ class FunnelResult(Result):
     ----------
     target
         The rate the limits are drawn around (the pooled rate by default).
-    kind
+    family
         ``"binomial"`` (a proportion) or ``"poisson"`` (a rate per person-time
         or an observed/expected ratio).
     overdispersion
@@ -147,7 +147,7 @@ class FunnelResult(Result):
     """
 
     target: float
-    kind: str
+    family: str
     overdispersion: str | None
     phi: float
     tau2: float
@@ -169,7 +169,7 @@ class FunnelResult(Result):
         return funnel_limits(
             denominator,
             target=self.target,
-            kind="poisson" if self.kind == "poisson" else "binomial",
+            family="poisson" if self.family == "poisson" else "binomial",
             phi=max(phi, 1.0),
             tau2=tau2,
         )
@@ -284,14 +284,14 @@ def funnel(
     events: str,
     denominator: str,
     target: float | None = None,
-    kind: Kind = "binomial",
+    family: Kind = "binomial",
     overdispersion: Literal["multiplicative", "additive"] | None = None,
 ) -> FunnelResult:
     """Funnel-plot control limits for units' rates, with over-dispersion if asked.
 
-    A unit's rate is ``events / denominator``: a proportion (``kind="binomial"``,
+    A unit's rate is ``events / denominator``: a proportion (``family="binomial"``,
     e.g. care leavers in work or education out of all care leavers) or a rate
-    per unit of exposure (``kind="poisson"``: person-years, or expected
+    per unit of exposure (``family="poisson"``: person-years, or expected
     counts, which makes the rate an observed/expected ratio with target 1).
     The 95% and 99.8% limits around the target are exact (Spiegelhalter 2005):
     a unit outside the 99.8% limits would be there by chance about once in 500
@@ -314,7 +314,7 @@ def funnel(
     target
         The rate to compare with (default: the pooled rate, total events over
         total denominator).
-    kind
+    family
         ``"binomial"`` or ``"poisson"``.
     overdispersion
         ``None`` (exact limits), ``"multiplicative"`` or ``"additive"``.
@@ -341,24 +341,24 @@ def funnel(
     >>> fit.table["flag_998"].tolist()
     ['within', 'within', 'below']
     """
-    if kind not in ("binomial", "poisson"):
-        raise ValueError(f"kind must be 'binomial' or 'poisson'; it was {kind!r}.")
+    if family not in ("binomial", "poisson"):
+        raise ValueError(f"family must be 'binomial' or 'poisson'; it was {family!r}.")
     if overdispersion not in (None, "multiplicative", "additive"):
         raise ValueError(
             "overdispersion must be None, 'multiplicative' or 'additive'; "
             f"it was {overdispersion!r}."
         )
-    _check_counts(data, unit=unit, events=events, denominator=denominator, kind=kind)
+    _check_counts(data, unit=unit, events=events, denominator=denominator, family=family)
     count = data[events].to_numpy(dtype=float)
     n = data[denominator].to_numpy(dtype=float)
     pooled = _pooled_rate(count, n)
     theta = pooled if target is None else float(target)
-    if kind == "binomial" and not 0 < theta < 1:
+    if family == "binomial" and not 0 < theta < 1:
         raise ValueError(f"A binomial target must lie strictly between 0 and 1; it is {theta}.")
-    if kind == "poisson" and theta <= 0:
+    if family == "poisson" and theta <= 0:
         raise ValueError(f"A Poisson target must be positive; it is {theta}.")
     rate = count / n
-    sd = _sampling_sd(theta, n, kind)
+    sd = _sampling_sd(theta, n, family)
     z = (rate - theta) / sd
     phi, tau2, phi_p = _overdispersion(z, sd, estimated_target=target is None)
     notes = [f"target = {'pooled rate' if target is None else 'given'} {theta:.4g}"]
@@ -366,7 +366,7 @@ def funnel(
     used_tau2 = tau2 if overdispersion == "additive" else 0.0
     if overdispersion and max(used_phi - 1.0, used_tau2) <= 0:
         notes.append(f"no over-dispersion found (phi = {phi:.3g}): exact limits kept")
-    limits = funnel_limits(n, target=theta, kind=kind, phi=max(used_phi, 1.0), tau2=used_tau2)
+    limits = funnel_limits(n, target=theta, family=family, phi=max(used_phi, 1.0), tau2=used_tau2)
     table = pd.DataFrame(
         {
             "unit": data[unit].to_numpy(),
@@ -385,7 +385,7 @@ def funnel(
             rate, table[f"lower_{tag}"].to_numpy(), table[f"upper_{tag}"].to_numpy()
         )
     limit_kind = "exact" if used_phi <= 1 and used_tau2 == 0 else overdispersion
-    target_se = float(_sampling_sd(theta, np.array([n.sum()]), kind)[0])
+    target_se = float(_sampling_sd(theta, np.array([n.sum()]), family)[0])
     low, high, _ = normal_interval(theta, target_se)
     return FunnelResult(
         estimate=theta,
@@ -394,11 +394,11 @@ def funnel(
         ci_high=high,
         p_value=float("nan"),
         n_obs=len(table),
-        method=f"Funnel plot ({kind}, {limit_kind} limits)",
+        method=f"Funnel plot ({family}, {limit_kind} limits)",
         estimand="target rate",
         notes=tuple(notes),
         target=theta,
-        kind=kind,
+        family=family,
         overdispersion=overdispersion,
         phi=phi,
         tau2=tau2,
