@@ -240,7 +240,7 @@ FACTORIES: dict[str, Factory] = {
                                    treated="treated", post="post", level=lv), "rate"),
     "ChanceResult": lambda lv: (
         power.chance_significant(np.array([[40, 50, 60], [50, 50, 50], [45, 52, 58]]),
-                                     [100, 100, 100], baseline_rate=0.5, level=lv), None),
+                                     [100, 100, 100], baseline=0.5, level=lv), None),
     "RatingComparison": lambda lv: (
         compare.rating_comparison(
             pd.DataFrame({"who": ["public", "private"], "g": [5, 1], "o": [0, 0], "n": [7, 21]}),

@@ -188,7 +188,6 @@ _TABLE: dict[str, dict[str, str]] = {
         "ages": "Age band of an indicator, such as all ages or 15-17.",
         "attribute": "Name of the attribute of a result holding its headline number.",
         "baseline": "Proportion with the outcome before any change (0 to 1).",
-        "baseline_rate": "Rate every unit is compared with, as a proportion.",
         "cluster_size": "People in each randomised cluster (1 when people are randomised).",
         "cutoff": "Value of the running variable at which treatment starts.",
         "date": "Date at which a snapshot is taken.",

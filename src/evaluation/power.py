@@ -624,7 +624,7 @@ def chance_significant(
     reoffenders: np.ndarray,
     cohort_sizes: Sequence[int],
     *,
-    baseline_rate: float,
+    baseline: float,
     true_change: float = 0.0,
     alpha: float = 0.05,
     level: float = 0.95,
@@ -642,7 +642,7 @@ def chance_significant(
         :func:`evaluation.simulate.probation.crc_cohorts`.
     cohort_sizes
         Offenders in each unit's cohort.
-    baseline_rate
+    baseline
         The baseline (a proportion) every unit is compared with.
     true_change
         The true change built into the simulation, recorded for the reader.
@@ -654,7 +654,7 @@ def chance_significant(
     Examples
     --------
     >>> counts = np.array([[40, 50], [50, 50]])
-    >>> fit = chance_significant(counts, [100, 100], baseline_rate=0.5)
+    >>> fit = chance_significant(counts, [100, 100], baseline=0.5)
     >>> fit.estimate
     0.5
     """
@@ -666,8 +666,8 @@ def chance_significant(
         )
     if (counts < 0).any() or (counts > sizes).any():
         raise ValueError("reoffenders must lie between 0 and each cohort size.")
-    se = np.sqrt(baseline_rate * (1 - baseline_rate) / sizes)
-    z = (counts / sizes - baseline_rate) / se
+    se = np.sqrt(baseline * (1 - baseline) / sizes)
+    z = (counts / sizes - baseline) / se
     significant = (z < stats.norm.ppf(alpha)).sum(axis=1)
     n_sims = len(significant)
     mean, sd = float(significant.mean()), float(significant.std(ddof=1))

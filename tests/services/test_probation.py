@@ -263,26 +263,26 @@ def test_peterborough_cohort_matching_recovers_truth() -> None:
 
 def test_crc_cohorts_and_chance() -> None:
     sizes = [1200] * 21
-    draws = sim.crc_cohorts(sizes, baseline_rate=0.475, n_sims=4000, seed=3)
-    assert np.array_equal(draws, sim.crc_cohorts(sizes, baseline_rate=0.475, n_sims=4000, seed=3))
+    draws = sim.crc_cohorts(sizes, baseline=0.475, n_sims=4000, seed=3)
+    assert np.array_equal(draws, sim.crc_cohorts(sizes, baseline=0.475, n_sims=4000, seed=3))
     # calibration: the simulated rate is the baseline within sampling error
     assert abs(draws.sum() / (4000 * 1200 * 21) - 0.475) < 3 * np.sqrt(
         0.475 * 0.525 / draws.size / 1200
     )
-    fit = power.chance_significant(draws, sizes, baseline_rate=0.475)
+    fit = power.chance_significant(draws, sizes, baseline=0.475)
     # with no true change, each of 21 one-sided 5% tests fires 5% of the time: 1.05 expected
     assert fit.ci_low < 21 * 0.05 < fit.ci_high
     assert fit.counts["share"].sum() == pytest.approx(1.0)
     assert fit.at_least(0) == pytest.approx(1.0)
     with pytest.raises(ValueError, match="units"):
-        power.chance_significant(draws[:, :3], sizes, baseline_rate=0.475)
+        power.chance_significant(draws[:, :3], sizes, baseline=0.475)
     with pytest.raises(ValueError, match="lie in"):
-        sim.crc_cohorts(sizes, baseline_rate=0.475, true_change=0.6)
+        sim.crc_cohorts(sizes, baseline=0.475, true_change=0.6)
 
 
 def test_chance_by_hand() -> None:
     counts = np.array([[40, 50, 60], [50, 50, 50]])
-    fit = power.chance_significant(counts, [100, 100, 100], baseline_rate=0.5)
+    fit = power.chance_significant(counts, [100, 100, 100], baseline=0.5)
     # only 40/100 is below 0.5 by more than 1.645 SE (SE 0.05)
     assert fit.estimate == pytest.approx(0.5)
     assert fit.at_least(1) == pytest.approx(0.5)
@@ -335,9 +335,9 @@ def test_rating_comparison_by_hand() -> None:
 @given(seed=st.integers(0, 10_000))
 def test_chance_invariant_to_relabelling_units(seed: int) -> None:
     sizes = np.array([300, 600, 900, 1200])
-    draws = sim.crc_cohorts(sizes, baseline_rate=0.45, n_sims=200, seed=seed)
+    draws = sim.crc_cohorts(sizes, baseline=0.45, n_sims=200, seed=seed)
     order = np.random.default_rng(seed).permutation(len(sizes))
-    base = power.chance_significant(draws, sizes, baseline_rate=0.45)
-    relabelled = power.chance_significant(draws[:, order], sizes[order], baseline_rate=0.45)
+    base = power.chance_significant(draws, sizes, baseline=0.45)
+    relabelled = power.chance_significant(draws[:, order], sizes[order], baseline=0.45)
     assert base.estimate == relabelled.estimate
     assert base.counts.equals(relabelled.counts)

@@ -110,14 +110,14 @@ def peterborough_cohort(
 def crc_cohorts(
     cohort_sizes: Sequence[int],
     *,
-    baseline_rate: float,
+    baseline: float,
     true_change: float = 0.0,
     n_sims: int = 2000,
     seed: int = 0,
 ) -> np.ndarray:
     """Reoffenders in each CRC cohort, replicated ``n_sims`` times.
 
-    Each CRC's true rate is ``baseline_rate + true_change`` (proportions);
+    Each CRC's true rate is ``baseline + true_change`` (proportions);
     the number who reoffend is binomial.
 
     Returns
@@ -127,13 +127,13 @@ def crc_cohorts(
 
     Examples
     --------
-    >>> crc_cohorts([100, 200], baseline_rate=0.5, n_sims=3, seed=1).shape
+    >>> crc_cohorts([100, 200], baseline=0.5, n_sims=3, seed=1).shape
     (3, 2)
     """
     sizes = np.asarray(cohort_sizes, dtype=int)
-    rate = baseline_rate + true_change
+    rate = baseline + true_change
     if not 0 < rate < 1:
-        raise ValueError(f"baseline_rate + true_change must lie in (0, 1); it is {rate}.")
+        raise ValueError(f"baseline + true_change must lie in (0, 1); it is {rate}.")
     if (sizes < 1).any():
         raise ValueError(f"cohort sizes must be positive; got {sizes[sizes < 1].tolist()}.")
     rng = np.random.default_rng(seed)
