@@ -226,7 +226,7 @@ FACTORIES: dict[str, Factory] = {
         panel.association(_panel(), outcome="y", exposure="x", unit="unit",
                                   time="year", level=lv), "y"),
     "GroupGaps": lambda lv: (
-        compare.group_gaps(_ownership(), outcome="bad", group="owner", reference="ts",
+        compare.group_gaps(_ownership(), outcome="bad", group="owner", reference_group="ts",
                             headline="fp", covariates=["size"], level=lv), "bad"),
     "WithinAreaResult": lambda lv: (
         compare.within_area(CONTRACTS, area="area", provider="provider",

@@ -164,7 +164,10 @@ _TABLE: dict[str, dict[str, str]] = {
         "rate_decimals": "Decimal places a derived rate is rounded to.",
         "rate_tolerance": "Largest allowed gap between a published rate and the one its counts "
         "give.",
-        "reference": "What estimates are measured against: the reference level, period or data.",
+        "reference_data": "Frame a model is fitted on instead of the data compared (e.g. all of "
+        "England).",
+        "reference_group": "Label of the group the others are compared with.",
+        "reference_period": "Event time left out as the baseline of an event study (default -1).",
         "replace": "Whether matching is with replacement.",
         "schedule": "Discount schedule: (last year, rate) pairs, the Green Book's by default.",
         "seasonal": "Seasonal pattern of a time series: its period, or a column of season labels.",

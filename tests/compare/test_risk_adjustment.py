@@ -77,7 +77,7 @@ def test_poisson_risk_adjustment_with_exposure_and_reference():
         covariates=["age"],
         family="poisson",
         person_time="years",
-        reference=cells,
+        reference_data=cells,
     )
     assert fit.table["expected"].sum() == pytest.approx(cells["deaths"].sum())
     assert fit.tidy()["term"].tolist() == list("abcd")

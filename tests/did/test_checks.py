@@ -78,7 +78,7 @@ def test_no_valid_controls_and_too_few_pre_periods(panel: pd.DataFrame) -> None:
         fit = did.staggered(panel.assign(cohort=panel["cohort"].replace(3, 1)), **SIM)
     assert set(fit.group_time["cohort"]) == {5.0}
     with pytest.raises(ValueError, match="Too few pre-periods: cohort\\(s\\) 3"):
-        did.event_study(panel, **SIM, reference=-3)
+        did.event_study(panel, **SIM, reference_period=-3)
     with pytest.warns(UserWarning, match="after the last period"):
         did.staggered(panel.assign(cohort=panel["cohort"].replace(5, 9)), **SIM)
 

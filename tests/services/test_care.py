@@ -437,7 +437,7 @@ def test_ownership_gaps_recover_known_gaps() -> None:
         _ownership_sample(1),
         outcome="bad",
         group="owner",
-        reference="ts",
+        reference_group="ts",
         headline="fp",
         covariates=["size"],
     )
@@ -452,20 +452,27 @@ def test_ownership_gaps_warn_and_refuse() -> None:
     frame.loc[:4, "size"] = np.nan
     with pytest.warns(UserWarning, match="Dropped 5 rows"):
         compare.group_gaps(
-            frame, outcome="bad", group="owner", reference="ts", headline="fp", covariates=["size"]
+            frame,
+            outcome="bad",
+            group="owner",
+            reference_group="ts",
+            headline="fp",
+            covariates=["size"],
         )
     with pytest.raises(ValueError, match="lacks 'zz'"):
-        compare.group_gaps(frame, outcome="bad", group="owner", reference="zz", headline="fp")
+        compare.group_gaps(frame, outcome="bad", group="owner", reference_group="zz", headline="fp")
 
 
 @settings(max_examples=5, deadline=None)
 @given(seed=st.integers(0, 10_000))
 def test_ownership_gaps_ignore_row_order(seed: int) -> None:
     frame = _ownership_sample(3)
-    base = compare.group_gaps(frame, outcome="bad", group="owner", reference="ts", headline="fp")
+    base = compare.group_gaps(
+        frame, outcome="bad", group="owner", reference_group="ts", headline="fp"
+    )
     shuffled = frame.sample(frac=1, random_state=seed)
     other = compare.group_gaps(
-        shuffled, outcome="bad", group="owner", reference="ts", headline="fp"
+        shuffled, outcome="bad", group="owner", reference_group="ts", headline="fp"
     )
     assert other.estimate == pytest.approx(base.estimate, rel=1e-9)
     assert other.se == pytest.approx(base.se, rel=1e-6)

@@ -41,7 +41,7 @@ class GroupGaps(Result):
         ``ame_high``. The reference group's row has ``n`` and ``rate`` only.
     """
 
-    reference: str
+    reference_group: str
     _table: pd.DataFrame = field(repr=False)
 
     table = CopiedFrame("_table", "The gaps by group (a copy).")
@@ -53,7 +53,7 @@ class GroupGaps(Result):
             for model in ("lpm", "ame"):
                 rows.append(
                     {
-                        "term": f"{row['group']} vs {self.reference}",
+                        "term": f"{row['group']} vs {self.reference_group}",
                         "estimate": row[model],
                         "ci_low": row[f"{model}_low"],
                         "ci_high": row[f"{model}_high"],
@@ -81,7 +81,7 @@ def group_gaps(
     *,
     outcome: str,
     group: str,
-    reference: str,
+    reference_group: str,
     headline: str,
     covariates: list[str] | None = None,
     cluster: str | None = None,
@@ -90,7 +90,7 @@ def group_gaps(
     """Gap in a 0/1 outcome between ownership types, adjusted for the controls the data allow.
 
     Fits a linear probability model (statsmodels OLS) and a logit (statsmodels
-    Logit) of ``outcome`` on dummies for ``group`` (against ``reference``)
+    Logit) of ``outcome`` on dummies for ``group`` (against ``reference_group``)
     plus ``covariates`` (columns, entered linearly: add transformed or dummy
     columns first), with heteroskedasticity-robust (HC1) errors, or errors
     clustered by ``cluster`` when units appear more than once. The logit gap
@@ -124,14 +124,14 @@ def group_gaps(
     >>> rng = np.random.default_rng(0)
     >>> df = pd.DataFrame({"owner": rng.choice(["a", "b"], 2000)})
     >>> df["bad"] = rng.random(2000) < np.where(df["owner"] == "b", 0.3, 0.2)
-    >>> fit = group_gaps(df, outcome="bad", group="owner", reference="a", headline="b")
+    >>> fit = group_gaps(df, outcome="bad", group="owner", reference_group="a", headline="b")
     >>> 5 < fit.estimate < 15
     True
     """
     require_columns(data, {"outcome": outcome, "group": group, "cluster": cluster})
     terms = covariates or []
-    if reference not in set(data[group]) or headline not in set(data[group]):
-        raise ValueError(f"Column {group!r} lacks {reference!r} or {headline!r}.")
+    if reference_group not in set(data[group]) or headline not in set(data[group]):
+        raise ValueError(f"Column {group!r} lacks {reference_group!r} or {headline!r}.")
     require_columns(data, {f"covariates[{i}]": name for i, name in enumerate(terms)})
     used = [outcome, group, *terms] + ([cluster] if cluster else [])
     frame = data[used].copy()
@@ -141,7 +141,7 @@ def group_gaps(
     for column in [outcome, *terms]:
         frame[column] = frame[column].astype("float")
     frame[group] = frame[group].astype(str)
-    formula = f"{outcome} ~ C({group}, Treatment(reference={reference!r}))"
+    formula = f"{outcome} ~ C({group}, Treatment(reference={reference_group!r}))"
     formula += "".join(f" + Q({term!r})" for term in terms)
     lpm, logit = _gap_fits(frame, formula, cluster)
     margins = logit.get_margeff(dummy=True).summary_frame(alpha=1 - level)
@@ -149,8 +149,8 @@ def group_gaps(
     for name, count in frame[group].value_counts().sort_index().items():
         row: dict[str, Any] = {"group": name, "n": int(count)}
         row["rate"] = 100 * float(frame.loc[frame[group] == name, outcome].mean())
-        if name != reference:
-            term = f"C({group}, Treatment(reference={reference!r}))[T.{name}]"
+        if name != reference_group:
+            term = f"C({group}, Treatment(reference={reference_group!r}))[T.{name}]"
             low, high = lpm.conf_int(alpha=1 - level).loc[term]
             row |= {"lpm": 100 * lpm.params[term], "lpm_low": 100 * low, "lpm_high": 100 * high}
             effect = margins.loc[term]
@@ -161,16 +161,16 @@ def group_gaps(
             }
         rows.append(row)
     table = pd.DataFrame(rows)
-    head = f"C({group}, Treatment(reference={reference!r}))[T.{headline}]"
+    head = f"C({group}, Treatment(reference={reference_group!r}))[T.{headline}]"
     estimate, se = 100 * float(lpm.params[head]), 100 * float(lpm.bse[head])
     return GroupGaps(
         outcome=outcome,
         **headline_fields(estimate, se, level),
         n_obs=len(frame),
         method="Linear probability model and logit, robust SE (statsmodels)",
-        estimand=f"gap in {outcome}, {headline} vs {reference} (percentage points)",
+        estimand=f"gap in {outcome}, {headline} vs {reference_group} (percentage points)",
         level=level,
         notes=("controls: " + (", ".join(terms) if terms else "none"),),
-        reference=reference,
+        reference_group=reference_group,
         _table=table,
     )

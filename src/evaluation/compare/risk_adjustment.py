@@ -238,7 +238,7 @@ def risk_adjust(
     family: Literal["binomial", "poisson"] = "binomial",
     denominator: str | None = None,
     person_time: str | None = None,
-    reference: pd.DataFrame | None = None,
+    reference_data: pd.DataFrame | None = None,
     level: float = 0.95,
 ) -> RiskAdjustedResult:
     """Observed/expected ratios per unit after adjusting for case mix.
@@ -276,7 +276,7 @@ def risk_adjust(
     denominator, person_time
         Optional columns: the number of people behind each row's count (grouped binomial
         data), or the time at risk (a Poisson exposure, entered as a log offset).
-    reference
+    reference_data
         Data to fit the case-mix model on (e.g. all of England, or an earlier
         year); default ``data`` itself, in which case the total O/E is 1.
     level
@@ -300,12 +300,14 @@ def risk_adjust(
     """
     covariates = list(covariates)
     _check_risk_inputs(data, outcome, unit, covariates, family, denominator, person_time)
-    reference_data = data if reference is None else reference
-    if reference is not None:
-        _check_risk_inputs(reference, outcome, None, covariates, family, denominator, person_time)
+    fit_data = data if reference_data is None else reference_data
+    if reference_data is not None:
+        _check_risk_inputs(
+            reference_data, outcome, None, covariates, family, denominator, person_time
+        )
     expected, coefficients = _fit_case_mix(
         data,
-        reference_data,
+        fit_data,
         outcome=outcome,
         covariates=covariates,
         family=family,
@@ -352,7 +354,7 @@ def risk_adjust(
         notes=(
             "O/E intervals are exact Poisson with E treated as fixed",
             "case-mix model fitted on "
-            + ("the same data (total O/E = 1)" if reference is None else "the reference data"),
+            + ("the same data (total O/E = 1)" if reference_data is None else "the reference data"),
         ),
         family=family,
         _coefficients=coefficients,

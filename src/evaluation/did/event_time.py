@@ -38,7 +38,7 @@ class EventStudyResult(Result):
     ``cohort_effects`` holds the cohort-specific effects it averages.
     """
 
-    reference: int = -1
+    reference_period: int = -1
     _effects: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
     _cohort_effects: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
     _pretrend: WaldTest = WaldTest(float("nan"), 0, float("nan"))
@@ -74,10 +74,15 @@ class EventStudyResult(Result):
         source: str = DEFAULT_SOURCE,
     ) -> Axes:
         """Event-study figure with the fit's ``level`` intervals; the reference is drawn at 0."""
-        reference = pd.DataFrame(
-            {"event_time": [self.reference], "estimate": [0.0], "ci_low": [0.0], "ci_high": [0.0]}
+        reference_period = pd.DataFrame(
+            {
+                "event_time": [self.reference_period],
+                "estimate": [0.0],
+                "ci_low": [0.0],
+                "ci_high": [0.0],
+            }
         )
-        effects = pd.concat([self._effects, reference]).sort_values("event_time")
+        effects = pd.concat([self._effects, reference_period]).sort_values("event_time")
         return _event_plot(
             effects,
             ax,
@@ -98,7 +103,7 @@ def event_study(
     time: str,
     cohort: str,
     window: tuple[int, int] | None = None,
-    reference: int = -1,
+    reference_period: int = -1,
     method: Literal["sun_abraham", "twfe"] = "sun_abraham",
     cluster: str | None = None,
     level: float = 0.95,
@@ -124,7 +129,7 @@ def event_study(
     window
         ``(first, last)`` event times to report; event times beyond are binned
         into the end points. ``None`` keeps every event time.
-    reference
+    reference_period
         The omitted event time, against which effects are measured.
     method
         ``"sun_abraham"`` or ``"twfe"``.
@@ -172,7 +177,7 @@ def event_study(
     first = check_cohort(data, unit=unit, time=time, cohort=cohort)
     data, first = drop_always_treated(data, first, unit=unit, time=time, cohort=cohort)
     design = _event_design.build_design(
-        data, first, unit=unit, time=time, window=window, reference=reference, method=method
+        data, first, unit=unit, time=time, window=window, reference=reference_period, method=method
     )
     fit = fit_within(
         design.data[outcome].to_numpy(dtype=float),
@@ -198,7 +203,7 @@ def event_study(
         estimand="average post-adoption effect",
         level=level,
         notes=design.notes,
-        reference=reference,
+        reference_period=reference_period,
         _effects=effects,
         _cohort_effects=cohort_effects,
         _pretrend=WaldTest(*test),
