@@ -156,7 +156,8 @@ def test_recovers_known_effect_inside_the_hull() -> None:
 def test_fails_visibly_outside_the_hull() -> None:
     # The failure mode the chapter shows: the treated unit trends faster than every donor.
     panel = sim.panel(effect=-10.0, outside_hull=True, seed=5)
-    fit = synthetic_control(panel, **SIM, treatment_time=panel.attrs["treatment_time"])
+    with pytest.warns(UserWarning, match="outside the donors' range in 6 of 20"):
+        fit = synthetic_control(panel, **SIM, treatment_time=panel.attrs["treatment_time"])
     assert abs(fit.estimate - panel.attrs["true_effect"]) > 10
     assert fit.pre_rmspe > 3  # the pre-period fit gives the warning (noise sd is 1)
 

@@ -59,6 +59,10 @@ def _report(result: pd.DataFrame, verb: str) -> int:
     print(f"\n{ok} verified, {missing} missing, {bad} mismatched.")
     if bad:
         return 1
+    if verb == "verify" and not ok:
+        first = str(result["detail"].iloc[0]) if len(result) else "no datasets were named."
+        print(f"Nothing was verified: {first}", file=sys.stderr)
+        return 2
     if verb == "fetch" and missing:
         return 2
     return 0
@@ -174,6 +178,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except (registry.UnknownDatasetError, registry.DataNotFoundError) as exc:
+        print(f"evaluation: {exc}", file=sys.stderr)
+        return 2
+    except (ValueError, OSError) as exc:  # bad input or an unreadable file: say so, no traceback
         print(f"evaluation: {exc}", file=sys.stderr)
         return 2
 

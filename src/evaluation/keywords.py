@@ -234,6 +234,7 @@ _TABLE: dict[str, dict[str, str]] = {
         "comparison_denominator": "Count behind the comparison group's rate where the data "
         "lack one.",
         "reason": "Why rows were dropped, in words.",
+        "what": "What is being estimated, in words, for an error message (the model).",
         "sd": "Standard deviation of the outcome.",
         "tariff_name": "Label of a tariff in tables and plots.",
         "true_change": "The true change built into a simulation.",

@@ -51,6 +51,8 @@ from evaluation.results import (
     CopiedFrame,
     Result,
     require_columns,
+    require_full_rank,
+    require_level,
     require_no_missing,
     require_numeric,
     require_unique,
@@ -85,6 +87,25 @@ HHI_SCALE = 10_000
 
 
 # --------------------------------------------------------------------------- checks
+def _require_hhi_scale(values: pd.Series | np.ndarray, what: str = "An HHI") -> None:
+    """Refuse HHIs outside 0-10,000, and HHIs that are all on the 0-1 scale.
+
+    An HHI of 1 or less on the 0-10,000 scale would need 10,000 equal providers; a
+    column whose every value is at most 1 is the 0-1 scale, which would make a band
+    say "unconcentrated" for a monopoly and a slope 10,000 times too large.
+    """
+    numbers = np.asarray(values, dtype=float)
+    numbers = numbers[~np.isnan(numbers)]
+    if np.isinf(numbers).any() or (numbers < 0).any() or (numbers > HHI_SCALE).any():
+        raise ValueError(f"{what} lies between 0 and {HHI_SCALE:,}; got values outside that range.")
+    if len(numbers) and numbers.max() <= 1:
+        raise ValueError(
+            f"{what} here is at most {numbers.max():g}: that is the 0-1 scale (shares as "
+            f"fractions). The handbook uses the 0-{HHI_SCALE:,} scale (shares in per cent): "
+            f"multiply by {HHI_SCALE:,}."
+        )
+
+
 def _keys(market: str, time: str | None) -> list[str]:
     return [market] if time is None else [market, time]
 
@@ -174,7 +195,8 @@ def equivalent_providers(
     4.0
     """
     values = np.asarray(hhi_values, dtype=float)
-    if np.any(values <= 0) or np.any(values > HHI_SCALE):
+    _require_hhi_scale(values)
+    if np.any(values <= 0) or np.isnan(values).any():
         raise ValueError(f"An HHI lies in (0, {HHI_SCALE:,}] on the 0-10,000 scale.")
     result = HHI_SCALE / values
     if isinstance(hhi_values, pd.Series):
@@ -196,11 +218,7 @@ def classify(hhi_values: pd.Series | Sequence[float] | np.ndarray) -> pd.Series:
     ['unconcentrated', 'moderately concentrated', 'moderately concentrated', 'highly concentrated']
     """
     values = pd.Series(hhi_values, dtype=float)
-    if values.lt(0).any() or values.gt(HHI_SCALE).any():
-        raise ValueError(
-            f"An HHI lies between 0 and {HHI_SCALE:,}; got values outside that range. "
-            "If yours run from 0 to 1, multiply by 10,000."
-        )
+    _require_hhi_scale(values)
     band = np.select(
         [values < UNCONCENTRATED_BELOW, values > HIGHLY_CONCENTRATED_ABOVE, values.notna()],
         [BANDS[0], BANDS[2], BANDS[1]],
@@ -597,6 +615,8 @@ def concentration_gradient(
     used = [outcome, concentration, *dict.fromkeys(extra)]
     require_no_missing(data, used)
     require_numeric(data, [outcome, concentration])
+    _require_hhi_scale(data[concentration], f"Column {concentration!r} (an HHI)")
+    level = require_level(level)
     if per <= 0:
         raise ValueError(f"per must be positive; it was {per}.")
     sample = data.loc[:, used].reset_index(drop=True)
@@ -607,6 +627,8 @@ def concentration_gradient(
     design = _design_matrix(
         sample, concentration=concentration, per=per, fixed_effects=fixed_effects
     )
+    names = ["const", concentration, *[f"fixed effect {i}" for i in range(design.shape[1] - 2)]]
+    require_full_rank(design, names, "concentration gradient")
     model = sm.OLS(sample[outcome].to_numpy(dtype=float), design)
     n_clusters = 0
     if cluster is not None:

@@ -45,6 +45,9 @@ __all__ = [
     "require_columns",
     "require_numeric",
     "require_no_missing",
+    "require_full_rank",
+    "require_level",
+    "require_whole",
     "require_unique",
     "tidy_frame",
     "Headline",
@@ -269,6 +272,47 @@ def dropped_text(frame: pd.DataFrame) -> str:
     return "; ".join(f"{n} rows: {reason}" for reason, n in dropped.items()) or "none"
 
 
+def require_level(level: object) -> float:
+    """Check a confidence level is a proportion strictly between 0 and 1 (0.95, not 95).
+
+    Examples
+    --------
+    >>> require_level(0.9)
+    0.9
+    >>> require_level(95)
+    Traceback (most recent call last):
+    ...
+    ValueError: level must lie strictly between 0 and 1 (0.95 for a 95% interval); it was 95.
+    """
+    if isinstance(level, bool) or not isinstance(level, int | float | np.number):
+        raise TypeError(f"level must be a number such as 0.95; it was {level!r}.")
+    if not 0 < float(level) < 1:
+        raise ValueError(
+            f"level must lie strictly between 0 and 1 (0.95 for a 95% interval); it was {level}."
+        )
+    return float(level)
+
+
+def require_whole(name: str, value: object, minimum: int = 0) -> int:
+    """Check a setting is a whole number at least ``minimum`` (12, or 12.0, but not 12.5).
+
+    Examples
+    --------
+    >>> require_whole("seasonal", 12.0, minimum=2)
+    12
+    >>> require_whole("seasonal", 12.5, minimum=2)
+    Traceback (most recent call last):
+    ...
+    ValueError: seasonal must be a whole number of at least 2; it was 12.5.
+    """
+    number = value if isinstance(value, int | float | np.number) else None
+    if isinstance(value, bool) or number is None or not float(number).is_integer():
+        raise ValueError(f"{name} must be a whole number of at least {minimum}; it was {value!r}.")
+    if int(number) < minimum:
+        raise ValueError(f"{name} must be a whole number of at least {minimum}; it was {value}.")
+    return int(number)
+
+
 def normal_interval(estimate: float, se: float, level: float = 0.95) -> tuple[float, float, float]:
     """Normal-approximation interval and two-sided p-value: ``(ci_low, ci_high, p)``.
 
@@ -277,8 +321,7 @@ def normal_interval(estimate: float, se: float, level: float = 0.95) -> tuple[fl
     >>> [round(x, 4) for x in normal_interval(1.0, 0.5)]
     [0.02, 1.98, 0.0455]
     """
-    if not 0 < level < 1:
-        raise ValueError(f"level must lie between 0 and 1; it was {level}.")
+    level = require_level(level)
     z = float(stats.norm.ppf(0.5 + level / 2))
     p = 2 * stats.norm.sf(abs(estimate / se)) if se > 0 else float("nan")
     return float(estimate - z * se), float(estimate + z * se), float(p)
@@ -311,15 +354,82 @@ def require_numeric(data: pd.DataFrame, columns: Iterable[str]) -> None:
             )
 
 
+def _rows(index: pd.Index) -> str:
+    return ", ".join(str(i) for i in index[:5]) + (" ..." if len(index) > 5 else "")
+
+
 def require_no_missing(data: pd.DataFrame, columns: Sequence[str]) -> None:
-    """Refuse missing values in ``columns``, naming the column and the first rows."""
+    """Refuse missing or infinite values in ``columns``, naming the column and the rows.
+
+    Infinity is refused with missing values: it passes ``isna()`` but not arithmetic.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> require_no_missing(pd.DataFrame({"y": [1.0, np.inf]}), ["y"])
+    Traceback (most recent call last):
+    ...
+    ValueError: Column 'y' has 1 infinite value(s) (rows 1). Infinity is not a number ...
+    """
     for column in columns:
         missing = data.index[data[column].isna()]
         if len(missing):
-            shown = ", ".join(str(i) for i in missing[:5]) + (" ..." if len(missing) > 5 else "")
             raise ValueError(
-                f"Column {column!r} has {len(missing)} missing value(s) (rows {shown}). "
+                f"Column {column!r} has {len(missing)} missing value(s) (rows {_rows(missing)}). "
                 "Drop or impute them explicitly before estimating."
+            )
+        values = data[column]
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            infinite = data.index[np.isinf(values.to_numpy(dtype=float))]
+            if len(infinite):
+                raise ValueError(
+                    f"Column {column!r} has {len(infinite)} infinite value(s) "
+                    f"(rows {_rows(infinite)}). Infinity is not a number any estimator can "
+                    "use: correct or drop those rows before estimating."
+                )
+
+
+def require_full_rank(design: np.ndarray, names: Sequence[str], what: str = "model") -> None:
+    """Refuse a design matrix whose columns are not linearly independent.
+
+    A least-squares fit by pseudo-inverse returns an arbitrary split of the effect
+    between collinear columns (a covariate that repeats the treatment term halves the
+    estimate). This finds, from a QR decomposition of the column-scaled matrix, the
+    first column that the columns before it already explain, and names it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([[1, 0, 0], [1, 1, 1], [1, 0, 0], [1, 1, 1.0]])
+    >>> require_full_rank(x, ["const", "post", "in_force"])
+    Traceback (most recent call last):
+    ...
+    ValueError: The model cannot be estimated: column 'in_force' is a linear combination ...
+    """
+    x = np.asarray(design, dtype=float)
+    if x.ndim != 2 or x.shape[1] != len(names):
+        raise ValueError(f"design has shape {x.shape} but {len(names)} column names.")
+    if x.shape[0] < x.shape[1]:
+        raise ValueError(
+            f"The {what} has {x.shape[1]} terms ({', '.join(names)}) but only {x.shape[0]} "
+            "rows: it cannot be estimated."
+        )
+    norms = np.linalg.norm(x, axis=0)
+    scaled = x / np.where(norms > 0, norms, 1.0)
+    diagonal = np.abs(np.diag(np.linalg.qr(scaled, mode="r")))
+    tolerance = max(x.shape) * np.finfo(float).eps * 1e3
+    for j, (norm, r) in enumerate(zip(norms, diagonal, strict=True)):
+        if norm == 0 or r <= tolerance:
+            before = ", ".join(names[:j]) or "none"
+            reason = (
+                "all zero"
+                if norm == 0
+                else f"a linear combination of the columns before it ({before})"
+            )
+            raise ValueError(
+                f"The {what} cannot be estimated: column {names[j]!r} is {reason}, so its "
+                "coefficient, and any effect it shares, is not identified. Drop it or the "
+                "column it repeats."
             )
 
 

@@ -115,6 +115,16 @@ def simplex_least_squares(donors: np.ndarray, target: np.ndarray) -> np.ndarray:
     >>> np.round(w, 4).tolist()
     [0.5, 0.5]
     """
+    donors, target = np.asarray(donors, dtype=float), np.asarray(target, dtype=float)
+    if donors.ndim != 2 or target.ndim != 1 or donors.shape[0] != target.shape[0]:
+        raise ValueError(
+            f"donors must be (rows, J) and target (rows,) with the same rows; got "
+            f"{donors.shape} and {target.shape}."
+        )
+    if donors.shape[1] == 0 or donors.shape[0] == 0:
+        raise ValueError(f"There is nothing to weight: donors has shape {donors.shape}.")
+    if not (np.isfinite(donors).all() and np.isfinite(target).all()):
+        raise ValueError("donors and target must be finite numbers (no missing or infinite).")
     scale = float(np.sqrt(np.mean(np.square(target)))) or 1.0
     a, b = donors / scale, target / scale
     augmented = np.vstack([a, np.full(a.shape[1], PENALTY)])
@@ -291,6 +301,40 @@ def _fit_one(
     )
 
 
+def _warn_on_poor_support(
+    wide: pd.DataFrame,
+    treated: Any,
+    donors: list[Any],
+    pre: np.ndarray,
+    means: pd.DataFrame | None,
+) -> None:
+    """Warn when no weighted average of donors can match the treated unit, or a
+    predictor is the same for every unit (so it cannot guide the weights)."""
+    y_treated, y_donors = wide[treated].to_numpy()[pre], wide[donors].to_numpy()[pre]
+    above = y_treated > y_donors.max(axis=1)
+    below = y_treated < y_donors.min(axis=1)
+    outside = int((above | below).sum())
+    if outside:
+        warnings.warn(
+            f"The treated unit lies outside the donors' range in {outside} of {int(pre.sum())} "
+            "pre-treatment periods (above every donor or below every donor), so no "
+            "weighted average of donors can match it there: the fit will be poor and the "
+            "gap after treatment partly reflects that, not the policy. Consider donors "
+            "on both sides, outcomes in changes, or a difference-in-differences design.",
+            UserWarning,
+            stacklevel=3,
+        )
+    if means is not None:
+        constant = [str(p) for p in means.index if means.loc[p].nunique() < 2]
+        if constant:
+            warnings.warn(
+                f"Predictor(s) {constant} take the same value for every unit, so they "
+                "cannot guide the weights; drop them.",
+                UserWarning,
+                stacklevel=3,
+            )
+
+
 def _rmspe(gap: np.ndarray) -> float:
     return float(np.sqrt(np.mean(np.square(gap))))
 
@@ -373,6 +417,7 @@ def synthetic_control(
     )
     pre = np.asarray(wide.index < treatment_time)
     donors = [u for u in wide.columns if u != treated_unit]
+    _warn_on_poor_support(wide, treated_unit, donors, pre, means)
     weights, importances = _fit_one(wide, treated_unit, donors, pre, means)
     synthetic = wide[donors].to_numpy() @ weights
     gap = wide[treated_unit].to_numpy() - synthetic

@@ -40,6 +40,14 @@ def _check_counts(
     require_unique(data, [unit])
     if len(data) < 2:
         raise ValueError(f"Comparing units needs at least two rows; the data has {len(data)}.")
+    _check_count_rows(data, events=events, denominator=denominator, family=family)
+
+
+def _check_count_rows(
+    data: pd.DataFrame, *, events: str, denominator: str, family: Kind = "binomial"
+) -> None:
+    """Row by row: events not negative, denominators positive, and (binomial) whole
+    counts with events no more than their denominator."""
     checks = {
         f"negative values in {events!r}": data[events] < 0,
         f"zero or negative values in {denominator!r}": data[denominator] <= 0,

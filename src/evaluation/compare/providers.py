@@ -25,6 +25,7 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,11 +34,13 @@ import statsmodels.api as sm
 from matplotlib.axes import Axes
 from scipy import stats
 
+from evaluation.compare._counts import _check_count_rows
 from evaluation.results import (
     CopiedFrame,
     Result,
     headline,
     require_columns,
+    require_level,
     require_no_missing,
     require_numeric,
     require_unique,
@@ -365,6 +368,20 @@ def provider_effects(
     )
 
 
+def _check_benchmark(benchmark_pct: float, level: float) -> None:
+    """A benchmark in per cent: refuse one outside 0-100, warn on one that looks like 0-1."""
+    require_level(level)
+    if not np.isfinite(benchmark_pct) or not 0 <= benchmark_pct <= 100:
+        raise ValueError(f"benchmark_pct is a rate in per cent (0-100); it was {benchmark_pct}.")
+    if 0 < benchmark_pct <= 1:
+        warnings.warn(
+            f"benchmark_pct={benchmark_pct} is read as {benchmark_pct}%. If it is a "
+            f"proportion, pass {100 * benchmark_pct:g} (per cent).",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
 def versus_benchmark(
     data: pd.DataFrame,
     *,
@@ -407,12 +424,9 @@ def versus_benchmark(
     require_columns(data, {"events": events, "denominator": denominator})
     require_no_missing(data, [events, denominator])
     require_numeric(data, [events, denominator])
+    _check_count_rows(data, events=events, denominator=denominator)
+    _check_benchmark(benchmark_pct, level)
     total, events_sum = float(data[denominator].sum()), float(data[events].sum())
-    if total <= 0 or not 0 <= events_sum <= total:
-        raise ValueError(
-            f"Columns {events!r} and {denominator!r} must give 0 <= events <= denominator "
-            "in total, with a positive denominator."
-        )
     rate = events_sum / total
     estimate = 100 * rate - benchmark_pct
     se = 100 * float(np.sqrt(rate * (1 - rate) / total))

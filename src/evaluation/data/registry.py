@@ -253,7 +253,7 @@ def info(name: str) -> Dataset:
 
 
 @lru_cache(maxsize=512)
-def _sha256_cached(file: str, size: int, mtime_ns: int) -> str:
+def _sha256_cached(file: str, size: int, mtime_ns: int, ctime_ns: int, inode: int) -> str:
     digest = hashlib.sha256()
     with open(file, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -264,6 +264,10 @@ def _sha256_cached(file: str, size: int, mtime_ns: int) -> str:
 def sha256_of(file: str | os.PathLike[str]) -> str:
     """Return the hex sha256 of a file (memoised while the file is unchanged).
 
+    The memo is keyed on the file's size, modification time, status-change time and
+    inode: a write in place changes the status-change time even when the size and
+    modification time are put back, so the file is hashed again.
+
     Examples
     --------
     >>> import tempfile, pathlib
@@ -273,7 +277,9 @@ def sha256_of(file: str | os.PathLike[str]) -> str:
     'ba7816bf8f01'
     """
     stat = Path(file).stat()
-    return _sha256_cached(str(Path(file).resolve()), stat.st_size, stat.st_mtime_ns)
+    return _sha256_cached(
+        str(Path(file).resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino
+    )
 
 
 def _cache_dir() -> Path:
@@ -299,7 +305,18 @@ def _data_dir() -> Path | None:
 
 
 def _check(file: Path, entry: Dataset, where: str) -> Path:
-    found = sha256_of(file)
+    if not file.is_file():  # a folder, a named pipe or a device: never open it
+        kind = "a folder" if file.is_dir() else "not a regular file"
+        raise ChecksumError(
+            f"{file} ({where}) for dataset {entry.name!r} is {kind}; the registry expects "
+            f"the file {entry.file} ({entry.bytes:,} bytes)."
+        )
+    try:
+        found = sha256_of(file)
+    except OSError as exc:
+        raise ChecksumError(
+            f"{file} ({where}) for dataset {entry.name!r} could not be read: {exc.strerror}."
+        ) from exc
     if found != entry.sha256:
         raise ChecksumError(
             f"The file {file} ({where}) for dataset {entry.name!r} is not the registered file: "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -56,6 +57,28 @@ def relative_change(
     if min(values) <= 0:
         raise ValueError(f"All four values must be positive; they were {values}.")
     return float((treated_after / treated_before) / (comparison_after / comparison_before) - 1)
+
+
+def _check_rates_and_sizes(
+    data: pd.DataFrame, *, outcome: str, denominator: str, sizes: pd.Series
+) -> None:
+    """Rates are percentages (0-100) and cohort sizes are positive and finite."""
+    rates = data[outcome].astype(float)
+    problems = {
+        f"{outcome!r} outside 0-100 (rates are in per cent)": ~rates.between(0, 100),
+        f"{denominator!r} zero, negative or infinite (it is a cohort size)": sizes.notna()
+        & ~((sizes > 0) & np.isfinite(sizes)),
+    }
+    for problem, bad in problems.items():
+        if bad.any():
+            raise ValueError(f"Rows {data.index[bad].tolist()[:5]} have {problem}.")
+    if (rates.dropna() <= 1).all() and (rates > 0).any():
+        warnings.warn(
+            f"Every rate in {outcome!r} is at most 1: rates are read as per cent, so 0.3 "
+            "means 0.3%. If they are proportions, multiply by 100.",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def two_by_two_rates(
@@ -132,6 +155,12 @@ def two_by_two_rates(
     no_size = data.index[(data[treated] == 1) & sizes.isna()].tolist()
     if no_size:
         raise ValueError(f"Column {denominator!r} is missing for treated rows {no_size}.")
+    _check_rates_and_sizes(data, outcome=outcome, denominator=denominator, sizes=sizes)
+    if comparison_denominator is not None and not comparison_denominator > 0:
+        raise ValueError(
+            f"comparison_denominator is a cohort size; it must be positive, not "
+            f"{comparison_denominator}."
+        )
     notes = []
     if comparison_denominator is None and sizes[data[treated] == 0].isna().any():
         notes.append("Comparison rates without a cohort size are treated as known exactly.")

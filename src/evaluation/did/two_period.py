@@ -21,6 +21,7 @@ from evaluation.results import (
     Result,
     headline,
     require_columns,
+    require_full_rank,
     require_no_missing,
     require_numeric,
 )
@@ -192,6 +193,7 @@ def two_by_two(
     design = np.column_stack(
         [np.ones(len(data)), group, period, group * period, data[covariates].to_numpy(dtype=float)]
     )
+    require_full_rank(design, names, "2x2 difference-in-differences")
     model = sm.WLS(data[outcome].to_numpy(dtype=float), design, weights=w)
     if cluster is not None:
         groups = pd.factorize(data[cluster])[0]

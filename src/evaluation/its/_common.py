@@ -11,9 +11,11 @@ import pandas as pd
 
 from evaluation.results import (
     require_columns,
+    require_full_rank,
     require_no_missing,
     require_numeric,
     require_unique,
+    require_whole,
 )
 
 __all__ = ["MIN_POST_PERIODS", "MIN_PRE_PERIODS", "newey_west_lags"]
@@ -129,8 +131,7 @@ def _season_dummies(frame: pd.DataFrame, seasonal: int | str | None) -> pd.DataF
     if isinstance(seasonal, str):
         labels = frame[seasonal].astype(str)
     else:
-        if seasonal < 2:
-            raise ValueError(f"seasonal must be a period of at least 2; it was {seasonal}.")
+        seasonal = require_whole("seasonal", seasonal, minimum=2)
         labels = pd.Series(np.arange(len(frame)) % seasonal, index=frame.index).astype(str)
     dummies = pd.get_dummies(labels, prefix="season", drop_first=True, dtype=float)
     return dummies
@@ -151,4 +152,6 @@ def _design(
         },
         index=frame.index,
     )
-    return pd.concat([design, _season_dummies(frame, seasonal), frame[list(covariates)]], axis=1)
+    full = pd.concat([design, _season_dummies(frame, seasonal), frame[list(covariates)]], axis=1)
+    require_full_rank(full.to_numpy(dtype=float), list(full.columns), "segmented regression")
+    return full

@@ -22,6 +22,8 @@ from evaluation.results import (
     CopiedFrame,
     Result,
     require_columns,
+    require_level,
+    require_whole,
 )
 
 __all__ = ["SegmentedResult", "placebo_interruptions", "segmented"]
@@ -104,6 +106,7 @@ def segmented(
     >>> fit.tidy()["term"].tolist()[:2]
     ['level change', 'slope change']
     """
+    level = require_level(level)
     covariate_list = list(covariates or [])
     options = {
         "outcome": outcome,
@@ -119,9 +122,14 @@ def segmented(
     else:
         frame, comparison_series = _controlled_frames(data, comparison=comparison, **options)
     design = _design(frame, covariate_list, seasonal)
-    lags = newey_west_lags(len(frame)) if hac_lags is None else int(hac_lags)
-    if lags < 0:
-        raise ValueError(f"hac_lags must be zero or more; it was {hac_lags}.")
+    lags = newey_west_lags(len(frame)) if hac_lags is None else require_whole("hac_lags", hac_lags)
+    if lags > len(frame) // 4:
+        raise ValueError(
+            f"hac_lags={lags} on {len(frame)} periods: above a quarter of the series "
+            f"(here {len(frame) // 4}) the Newey-West variance rests on a handful of "
+            "autocovariances and is unreliable; the usual rule gives "
+            f"{newey_west_lags(len(frame))}."
+        )
     fitted = _hac_fit(sm.OLS(frame["y"], design), lags)
     return _segmented_result(
         fitted,
@@ -141,7 +149,19 @@ def segmented(
 
 
 def _hac_fit(model: Any, lags: int) -> Any:
-    """OLS with Newey-West errors, small-sample corrected, with t-based inference."""
+    """OLS with Newey-West errors, small-sample corrected, with t-based inference.
+
+    Refuses a series the model fits exactly (a constant or a straight line): with no
+    residual variation there is nothing to estimate the uncertainty from.
+    """
+    y = np.asarray(model.endog, dtype=float)
+    residuals = y - model.exog @ np.linalg.lstsq(model.exog, y, rcond=None)[0]
+    if float(residuals @ residuals) <= 1e-20 * max(float(y @ y), 1.0):
+        raise ValueError(
+            "The segmented model fits every period exactly (the outcome is constant or "
+            "follows the model's lines with no noise): there is no residual variation to "
+            "estimate the uncertainty from. Check the outcome column."
+        )
     return model.fit(cov_type="HAC", cov_kwds={"maxlags": lags, "use_correction": True}, use_t=True)
 
 

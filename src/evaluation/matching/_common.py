@@ -75,3 +75,26 @@ def _check_estimand(estimand: str) -> str:
     if estimand not in ESTIMANDS:
         raise ValueError(f"estimand={estimand!r}; choose 'ATT' or 'ATE'.")
     return estimand
+
+
+def _require_variation(frame: pd.DataFrame, *, outcome: str, treatment: str) -> None:
+    """Refuse designs whose robust standard error would be a number from rounding noise.
+
+    With one treated (or one control) unit its own residual is zero, so the
+    heteroskedasticity-robust variance of the difference is near zero and the p-value
+    absurdly small; a constant outcome has no variation at all.
+    """
+    counts = frame[treatment].value_counts()
+    for value, group in ((1, "treated"), (0, "control")):
+        if int(counts.get(value, 0)) < 2:
+            raise ValueError(
+                f"treatment={treatment!r} has {int(counts.get(value, 0))} {group} unit(s): "
+                "a robust standard error needs at least two in each group (with one, its "
+                "residual is zero and the p-value is meaningless). Compare that unit with "
+                "a permutation or synthetic-control design instead."
+            )
+    if frame[outcome].nunique() < 2:
+        raise ValueError(
+            f"outcome={outcome!r} takes one value in every row: there is no variation to "
+            "estimate an effect from."
+        )

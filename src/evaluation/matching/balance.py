@@ -119,6 +119,16 @@ def _weights_array(data: pd.DataFrame, weights: str | Sequence[float] | pd.Serie
         require_numeric(data, [weights])
         require_no_missing(data, [weights])
         values = data[weights].to_numpy(dtype=float)
+    elif isinstance(weights, pd.Series):
+        if not weights.index.is_unique or set(weights.index) != set(data.index):
+            raise ValueError(
+                "weights is a Series whose index does not match the data's rows: weights "
+                "are matched to rows by index label, so give one weight for each row label "
+                "(e.g. result.weights from an estimate on this same data)."
+            )
+        values = weights.reindex(data.index).to_numpy(dtype=float)
+        if np.isnan(values).any():
+            raise ValueError(f"weights has {int(np.isnan(values).sum())} missing value(s).")
     else:
         values = np.asarray(weights, dtype=float)
         if values.shape != (len(data),):
@@ -148,7 +158,8 @@ def balance(
     covariates
         Columns to compare.
     weights
-        A column name or one weight per row (e.g. ``result.weights`` from
+        A column name, a Series aligned to the data by index label, or one weight
+        per row in row order (e.g. ``result.weights`` from
         :func:`ipw` or :func:`nearest_neighbour`); ``None`` gives the raw comparison.
         Each group's weighted mean uses that group's weights.
 

@@ -8,12 +8,13 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from evaluation.matching._common import _prepare, _require_binary
+from evaluation.matching._common import _prepare, _require_binary, _require_variation
 from evaluation.matching.balance import Balance, _balance_table
 from evaluation.matching.result import ObservationalResult, _series
 from evaluation.results import (
     normal_interval,
     require_columns,
+    require_full_rank,
     require_no_missing,
     require_numeric,
 )
@@ -48,6 +49,7 @@ def difference_in_means(
     require_no_missing(data, [outcome, treatment])
     _require_binary(data, treatment)
     frame = data.loc[:, [outcome, treatment]].astype(float)
+    _require_variation(frame, outcome=outcome, treatment=treatment)
     d = frame[treatment].to_numpy()
     design = np.column_stack([np.ones_like(d), d])
     fit = sm.OLS(frame[outcome].to_numpy(), design).fit(
@@ -97,8 +99,10 @@ def regression_adjustment(
     'ATE'
     """
     frame = _prepare(data, outcome=outcome, treatment=treatment, covariates=covariates)
+    _require_variation(frame, outcome=outcome, treatment=treatment)
     d = frame[treatment].to_numpy()
     design = np.column_stack([np.ones_like(d), d, frame[list(covariates)].to_numpy()])
+    require_full_rank(design, ["const", treatment, *covariates], "regression adjustment")
     fit = sm.OLS(frame[outcome].to_numpy(), design).fit(cov_type="HC1")
     low, high, p = normal_interval(float(fit.params[1]), float(fit.bse[1]), level)
     table = _balance_table(frame, treatment, covariates, None)

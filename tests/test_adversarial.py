@@ -1,0 +1,424 @@
+"""No silent wrong number: bad, degenerate and edge-case inputs, and what each must do.
+
+Each case is an input that once gave a number (or a raw traceback) with no word of
+warning. It must now give either a clear error that names the problem, or a warning
+beside a correct result. The table covers the cases found by an adversarial review;
+the property tests below it feed generated degenerate data (infinities, constants,
+single units) to every estimator that takes a frame, and assert that each either
+answers with finite numbers or refuses with our own ``ValueError``/``TypeError`` whose
+message names a column or setting: never NaN without a word, never an error from
+numpy, pandas, statsmodels or scipy.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from evaluation import did, its, markets, matching, panel, rdd, synth
+from evaluation.compare import providers
+from evaluation.data import registry
+from evaluation.results import require_full_rank, require_level, require_no_missing
+
+
+def _did_frame(seed: int = 0, n: int = 400) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    g, t = rng.integers(0, 2, n), rng.integers(0, 2, n)
+    y = 1.0 + 0.5 * g + 0.3 * t + 2.0 * g * t + rng.normal(0, 1, n)
+    return pd.DataFrame({"y": y, "g": g, "t": t, "in_force": g * t})
+
+
+def _its_frame(n: int = 48) -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    month = np.arange(n)
+    post = (month >= 24).astype(int)
+    y = 10 + 0.1 * month - 2.5 * post + rng.normal(0, 1, n)
+    return pd.DataFrame({"y": y, "month": month, "in_force": post})
+
+
+def _units_panel() -> pd.DataFrame:
+    rng = np.random.default_rng(4)
+    rows = [
+        {"unit": u, "year": t, "owned": u % 2, "y": rng.normal(u % 2, 1)}
+        for u in range(20)
+        for t in range(5)
+    ]
+    return pd.DataFrame(rows)
+
+
+def _matching_frame(n_treated: int = 1) -> pd.DataFrame:
+    rng = np.random.default_rng(5)
+    n = 200
+    d = np.zeros(n, dtype=int)
+    d[:n_treated] = 1
+    return pd.DataFrame({"y": rng.normal(0, 1, n), "d": d, "x": rng.normal(0, 1, n)})
+
+
+@dataclass(frozen=True)
+class Case:
+    """One bad input: the call, and the error or warning it must give."""
+
+    name: str
+    call: Callable[[], object]
+    error: str | None = None  # regex the ValueError/TypeError must match
+    warning: str | None = None  # regex of the warning that must come with the result
+
+
+CASES = [
+    Case(
+        "fixed-effects association with an exposure absorbed by the unit effects",
+        lambda: panel.association(
+            _units_panel(), outcome="y", exposure="owned", unit="unit", time="year"
+        ),
+        error="owned",
+    ),
+    Case(
+        "2x2 DiD with a covariate that repeats the interaction",
+        lambda: did.two_by_two(
+            _did_frame(), outcome="y", treated="g", post="t", covariates=["in_force"]
+        ),
+        error="'in_force' is a linear combination",
+    ),
+    Case(
+        "segmented regression with a covariate that repeats the level change",
+        lambda: its.segmented(
+            _its_frame(), outcome="y", time="month", treatment_time=24, covariates=["in_force"]
+        ),
+        error="'in_force' is a linear combination",
+    ),
+    Case(
+        "regression adjustment with a covariate that repeats the treatment",
+        lambda: matching.regression_adjustment(
+            _matching_frame(50).assign(d2=lambda f: f["d"] * 2.0),
+            outcome="y",
+            treatment="d",
+            covariates=["d2"],
+        ),
+        error="'d2' is a linear combination",
+    ),
+    Case(
+        "density test on a whole-number running variable",
+        lambda: rdd.density_test(
+            pd.DataFrame({"s": np.round(np.random.default_rng(1).normal(50, 15, 3000))}),
+            running="s",
+            cutoff=50,
+        ),
+        error="is discrete",
+    ),
+    Case("HHI band on the 0-1 scale", lambda: markets.classify([0.5]), error="0-1 scale"),
+    Case(
+        "equivalent providers on the 0-1 scale",
+        lambda: markets.equivalent_providers(0.25),
+        error="0-1 scale",
+    ),
+    Case(
+        "concentration slope on the 0-1 scale",
+        lambda: markets.concentration_gradient(
+            pd.DataFrame({"hhi": [0.1, 0.2, 0.3, 0.4], "entry": [4.0, 3.0, 2.5, 1.0]}),
+            outcome="entry",
+            concentration="hhi",
+        ),
+        error="0-1 scale",
+    ),
+    Case(
+        "difference in means with one treated unit",
+        lambda: matching.difference_in_means(_matching_frame(1), outcome="y", treatment="d"),
+        error="1 treated unit",
+    ),
+    Case(
+        "regression adjustment with one treated unit",
+        lambda: matching.regression_adjustment(
+            _matching_frame(1), outcome="y", treatment="d", covariates=["x"]
+        ),
+        error="1 treated unit",
+    ),
+    Case(
+        "difference in means of a constant outcome",
+        lambda: matching.difference_in_means(
+            _matching_frame(50).assign(y=1.0), outcome="y", treatment="d"
+        ),
+        error="one value in every row",
+    ),
+    Case(
+        "a benchmark given as a proportion where per cent is meant",
+        lambda: providers.versus_benchmark(
+            pd.DataFrame({"k": [25, 20], "n": [100, 100]}),
+            events="k",
+            denominator="n",
+            benchmark_pct=0.2,
+        ),
+        warning="read as 0.2%",
+    ),
+    Case(
+        "a row with more events than people",
+        lambda: providers.versus_benchmark(
+            pd.DataFrame({"k": [150, 10], "n": [100, 1000]}),
+            events="k",
+            denominator="n",
+            benchmark_pct=20,
+        ),
+        error="'k' greater than 'n'",
+    ),
+    Case(
+        "rates DiD with a negative cohort size",
+        lambda: did.two_by_two_rates(
+            pd.DataFrame({"r": [40.0, 30, 50, 50], "n": [-1000, 1000, None, None]}).assign(
+                t=[1, 1, 0, 0], p=[0, 1, 0, 1]
+            ),
+            outcome="r",
+            denominator="n",
+            treated="t",
+            post="p",
+        ),
+        error="zero, negative or infinite",
+    ),
+    Case(
+        "Newey-West lags of 47 on 48 months",
+        lambda: its.segmented(
+            _its_frame(), outcome="y", time="month", treatment_time=24, hac_lags=47
+        ),
+        error="hac_lags=47 on 48 periods",
+    ),
+    Case(
+        "a season of 12.5 months",
+        lambda: its.segmented(
+            _its_frame(), outcome="y", time="month", treatment_time=24, seasonal=12.5
+        ),
+        error="seasonal must be a whole number",
+    ),
+    Case(
+        "a 95 per cent level given as 95",
+        lambda: its.segmented(_its_frame(), outcome="y", time="month", treatment_time=24, level=95),
+        error="level must lie strictly between 0 and 1",
+    ),
+    Case(
+        "a level of zero",
+        lambda: its.segmented(_its_frame(), outcome="y", time="month", treatment_time=24, level=0),
+        error="level must lie strictly between 0 and 1",
+    ),
+    Case(
+        "balance weights in a Series whose index does not match the rows",
+        lambda: matching.balance(
+            _matching_frame(50),
+            treatment="d",
+            covariates=["x"],
+            weights=pd.Series(1.0, index=range(1000, 1200)),
+        ),
+        error="index does not match",
+    ),
+    Case(
+        "infinity in an outcome",
+        lambda: did.two_by_two(
+            _did_frame().assign(y=lambda f: f["y"].where(f.index != 3, np.inf)),
+            outcome="y",
+            treated="g",
+            post="t",
+        ),
+        error="infinite value",
+    ),
+    Case(
+        "infinity in a running variable",
+        lambda: rdd.local_linear(
+            pd.DataFrame({"x": np.r_[np.linspace(-1, 1, 99), np.inf], "y": np.linspace(0, 1, 100)}),
+            outcome="y",
+            running="x",
+            cutoff=0.0,
+        ),
+        error="infinite value",
+    ),
+    Case(
+        "synthetic control weights with no donors",
+        lambda: synth.simplex_least_squares(np.empty((5, 0)), np.ones(5)),
+        error="nothing to weight",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_bad_input_gets_an_error_or_a_warning(case: Case) -> None:
+    if case.error is not None:
+        with pytest.raises((ValueError, TypeError), match=case.error):
+            case.call()
+    else:
+        with pytest.warns(UserWarning, match=case.warning):
+            case.call()
+
+
+def test_rank_check_names_the_collinear_column() -> None:
+    x = np.column_stack([np.ones(6), np.arange(6.0), 2 * np.arange(6.0)])
+    with pytest.raises(
+        ValueError, match=r"'b' is a linear combination of the columns before it \(const, a\)"
+    ):
+        require_full_rank(x, ["const", "a", "b"])
+    with pytest.raises(ValueError, match="'z' is all zero"):
+        require_full_rank(np.column_stack([np.ones(3), np.zeros(3)]), ["const", "z"])
+    require_full_rank(np.column_stack([np.ones(3), [1.0, 2.0, 4.0]]), ["const", "a"])
+
+
+@pytest.mark.parametrize("bad", [0, 1, 95, -0.5, True, "0.95"])
+def test_levels_outside_zero_and_one_are_refused(bad: object) -> None:
+    with pytest.raises((ValueError, TypeError), match="level"):
+        require_level(bad)
+
+
+def test_infinity_is_refused_with_missing_values() -> None:
+    with pytest.raises(ValueError, match=r"1 infinite value\(s\) \(rows 2\)"):
+        require_no_missing(pd.DataFrame({"y": [1.0, 2.0, -np.inf]}), ["y"])
+    require_no_missing(pd.DataFrame({"flag": [True, False]}), ["flag"])
+
+
+def test_density_test_at_the_spacing_of_a_discrete_score_keeps_its_size() -> None:
+    """With one bin per value the test rejects about 5% of null datasets at 5%."""
+    rejections = 0
+    for seed in range(60):
+        x = np.round(np.random.default_rng(seed).normal(50, 15, 3000))
+        test = rdd.density_test(pd.DataFrame({"s": x}), running="s", cutoff=50, bin_width=1)
+        rejections += test.p_value < 0.05
+    assert rejections <= 8  # binomial(60, 0.05): P(X > 8) < 0.01
+
+
+def test_the_reference_case_still_gives_the_right_answer() -> None:
+    """Without the repeated covariate the 2x2 is the difference of the four cell means."""
+    frame = _did_frame(seed=1, n=4000)
+    means = frame.groupby(["g", "t"])["y"].mean()
+    by_hand = (means[1, 1] - means[1, 0]) - (means[0, 1] - means[0, 0])
+    fit = did.two_by_two(frame, outcome="y", treated="g", post="t")
+    assert fit.estimate == pytest.approx(by_hand, abs=1e-10)
+    assert fit.ci_low < 2.0 < fit.ci_high  # the simulated effect
+
+
+# --- the command line ------------------------------------------------------------------
+
+
+def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "evaluation", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
+
+
+def _env(**extra: str) -> dict[str, str]:
+    import os
+
+    return {k: v for k, v in os.environ.items() if k != "EVALUATION_DATA_DIR"} | extra
+
+
+def test_verify_with_a_data_folder_that_does_not_exist_fails(tmp_path: Path) -> None:
+    done = _cli(
+        "data",
+        "verify",
+        "care_home_hhi_district",
+        env=_env(EVALUATION_DATA_DIR=str(tmp_path / "nowhere"), EVALUATION_CACHE_DIR=str(tmp_path)),
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert "not a folder" in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("kind", ["folder", "pipe"])
+def test_verify_refuses_a_folder_or_a_pipe_in_place_of_a_file(tmp_path: Path, kind: str) -> None:
+    name = "care_home_hhi_district"
+    target = tmp_path / registry.info(name).file
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "folder":
+        target.mkdir()
+    else:
+        import os
+
+        os.mkfifo(target)
+    done = _cli(
+        "data",
+        "verify",
+        name,
+        env=_env(EVALUATION_DATA_DIR=str(tmp_path), EVALUATION_CACHE_DIR=str(tmp_path / "c")),
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert ("a folder" if kind == "folder" else "not a regular file") in done.stdout
+
+
+def test_an_edit_in_place_that_keeps_size_and_time_is_seen(tmp_path: Path) -> None:
+    import os
+
+    file = tmp_path / "x.csv"
+    file.write_bytes(b"abc")
+    before = registry.sha256_of(file)
+    stat = file.stat()
+    file.write_bytes(b"abd")
+    os.utime(file, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert registry.sha256_of(file) != before
+
+
+# --- generated degenerate data ------------------------------------------------------------
+
+OURS = (ValueError, TypeError)
+SPECIAL = st.sampled_from([0.0, 1.0, -1.0, 1e9, np.inf, -np.inf, np.nan])
+
+
+def _column(n: int) -> st.SearchStrategy[list[float]]:
+    ordinary = st.floats(-100, 100, allow_nan=False, allow_infinity=False)
+    return st.lists(st.one_of(ordinary, SPECIAL), min_size=n, max_size=n)
+
+
+def _answers_or_refuses(call: Callable[[], object]) -> None:
+    """Finite numbers, or one of our errors with a message: nothing else."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # a warning with a result is allowed
+        warnings.simplefilter("error", RuntimeWarning)  # numpy's invalid-value is not
+        try:
+            result = call()
+        except OURS as exc:
+            assert str(exc), "an error with no message"
+            return
+    estimate, se = result.estimate, result.se
+    assert np.isfinite(estimate), f"silent non-finite estimate {estimate}"
+    assert np.isfinite(se) or np.isnan(se) and "se" in str(getattr(result, "notes", "")), se
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(y=_column(12), x=_column(12))
+def test_did_two_by_two_answers_or_refuses(y: list[float], x: list[float]) -> None:
+    frame = pd.DataFrame({"y": y, "x": x, "g": [0, 1] * 6, "t": [0, 0, 1, 1] * 3})
+    _answers_or_refuses(
+        lambda: did.two_by_two(frame, outcome="y", treated="g", post="t", covariates=["x"])
+    )
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(y=_column(24))
+def test_segmented_answers_or_refuses(y: list[float]) -> None:
+    frame = pd.DataFrame({"y": y, "month": range(24)})
+    _answers_or_refuses(lambda: its.segmented(frame, outcome="y", time="month", treatment_time=12))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(y=_column(16), x=_column(16), n_treated=st.integers(0, 16))
+def test_matching_answers_or_refuses(y: list[float], x: list[float], n_treated: int) -> None:
+    frame = pd.DataFrame({"y": y, "x": x, "d": [1] * n_treated + [0] * (16 - n_treated)})
+    _answers_or_refuses(lambda: matching.difference_in_means(frame, outcome="y", treatment="d"))
+    _answers_or_refuses(
+        lambda: matching.regression_adjustment(frame, outcome="y", treatment="d", covariates=["x"])
+    )
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(y=_column(20), x=_column(20))
+def test_concentration_gradient_answers_or_refuses(y: list[float], x: list[float]) -> None:
+    frame = pd.DataFrame({"y": y, "hhi": np.abs(np.asarray(x)) * 50})
+    _answers_or_refuses(
+        lambda: markets.concentration_gradient(frame, outcome="y", concentration="hhi")
+    )
