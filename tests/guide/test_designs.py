@@ -145,14 +145,21 @@ def evidence_section(chapter: str) -> str:
         ("rdd", "methods/rdd", r"\*\*level (\d)\*\*"),
         ("matching", "methods/matching", r"\*\*level (\d)\*\*"),
         ("performance", "methods/performance", r"\(level (\d) at most\)"),
-        ("rct", "employment/providers", r"level (\d) of the Maryland"),
+        ("rct", "employment/providers", r"level \{glue:text\}`(rct_level)` of the Maryland"),
     ],
 )
 def test_levels_match_the_chapters(key: str, chapter: str, pattern: str) -> None:
-    """Each design's level is the one its own chapter states (first mention)."""
-    found = re.search(pattern, evidence_section(chapter))
+    """Each design's level is the one its own chapter states (first mention), typed or glued.
+
+    A glued level must be glued from the registry itself, so it cannot drift.
+    """
+    section = evidence_section(chapter)
+    found = re.search(pattern, section)
     assert found, chapter
-    assert DESIGNS[key].level == int(found.group(1))
+    if found.group(1).isdigit():
+        assert DESIGNS[key].level == int(found.group(1))
+    else:
+        assert f'glue("{found.group(1)}", DESIGNS["{key}"].level' in section
 
 
 def test_levels_match_the_maryland_table() -> None:

@@ -341,3 +341,27 @@ def test_trigger_weeks_is_payment_group_two() -> None:
     assert employment.trigger_weeks(tariffs) == 26
     with pytest.raises(ValueError, match="payment group 2"):
         employment.trigger_weeks(tariffs.iloc[[0, 2]])
+
+
+# --- calibrating the simulated spread to published figures ------------------------------
+
+
+def test_expected_range_matches_known_values_and_simulation() -> None:
+    assert sim.expected_range(2) == pytest.approx(2 / np.sqrt(np.pi), rel=1e-6)
+    draws = np.random.default_rng(0).standard_normal((20_000, 40))
+    simulated = (draws.max(axis=1) - draws.min(axis=1)).mean()
+    assert sim.expected_range(40) == pytest.approx(simulated, rel=0.01)
+    with pytest.raises(ValueError, match="at least 2"):
+        sim.expected_range(1)
+
+
+def test_spread_sd_reproduces_the_published_range_on_average() -> None:
+    low, high = 0.074, 0.147
+    sd = sim.spread_sd(low=low, high=high, n_contracts=40)
+    from scipy.special import logit
+
+    gap = logit(high) - logit(low)
+    draws = np.random.default_rng(1).normal(0, sd, (20_000, 40))
+    assert (draws.max(axis=1) - draws.min(axis=1)).mean() == pytest.approx(gap, rel=0.01)
+    with pytest.raises(ValueError, match="low < high"):
+        sim.spread_sd(low=0.2, high=0.1)

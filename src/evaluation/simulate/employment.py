@@ -17,6 +17,11 @@ is the local labour market, the provider effect the provider's true skill
 area's contracts, in percentage points) are what a fair comparison should
 recover.
 
+:func:`spread_sd` calibrates the spread of the area and provider effects to a
+published range of contract rates (the best and worst of the 40 contracts):
+the log-odds standard deviation whose expected range over the contracts
+matches it, using :func:`expected_range`.
+
 Examples
 --------
 >>> from evaluation.simulate.employment import contracts
@@ -31,9 +36,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 from scipy.special import expit, logit
 
-__all__ = ["benchmark_drift", "contracts", "referrals"]
+__all__ = ["benchmark_drift", "contracts", "expected_range", "referrals", "spread_sd"]
 
 
 def _areas_providers(
@@ -56,6 +62,44 @@ def _areas_providers(
         area += [a] * len(primes)
         provider += primes
     return np.array(area), np.array(provider)
+
+
+def expected_range(n: int) -> float:
+    """Expected range (largest minus smallest) of ``n`` independent standard normal draws.
+
+    ``E[max] = integral of x * n * phi(x) * Phi(x)**(n - 1)``, computed by
+    quadrature; the range is twice that by symmetry.
+
+    Examples
+    --------
+    >>> round(expected_range(2), 4)  # 2 / sqrt(pi)
+    1.1284
+    >>> round(expected_range(40), 2)
+    4.32
+    """
+    if n < 2:
+        raise ValueError(f"A range needs at least 2 draws; n was {n}.")
+    x = np.linspace(-9.0, 9.0, 20_001)
+    density = n * stats.norm.pdf(x) * stats.norm.cdf(x) ** (n - 1)
+    return float(2 * np.trapezoid(x * density, x))
+
+
+def spread_sd(*, low: float, high: float, n_contracts: int = 40) -> float:
+    """Log-odds standard deviation of contract rates whose expected range is ``low``-``high``.
+
+    Calibrates a simulation to a published spread: if contract rates are
+    ``expit(centre + e)`` with ``e`` normal, the expected gap between the best
+    and worst of ``n_contracts`` on the log-odds scale is ``sd *
+    expected_range(n_contracts)``. Rates are proportions.
+
+    Examples
+    --------
+    >>> round(spread_sd(low=0.074, high=0.147, n_contracts=40), 3)
+    0.178
+    """
+    if not 0 < low < high < 1:
+        raise ValueError(f"Need 0 < low < high < 1; got low={low}, high={high}.")
+    return float((logit(high) - logit(low)) / expected_range(n_contracts))
 
 
 def contracts(
