@@ -259,6 +259,7 @@ _TABLE: dict[str, dict[str, str]] = {
         "drop": "Rows to drop, marked true.",
         "estimates": "One estimate per study.",
         "file": "Path of a file.",
+        "figures": "Table of published figures, one row per figure, with its source.",
         "file_name": "Name of the file read, used in errors.",
         "frame": "A data frame to work on.",
         "group_links": "Table of links between schools and their trusts.",

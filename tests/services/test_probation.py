@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -78,16 +79,51 @@ def test_hmip_loader() -> None:
 
 
 @pytest.mark.usefixtures("real")
+def test_crc_owners_on_the_real_files() -> None:
+    lookup = registry.load("probation_area_nps_crc_lookup")
+    owners = probation.crc_owners(lookup, figures=registry.load("tr_crc_contracts_owners_ratings"))
+    assert len(owners) == 21
+    assert owners["owner"].notna().sum() == 17
+    assert sorted(owners.loc[owners["owner"].isna(), "crc"]) == [
+        "Bristol, Gloucestershire, Somerset & Wiltshire",
+        "Thames Valley",
+        "Wales",
+        "Warwickshire & West Mercia",
+    ]
+    ratings = owners.dropna(subset=["rating"]).set_index("crc")["rating"].to_dict()
+    assert ratings == {"Dorset, Devon & Cornwall": "Inadequate", "London": "Requires improvement"}
+    assert owners["owner"].str.startswith("Sodexo").sum() == 6
+    assert owners["owner"].str.startswith("Purple Futures").sum() == 5
+
+
+def test_crc_owners_refuses_two_owner_rows() -> None:
+    lookup = pd.DataFrame({"body": ["CRC"], "crc": ["Essex"], "nps_division": ["SEE"]})
+    row = {
+        "kind": "owner",
+        "area": "Essex",
+        "provider": "A",
+        "period": "2015",
+        "value_text": "owner",
+        "source_title": "S",
+        "secondary": True,
+    }
+    with pytest.raises(ValueError, match="More than one owner"):
+        probation.crc_owners(lookup, figures=pd.DataFrame([row, {**row, "area": "Essex CRC"}]))
+
+
+@pytest.mark.usefixtures("real")
 def test_national_overlap_shows_measures_differ() -> None:
     frame = registry.load("proven_reoffending_national")
     overlap = probation.measure_overlap(frame, group="Adult", quantity="binary")
     assert len(overlap) == 9  # annual cohorts April 2005 to April 2013 under both
     assert (overlap["gap"] > 3).all()  # the new measure counts more reoffending
-    with pytest.warns(UserWarning, match="Dropped 4"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the series is built quietly
         quarterly = probation.national_series(
             frame, group="Juvenile", quantity="binary", measure="new", cohort_length="3-monthly"
         )
     assert quarterly["value"].notna().all()
+    assert quarterly.attrs["dropped"] == ["2001-01", "2001-04", "2001-07", "2001-10"]
 
 
 # --- national series ---------------------------------------------------------------------
@@ -115,12 +151,18 @@ def test_national_series_refuses_unknown_and_duplicates() -> None:
         probation.national_series(doubled, group="Adult", quantity="binary", measure="new")
 
 
-def test_national_series_warns_on_gaps() -> None:
-    with pytest.warns(UserWarning, match="Dropped 1"):
+def test_national_series_reports_gaps_quietly() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         out = probation.national_series(
             _national([30.0, None, 28.0]), group="Adult", quantity="binary", measure="new"
         )
     assert out["period"].tolist() == [0, 1]
+    assert out.attrs["dropped"] == ["2003-04"]
+    full = probation.national_series(
+        _national([30.0, 29.0]), group="Adult", quantity="binary", measure="new"
+    )
+    assert full.attrs["dropped"] == []
 
 
 # --- Peterborough ----------------------------------------------------------------------------

@@ -137,3 +137,102 @@ def hmip_probation_ratings_counts(file: Path) -> pd.DataFrame:
         raise ValueError(f"{file.name}: ratings do not sum to n_rated in rows {bad}")
     out["source"] = raw["source"].astype("string")
     return out
+
+
+#: Publishers whose rows are primary sources in the TR contracts file; every other row
+#: (a newspaper, a copy of an NAO summary, a provider's own page, a blog) is secondary.
+PRIMARY_PUBLISHERS = (
+    "National Audit Office",
+    "House of Commons Public Accounts Committee",
+    "HM Inspectorate of Probation",
+)
+
+
+@tidy("tr_crc_contracts_owners_ratings")
+def tr_crc_contracts_owners_ratings(file: Path) -> pd.DataFrame:
+    """Transforming Rehabilitation contracts: finance, volumes, owners, ratings; one row per figure.
+
+    Columns: ``provider``, ``area``, ``measure``, ``period``, ``value_text``
+    (as published, e.g. ``16 to 48`` or ``Inadequate``), ``value`` (the
+    number where the figure is one number, else missing), ``low`` and
+    ``high`` (the ends of a published range such as ``16 to 48``, else both
+    equal to ``value``), ``unit``, ``source_title``, ``source_address``,
+    ``source_location``, ``note``, ``kind`` (``figure`` for a number,
+    ``owner`` for an ownership row, ``rating`` for an inspection rating,
+    ``text`` otherwise) and ``secondary`` (True unless the row quotes the
+    NAO, the Public Accounts Committee or the inspectorate directly; a
+    newspaper's or a copy's report of an NAO figure is secondary).
+    """
+    raw = pd.read_csv(file)
+    columns = [
+        "provider",
+        "area",
+        "measure",
+        "period",
+        "value",
+        "unit",
+        "source_title",
+        "source_address",
+        "source_location",
+        "note",
+    ]
+    require_columns(raw, columns, file)
+    out = pd.DataFrame({c: raw[c].astype("string") for c in columns[:4]})
+    text = raw["value"].astype(str).str.strip()
+    out["value_text"] = text.astype("string")
+    out["value"] = pd.to_numeric(text, errors="coerce").astype(float)
+    ends = text.str.extract(r"^([\d.]+)\s+to\s+([\d.]+)$")
+    out["low"] = pd.to_numeric(ends[0], errors="coerce").astype(float).fillna(out["value"])
+    out["high"] = pd.to_numeric(ends[1], errors="coerce").astype(float).fillna(out["value"])
+    for column in columns[5:]:
+        out[column] = raw[column].astype("string")
+    measure = out["measure"].str.lower()
+    out["kind"] = "text"
+    out.loc[out["low"].notna(), "kind"] = "figure"
+    out.loc[measure.str.contains("owner"), "kind"] = "owner"
+    out.loc[measure.str.contains("rating") & out["unit"].eq("rating"), "kind"] = "rating"
+    out["kind"] = out["kind"].astype("string")
+    out["secondary"] = ~out["source_title"].str.startswith(PRIMARY_PUBLISHERS).astype(bool)
+    out.attrs["suppressed"] = 0
+    return out
+
+
+@tidy("probation_area_nps_crc_lookup")
+def probation_area_nps_crc_lookup(file: Path) -> pd.DataFrame:
+    """MoJ's lookup of probation areas to NOMS regions, NPS divisions and the 21 CRCs.
+
+    Columns: ``area`` (as recorded on case systems, trimmed), ``body``
+    (``trust`` for the 35 former probation trusts and their sub-areas,
+    ``NPS`` or ``PS`` for National Probation Service and post-2021 units,
+    ``CRC`` for the 21 community rehabilitation companies; missing for the
+    two administrative rows the file leaves unassigned), ``region`` (NOMS
+    region), ``nps_division``, ``crc`` (the CRC's full name, on CRC rows
+    only; the file's spelling slip ``Bedforshire`` is corrected, and no
+    other value is changed).
+    """
+    raw = pd.read_csv(file)
+    columns = [
+        "PROBATION_AREA_DESCRIPTION",
+        "NOMS_REGION_DESCRIPTION",
+        "NPS_Division",
+        "CRC_Area",
+        "SUP_BODY",
+    ]
+    require_columns(raw, columns, file)
+    bodies = {"a. Probation Trust": "trust", "b. NPS": "NPS", "b. PS": "PS", "c. CRC": "CRC"}
+    body = raw["SUP_BODY"].map(bodies)
+    unknown = sorted(set(raw.loc[body.isna() & raw["SUP_BODY"].notna(), "SUP_BODY"].astype(str)))
+    if unknown:
+        raise ValueError(f"{file.name}: unknown SUP_BODY values {unknown}")
+    out = pd.DataFrame(
+        {
+            "area": raw["PROBATION_AREA_DESCRIPTION"].astype("string").str.strip(),
+            "body": body.astype("string"),
+            "region": raw["NOMS_REGION_DESCRIPTION"].astype("string").str.strip(),
+            "nps_division": raw["NPS_Division"].astype("string").str.strip(),
+        }
+    )
+    crc = raw["CRC_Area"].astype("string").str.strip()
+    out["crc"] = crc.where(out["body"].eq("CRC")).str.replace("Bedforshire", "Bedfordshire")
+    out.attrs["suppressed"] = 0
+    return out
