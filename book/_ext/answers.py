@@ -229,7 +229,7 @@ class FindingDirective(_Box):
         if not self.content:
             raise self.error(f"finding {key!r} in {self.env.docname} has no text")
         body = self._body()
-        anchor = f"finding-{key}"
+        anchor = f"finding-{service}-{key}"
         label, _ = QUESTIONS[key]
         box = nodes.admonition(classes=["note", "finding-box"], ids=[anchor])
         box += nodes.title(text=f"Finding: {label} ({_grade_text(grade)})")
@@ -301,7 +301,9 @@ def _check(app: Sphinx, env: BuildEnvironment) -> None:
 
 
 def _link(app: Sphinx, fromdoc: str, docname: str, anchor: str, text: str) -> nodes.reference:
-    uri = app.builder.get_relative_uri(fromdoc, docname) + (f"#{anchor}" if anchor else "")
+    uri = app.builder.get_relative_uri(fromdoc, docname)
+    if anchor:  # one page for the whole book (singlehtml, for the PDF): the anchor alone
+        uri = f"#{anchor}" if "#" in uri else f"{uri}#{anchor}"
     return nodes.reference("", text, refuri=uri, internal=True)
 
 
