@@ -23,11 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from evaluation.results import (
-    CopiedFrame,
-    Result,
-    headline,
-)
+from evaluation.results import CopiedFrame, Result, headline
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

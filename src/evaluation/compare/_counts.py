@@ -10,12 +10,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
-from evaluation.results import (
-    require_columns,
-    require_no_missing,
-    require_numeric,
-    require_unique,
-)
+from evaluation.results import require_columns, require_no_missing, require_numeric, require_unique
 
 if TYPE_CHECKING:
     pass

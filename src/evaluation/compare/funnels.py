@@ -14,12 +14,7 @@ import pandas as pd
 from scipy import stats
 from scipy.stats import mstats
 
-from evaluation.results import (
-    CopiedFrame,
-    Result,
-    normal_interval,
-    tidy_frame,
-)
+from evaluation.results import CopiedFrame, Result, normal_interval, tidy_frame
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

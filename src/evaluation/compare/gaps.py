@@ -11,16 +11,8 @@ from typing import Any
 
 import pandas as pd
 
-from evaluation.results import (
-    CopiedFrame,
-    Result,
-    drop_rows,
-    require_columns,
-    tidy_frame,
-)
-from evaluation.results import (
-    headline as headline_fields,
-)
+from evaluation.results import CopiedFrame, Result, drop_rows, require_columns, tidy_frame
+from evaluation.results import headline as headline_fields
 
 
 # ----------------------------------------------------------- gaps by ownership

@@ -9,11 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evaluation.results import (
-    CopiedFrame,
-    Result,
-    tidy_frame,
-)
+from evaluation.results import CopiedFrame, Result, tidy_frame
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -12,12 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
-from evaluation.results import (
-    CopiedFrame,
-    Result,
-    normal_interval,
-    tidy_frame,
-)
+from evaluation.results import CopiedFrame, Result, normal_interval, tidy_frame
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

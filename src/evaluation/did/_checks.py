@@ -13,12 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from evaluation.results import (
-    require_columns,
-    require_no_missing,
-    require_numeric,
-    require_unique,
-)
+from evaluation.results import require_columns, require_no_missing, require_numeric, require_unique
 
 __all__ = [
     "check_binary",

@@ -12,9 +12,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from evaluation.report import style
-from evaluation.results import (
-    normal_interval,
-)
+from evaluation.results import normal_interval
 
 __all__ = ["WaldTest"]
 

@@ -11,22 +11,9 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from evaluation.did import _group_time
-from evaluation.did._checks import (
-    check_cohort,
-    check_panel,
-    drop_always_treated,
-)
-from evaluation.did._common import (
-    DEFAULT_SOURCE,
-    WaldTest,
-    _event_plot,
-    _interval_columns,
-)
-from evaluation.results import (
-    CopiedFrame,
-    Result,
-    headline,
-)
+from evaluation.did._checks import check_cohort, check_panel, drop_always_treated
+from evaluation.did._common import DEFAULT_SOURCE, WaldTest, _event_plot, _interval_columns
+from evaluation.results import CopiedFrame, Result, headline
 
 __all__ = ["StaggeredResult", "staggered"]
 

@@ -12,19 +12,10 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from evaluation.did import _event_design
-from evaluation.did._checks import (
-    check_cohort,
-    check_panel,
-    drop_always_treated,
-)
+from evaluation.did._checks import check_cohort, check_panel, drop_always_treated
 from evaluation.did._common import DEFAULT_SOURCE, WaldTest, _event_plot
 from evaluation.did._within import fit_within
-from evaluation.results import (
-    CopiedFrame,
-    Result,
-    headline,
-    require_no_missing,
-)
+from evaluation.results import CopiedFrame, Result, headline, require_no_missing
 
 __all__ = ["EventStudyResult", "event_study"]
 

@@ -11,19 +11,9 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from evaluation.did._checks import (
-    check_binary,
-    check_panel,
-    check_weights,
-    shown,
-)
+from evaluation.did._checks import check_binary, check_panel, check_weights, shown
 from evaluation.did._within import fit_within
-from evaluation.results import (
-    CopiedFrame,
-    Result,
-    headline,
-    require_no_missing,
-)
+from evaluation.results import CopiedFrame, Result, headline, require_no_missing
 
 __all__ = ["TwfeResult", "twfe"]
 

@@ -10,10 +10,7 @@ import pandas as pd
 import statsmodels.api as sm
 from matplotlib.axes import Axes
 
-from evaluation.did._checks import (
-    check_binary,
-    check_weights,
-)
+from evaluation.did._checks import check_binary, check_weights
 from evaluation.did._common import DEFAULT_SOURCE, _readable
 from evaluation.report import style
 from evaluation.results import (

@@ -18,13 +18,7 @@ from statsmodels.stats.diagnostic import acorr_ljungbox
 from statsmodels.stats.stattools import durbin_watson
 
 from evaluation.its._common import _design, _series_frame, newey_west_lags
-from evaluation.results import (
-    CopiedFrame,
-    Result,
-    require_columns,
-    require_level,
-    require_whole,
-)
+from evaluation.results import CopiedFrame, Result, require_columns, require_level, require_whole
 
 __all__ = ["SegmentedResult", "placebo_interruptions", "segmented"]
 

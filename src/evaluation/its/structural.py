@@ -17,11 +17,7 @@ from matplotlib.axes import Axes
 
 from evaluation.its._common import _series_frame
 from evaluation.its.segmented import _percent_row, _row, _rows_summary
-from evaluation.results import (
-    CopiedFrame,
-    Result,
-    normal_interval,
-)
+from evaluation.results import CopiedFrame, Result, normal_interval
 
 __all__ = ["StructuralResult", "structural"]
 

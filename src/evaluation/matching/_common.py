@@ -6,11 +6,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from evaluation.results import (
-    require_columns,
-    require_no_missing,
-    require_numeric,
-)
+from evaluation.results import require_columns, require_no_missing, require_numeric
 
 ESTIMANDS = ("ATT", "ATE")
 

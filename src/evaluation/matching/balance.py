@@ -15,12 +15,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from evaluation.matching._common import _prepare
-from evaluation.results import (
-    CopiedFrame,
-    require_columns,
-    require_no_missing,
-    require_numeric,
-)
+from evaluation.results import CopiedFrame, require_columns, require_no_missing, require_numeric
 
 __all__ = ["Balance", "balance"]
 

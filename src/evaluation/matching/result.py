@@ -12,10 +12,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from evaluation.matching.balance import Balance, _balance_table
-from evaluation.results import (
-    Result,
-    headline,
-)
+from evaluation.results import Result, headline
 
 __all__ = ["ObservationalResult"]
 

@@ -9,11 +9,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from evaluation.results import (
-    require_columns,
-    require_no_missing,
-    require_numeric,
-)
+from evaluation.results import require_columns, require_no_missing, require_numeric
 
 __all__ = ["KERNELS"]
 

@@ -11,11 +11,7 @@ import statsmodels.api as sm
 from matplotlib.axes import Axes
 
 from evaluation.rdd._common import _check_positive, _running_and_outcome, _triangular
-from evaluation.results import (
-    CopiedFrame,
-    Result,
-    headline,
-)
+from evaluation.results import CopiedFrame, Result, headline
 
 __all__ = ["DensityTest", "density_test"]
 

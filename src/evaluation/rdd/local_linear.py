@@ -19,11 +19,7 @@ from evaluation.rdd._common import (
 )
 from evaluation.rdd.bandwidth import ik_bandwidth
 from evaluation.rdd.density import DensityTest, density_test
-from evaluation.results import (
-    CopiedFrame,
-    Result,
-    headline,
-)
+from evaluation.results import CopiedFrame, Result, headline
 
 __all__ = ["RDResult", "covariate_continuity", "local_linear"]
 
