@@ -49,6 +49,7 @@ __all__ = [
     "require_level",
     "require_whole",
     "require_unique",
+    "tidy_columns",
     "tidy_frame",
     "Headline",
     "headline",
@@ -166,6 +167,25 @@ def tidy_frame(columns: dict[str, object]) -> pd.DataFrame:
             frame[name] = np.nan
     extras = [c for c in frame.columns if c not in TIDY_COLUMNS]
     return frame[[*TIDY_COLUMNS, *extras]].copy()
+
+
+def tidy_columns(table: pd.DataFrame, columns: dict[str, str], *kept: str) -> pd.DataFrame:
+    """A new ``tidy()`` frame from the columns of a result's table.
+
+    ``columns`` maps a tidy column (``term``, ``estimate``...) to the table's
+    column holding it; ``kept`` are table columns carried under their own
+    names, in that order (after :data:`TIDY_COLUMNS`, as :func:`tidy_frame` does).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"unit": ["a"], "rate": [0.2], "ci_low": [0.1], "z": [1.5]})
+    >>> tidy_columns(table, {"term": "unit", "estimate": "rate"}, "ci_low", "z").iloc[0].to_dict()
+    ... # doctest: +NORMALIZE_WHITESPACE
+    {'term': 'a', 'estimate': 0.2, 'se': nan, 'ci_low': 0.1, 'ci_high': nan, 'p_value': nan,
+     'n_obs': nan, 'z': 1.5}
+    """
+    named = {name: table[column] for name, column in columns.items()}
+    return tidy_frame({**named, **{column: table[column] for column in kept}})
 
 
 class Headline(TypedDict):

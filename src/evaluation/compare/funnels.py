@@ -14,7 +14,7 @@ import pandas as pd
 from scipy import stats
 from scipy.stats import mstats
 
-from evaluation.results import CopiedFrame, Result, normal_interval, tidy_frame
+from evaluation.results import CopiedFrame, Result, normal_interval, tidy_columns
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -171,21 +171,9 @@ class FunnelResult(Result):
 
     def tidy(self) -> pd.DataFrame:
         """One row per unit: ``term`` (unit), ``estimate`` (rate), limits and flags."""
-        table = self._table
-        return tidy_frame(
-            {
-                "term": table["unit"],
-                "estimate": table["rate"],
-                "n_obs": table["denominator"],
-                "z": table["z"],
-                "lower_95": table["lower_95"],
-                "upper_95": table["upper_95"],
-                "lower_998": table["lower_998"],
-                "upper_998": table["upper_998"],
-                "flag_95": table["flag_95"],
-                "flag_998": table["flag_998"],
-            }
-        )
+        columns = {"term": "unit", "estimate": "rate", "n_obs": "denominator"}
+        kept = ("z", "lower_95", "upper_95", "lower_998", "upper_998", "flag_95", "flag_998")
+        return tidy_columns(self._table, columns, *kept)
 
     def summary(self) -> str:
         """Target, over-dispersion and counts of units outside each limit."""

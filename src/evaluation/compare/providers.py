@@ -44,6 +44,7 @@ from evaluation.results import (
     require_no_missing,
     require_numeric,
     require_unique,
+    tidy_columns,
     tidy_frame,
 )
 
@@ -249,18 +250,8 @@ class ProviderEffectsResult(Result):
 
     def tidy(self) -> pd.DataFrame:
         """One row per provider: its effect on the log odds, net of area."""
-        table = self._table
-        return tidy_frame(
-            {
-                "term": table["provider"],
-                "estimate": table["effect"],
-                "se": table["se"],
-                "ci_low": table["ci_low"],
-                "ci_high": table["ci_high"],
-                "p_value": table["p_value"],
-                "contracts": table["contracts"],
-            }
-        )
+        kept = ("se", "ci_low", "ci_high", "p_value", "contracts")
+        return tidy_columns(self._table, {"term": "provider", "estimate": "effect"}, *kept)
 
 
 def _unconnected(frame: pd.DataFrame, area: str, provider: str) -> list[str]:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evaluation.results import CopiedFrame, Result, tidy_frame
+from evaluation.results import CopiedFrame, Result, tidy_columns
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -47,19 +47,10 @@ class RankResult(Result):
 
     def tidy(self) -> pd.DataFrame:
         """One row per unit: ``term`` (unit), ``estimate`` (median rank), rank interval."""
-        table = self._table
-        return tidy_frame(
-            {
-                "term": table["unit"],
-                "estimate": table["median_rank"],
-                "ci_low": table["rank_low"],
-                "ci_high": table["rank_high"],
-                "observed_rank": table["observed_rank"],
-                "p_top_quarter": table["p_top_quarter"],
-                "p_bottom_quarter": table["p_bottom_quarter"],
-                "n_obs": table["denominator"],
-            }
-        )
+        columns = {"term": "unit", "estimate": "median_rank", "n_obs": "denominator"}
+        bounds = {"ci_low": "rank_low", "ci_high": "rank_high"}
+        kept = ("observed_rank", "p_top_quarter", "p_bottom_quarter")
+        return tidy_columns(self._table, {**columns, **bounds}, *kept)
 
     def plot(self, *, ax: Axes | None = None) -> Axes:
         """Caterpillar plot: each unit's rank interval at the fit's ``level``, by observed rank."""

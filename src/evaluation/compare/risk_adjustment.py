@@ -16,7 +16,7 @@ from evaluation.results import (
     require_columns,
     require_no_missing,
     require_numeric,
-    tidy_frame,
+    tidy_columns,
 )
 
 if TYPE_CHECKING:
@@ -58,19 +58,9 @@ class RiskAdjustedResult(Result):
 
     def tidy(self) -> pd.DataFrame:
         """One row per unit: ``term`` (unit), ``estimate`` (O/E ratio), interval, p-value."""
-        table = self._table
-        return tidy_frame(
-            {
-                "term": table["unit"],
-                "estimate": table["oe_ratio"],
-                "ci_low": table["ci_low"],
-                "ci_high": table["ci_high"],
-                "p_value": table["p_value"],
-                "observed": table["observed"],
-                "expected": table["expected"],
-                "n_obs": table["n"],
-            }
-        )
+        columns = {"term": "unit", "estimate": "oe_ratio", "n_obs": "n"}
+        kept = ("ci_low", "ci_high", "p_value", "observed", "expected")
+        return tidy_columns(self._table, columns, *kept)
 
     def plot(self, *, ax: Axes | None = None) -> Axes:
         """O/E ratio and exact interval of each unit, ordered by the ratio."""

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
-from evaluation.results import CopiedFrame, Result, normal_interval, tidy_frame
+from evaluation.results import CopiedFrame, Result, normal_interval, tidy_columns
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -50,18 +50,10 @@ class ShrinkageResult(Result):
 
     def tidy(self) -> pd.DataFrame:
         """One row per unit: ``term`` (unit), ``estimate`` (shrunken rate) and its interval."""
-        table = self._table
-        return tidy_frame(
-            {
-                "term": table["unit"],
-                "estimate": table["shrunk_rate"],
-                "ci_low": table["shrunk_low"],
-                "ci_high": table["shrunk_high"],
-                "raw_rate": table["raw_rate"],
-                "weight_on_own_data": table["weight_on_own_data"],
-                "n_obs": table["denominator"],
-            }
-        )
+        columns = {"term": "unit", "estimate": "shrunk_rate", "n_obs": "denominator"}
+        bounds = {"ci_low": "shrunk_low", "ci_high": "shrunk_high"}
+        kept = ("raw_rate", "weight_on_own_data")
+        return tidy_columns(self._table, {**columns, **bounds}, *kept)
 
     def plot(self, *, ax: Axes | None = None, scale: float = 100.0) -> Axes:
         """Raw rate (left) joined to shrunken rate (right) for every unit, line width by size."""

@@ -19,7 +19,7 @@ from evaluation.results import (
     require_no_missing,
     require_numeric,
     require_unique,
-    tidy_frame,
+    tidy_columns,
 )
 
 if TYPE_CHECKING:
@@ -66,19 +66,9 @@ class VarianceComponents(Result):
 
     def tidy(self) -> pd.DataFrame:
         """One row per component: ``term, estimate, se, ci_low, ci_high, share, share_low, ...``."""
-        table = self._components
-        return tidy_frame(
-            {
-                "term": table["component"],
-                "estimate": table["variance"],
-                "se": table["se"],
-                "ci_low": table["ci_low"],
-                "ci_high": table["ci_high"],
-                "share": table["share"],
-                "share_low": table["share_low"],
-                "share_high": table["share_high"],
-            }
-        )
+        columns = {"term": "component", "estimate": "variance"}
+        kept = ("se", "ci_low", "ci_high", "share", "share_low", "share_high")
+        return tidy_columns(self._components, columns, *kept)
 
     def plot(self, *, ax: Axes | None = None) -> Axes:
         """Caterpillar plot: units ordered by shrunken effect, with intervals.
