@@ -14,7 +14,7 @@ import pandas as pd
 
 from evaluation.matching._common import _TIE, VARIANCE_NEIGHBOURS, _check_estimand, _prepare
 from evaluation.matching.propensity import _fit_propensity
-from evaluation.matching.result import ObservationalResult, _finish
+from evaluation.matching.result import ObservationalResult, _finish, _Inputs
 from evaluation.results import CopiedFrame
 
 __all__ = ["MatchingResult", "nearest_neighbour"]
@@ -324,17 +324,12 @@ def nearest_neighbour(
         notes.append(message)
     index = data.index
     pairs = pairs.assign(unit=index[pairs["unit"]], match=index[pairs["match"]])
+    inputs = _Inputs(frame, index, outcome, treatment, covariates, estimand, level)
     return _finish(
+        inputs,
         estimate=estimate,
         se=se,
-        level=level,
         method="Nearest-neighbour matching on the propensity score",
-        estimand=estimand,
-        frame=frame,
-        data_index=index,
-        outcome=outcome,
-        treatment=treatment,
-        covariates=covariates,
         scores=scores,
         weights=weights,
         notes=notes,

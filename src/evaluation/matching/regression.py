@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,7 @@ from evaluation.matching._common import _prepare, _require_binary, _require_vari
 from evaluation.matching.balance import Balance, _balance_table
 from evaluation.matching.result import ObservationalResult, _series
 from evaluation.results import (
-    normal_interval,
+    headline,
     require_columns,
     require_full_rank,
     require_no_missing,
@@ -20,6 +21,25 @@ from evaluation.results import (
 )
 
 __all__ = ["difference_in_means", "regression_adjustment"]
+
+
+def _ols_result(
+    fit: Any, treated: pd.Series, index: pd.Index, *, level: float, **fields: Any
+) -> ObservationalResult:
+    """The treatment coefficient (second parameter) of an unweighted OLS fit as a result."""
+    d = treated.to_numpy()
+    return ObservationalResult(
+        **headline(float(fit.params[1]), float(fit.bse[1]), level),
+        n_obs=len(d),
+        level=level,
+        treatment=str(treated.name),
+        n_treated=int(d.sum()),
+        n_control=int(len(d) - d.sum()),
+        _propensity=_series(index, np.full(len(d), np.nan), "propensity_score"),
+        _weights=_series(index, np.ones(len(d)), "weight"),
+        _treated=_series(index, d == 1, "treated"),
+        **fields,
+    )
 
 
 def difference_in_means(
@@ -56,24 +76,14 @@ def difference_in_means(
         cov_type="nonrobust" if equal_variance else "HC2"
     )
     se_kind = "pooled-variance (classical) SE" if equal_variance else "HC2 (Welch) SE"
-    low, high, p = normal_interval(float(fit.params[1]), float(fit.bse[1]), level)
-    return ObservationalResult(
-        estimate=float(fit.params[1]),
-        se=float(fit.bse[1]),
-        ci_low=low,
-        ci_high=high,
-        p_value=p,
-        n_obs=len(frame),
+    return _ols_result(
+        fit,
+        frame[treatment],
+        data.index,
+        level=level,
         method=f"Difference in means, {se_kind}",
         estimand="difference in means",
-        level=level,
         outcome=outcome,
-        treatment=treatment,
-        n_treated=int(d.sum()),
-        n_control=int(len(d) - d.sum()),
-        _propensity=_series(data.index, np.full(len(d), np.nan), "propensity_score"),
-        _weights=_series(data.index, np.ones(len(d)), "weight"),
-        _treated=_series(data.index, d == 1, "treated"),
     )
 
 
@@ -104,26 +114,16 @@ def regression_adjustment(
     design = np.column_stack([np.ones_like(d), d, frame[list(covariates)].to_numpy()])
     require_full_rank(design, ["const", treatment, *covariates], "regression adjustment")
     fit = sm.OLS(frame[outcome].to_numpy(), design).fit(cov_type="HC1")
-    low, high, p = normal_interval(float(fit.params[1]), float(fit.bse[1]), level)
     table = _balance_table(frame, treatment, covariates, None)
-    return ObservationalResult(
-        estimate=float(fit.params[1]),
-        se=float(fit.bse[1]),
-        ci_low=low,
-        ci_high=high,
-        p_value=p,
-        n_obs=len(frame),
+    return _ols_result(
+        fit,
+        frame[treatment],
+        data.index,
+        level=level,
         method="Regression adjustment (OLS, HC1 SE)",
         estimand="ATE",
-        level=level,
         notes=("a constant effect is assumed; covariates enter linearly",),
         outcome=outcome,
-        treatment=treatment,
         covariates=tuple(covariates),
-        n_treated=int(d.sum()),
-        n_control=int(len(d) - d.sum()),
-        _propensity=_series(data.index, np.full(len(d), np.nan), "propensity_score"),
-        _weights=_series(data.index, np.ones(len(d)), "weight"),
-        _treated=_series(data.index, d == 1, "treated"),
         _balance=Balance(treatment=treatment, weighted=False, _table=table),
     )

@@ -119,37 +119,45 @@ def _series(index: pd.Index, values: np.ndarray, name: str) -> pd.Series:
     return pd.Series(np.array(values, copy=True), index=index, name=name)
 
 
+@dataclass(frozen=True)
+class _Inputs:
+    """What every selection-on-observables estimator was asked and fitted on."""
+
+    frame: pd.DataFrame
+    data_index: pd.Index
+    outcome: str
+    treatment: str
+    covariates: Sequence[str]
+    estimand: str
+    level: float
+
+
 def _finish(
+    inputs: _Inputs,
     *,
     estimate: float,
     se: float,
-    level: float,
     method: str,
-    estimand: str,
-    frame: pd.DataFrame,
-    data_index: pd.Index,
-    outcome: str,
-    treatment: str,
-    covariates: Sequence[str],
     scores: np.ndarray | None,
     weights: np.ndarray,
     notes: Sequence[str] = (),
     result_class: type[ObservationalResult] = ObservationalResult,
     **extra: Any,
 ) -> Any:
+    frame, data_index, treatment = inputs.frame, inputs.data_index, inputs.treatment
     treated = frame[treatment].to_numpy() == 1
-    table = _balance_table(frame, treatment, covariates, weights)
+    table = _balance_table(frame, treatment, inputs.covariates, weights)
     used = weights > 0
     return result_class(
-        **headline(float(estimate), float(se), level),
+        **headline(float(estimate), float(se), inputs.level),
         n_obs=int(used.sum()),
         method=method,
-        estimand=estimand,
-        level=level,
+        estimand=inputs.estimand,
+        level=inputs.level,
         notes=tuple(notes),
-        outcome=outcome,
+        outcome=inputs.outcome,
         treatment=treatment,
-        covariates=tuple(covariates),
+        covariates=tuple(inputs.covariates),
         n_treated=int((used & treated).sum()),
         n_control=int((used & ~treated).sum()),
         _propensity=_series(

@@ -11,7 +11,7 @@ import statsmodels.api as sm
 
 from evaluation.matching._common import _check_estimand, _prepare, _require_binary
 from evaluation.matching.propensity import _fit_propensity, _Propensity
-from evaluation.matching.result import ObservationalResult, _finish
+from evaluation.matching.result import ObservationalResult, _finish, _Inputs
 
 __all__ = ["doubly_robust", "ipw"]
 
@@ -60,7 +60,8 @@ def _prepare_weighting(
     covariates: Sequence[str],
     estimand: str,
     trim: float | None,
-) -> tuple[pd.DataFrame, pd.Index, _Propensity, list[str]]:
+    level: float,
+) -> tuple[_Inputs, _Propensity, list[str]]:
     _check_estimand(estimand)
     frame = _prepare(data, outcome=outcome, treatment=treatment, covariates=covariates)
     index = data.index
@@ -71,7 +72,13 @@ def _prepare_weighting(
         frame, index = _trim(data, frame, propensity.scores, trim, treatment)
         propensity = _fit_propensity(frame, treatment, covariates)
         notes.append(f"trimmed at [{trim:g}, {1 - trim:g}]: {n_before - len(frame)} row(s) dropped")
-    return frame, index, propensity, notes
+    inputs = _Inputs(frame, index, outcome, treatment, covariates, estimand, level)
+    return inputs, propensity, notes
+
+
+def _influence_se(psi: np.ndarray) -> float:
+    """Standard error of a mean-zero influence function: ``sqrt(mean(psi^2) / n)``."""
+    return float(np.sqrt(np.mean(psi**2) / len(psi)))
 
 
 def ipw(
@@ -119,9 +126,10 @@ def ipw(
     >>> fit.estimand
     'ATE'
     """
-    frame, index, propensity, notes = _prepare_weighting(
-        data, outcome, treatment, covariates, estimand, trim
+    inputs, propensity, notes = _prepare_weighting(
+        data, outcome, treatment, covariates, estimand, trim, level
     )
+    frame = inputs.frame
     d = frame[treatment].to_numpy()
     y = frame[outcome].to_numpy()
     p = propensity.scores
@@ -133,18 +141,11 @@ def ipw(
         (dw0 * (y - mean0))[:, None] * x, axis=0
     ) / np.mean(w0)
     psi = psi1 - psi0 + propensity.influence(d) @ gradient
-    se = float(np.sqrt(np.mean(psi**2) / len(y)))
     return _finish(
+        inputs,
         estimate=mean1 - mean0,
-        se=se,
-        level=level,
+        se=_influence_se(psi),
         method="Inverse probability weighting (normalised weights)",
-        estimand=estimand,
-        frame=frame,
-        data_index=index,
-        outcome=outcome,
-        treatment=treatment,
-        covariates=covariates,
         scores=p,
         weights=w1 + w0,
         notes=[*notes, "influence-function SE accounting for the estimated propensity score"],
@@ -217,9 +218,10 @@ def doubly_robust(
     >>> bool(fit.ci_low < frame.attrs["true_effect"] < fit.ci_high)
     True
     """
-    frame, index, propensity, notes = _prepare_weighting(
-        data, outcome, treatment, covariates, estimand, trim
+    inputs, propensity, notes = _prepare_weighting(
+        data, outcome, treatment, covariates, estimand, trim, level
     )
+    frame = inputs.frame
     d = frame[treatment].to_numpy()
     y = frame[outcome].to_numpy()
     p, x = propensity.scores, propensity.design
@@ -254,18 +256,11 @@ def doubly_robust(
         + infl_b0 @ grad_b0
         + propensity.influence(d) @ grad_g
     )
-    se = float(np.sqrt(np.mean(psi**2) / len(y)))
     return _finish(
+        inputs,
         estimate=regression + eta1 - eta0,
-        se=se,
-        level=level,
+        se=_influence_se(psi),
         method="Doubly robust (augmented IPW)",
-        estimand=estimand,
-        frame=frame,
-        data_index=index,
-        outcome=outcome,
-        treatment=treatment,
-        covariates=covariates,
         scores=p,
         weights=w1 + w0,
         notes=[*notes, "influence-function SE including the estimated nuisance models"],
