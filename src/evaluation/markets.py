@@ -522,16 +522,7 @@ class ConcentrationGradient(Result):
 
     def tidy(self) -> pd.DataFrame:
         """The headline row plus ``intercept``, ``per``, ``covariance`` and ``n_clusters``."""
-        return (
-            super()
-            .tidy()
-            .assign(
-                intercept=self.intercept,
-                per=self.per,
-                covariance=self.covariance,
-                n_clusters=self.n_clusters,
-            )
-        )
+        return self._tidy_with("intercept", "per", "covariance", "n_clusters")
 
     def plot(self, *, ax: Axes | None = None) -> Axes:
         """Scatter of outcome against concentration with the fitted line.

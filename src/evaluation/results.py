@@ -53,6 +53,8 @@ __all__ = [
     "tidy_frame",
     "Headline",
     "headline",
+    "interval_only",
+    "no_interval",
 ]
 
 
@@ -133,6 +135,10 @@ class Result:
             ]
         )
 
+    def _tidy_with(self, *names: str) -> pd.DataFrame:
+        """The headline row of :meth:`Result.tidy` plus the named attributes as columns."""
+        return Result.tidy(self).assign(**{name: getattr(self, name) for name in names})
+
     def summary(self) -> str:
         """A short text report of the headline estimate."""
         pct = round(self.level * 100)
@@ -208,6 +214,33 @@ def headline(estimate: float, se: float, level: float = 0.95) -> Headline:
     """
     low, high, p = normal_interval(estimate, se, level)
     return {"estimate": estimate, "se": se, "ci_low": low, "ci_high": high, "p_value": p}
+
+
+def interval_only(estimate: float, se: float, level: float = 0.95) -> Headline:
+    """The headline fields with a normal interval but no test (``p_value`` NaN).
+
+    For a summary quantity (a target rate, a prior mean) whose null of zero means nothing.
+
+    Examples
+    --------
+    >>> {k: round(v, 4) for k, v in interval_only(1.0, 0.5).items()}
+    {'estimate': 1.0, 'se': 0.5, 'ci_low': 0.02, 'ci_high': 1.98, 'p_value': nan}
+    """
+    return {**headline(estimate, se, level), "p_value": float("nan")}
+
+
+def no_interval(estimate: float) -> Headline:
+    """The headline fields of an estimate with no standard error, interval or test (NaN).
+
+    For a spread of estimated effects, or a design whose inference is by permutation.
+
+    Examples
+    --------
+    >>> no_interval(0.3)["estimate"], no_interval(0.3)["ci_low"]
+    (0.3, nan)
+    """
+    nan = float("nan")
+    return {"estimate": estimate, "se": nan, "ci_low": nan, "ci_high": nan, "p_value": nan}
 
 
 class CopiedFrame:

@@ -53,6 +53,7 @@ from scipy import optimize
 from evaluation.results import (
     CopiedFrame,
     Result,
+    no_interval,
     require_columns,
     require_no_missing,
     require_numeric,
@@ -764,13 +765,11 @@ def _placebo_result(
     table = table.sort_values("rank", kind="stable")
     rank = int(table.loc[fit.treated_unit, "rank"])
     n_units = len(table)
+    fields = no_interval(fit.estimate)
+    fields["p_value"] = rank / n_units
     return PlaceboResult(
         outcome=fit.outcome,
-        estimate=fit.estimate,
-        se=math.nan,
-        ci_low=math.nan,
-        ci_high=math.nan,
-        p_value=rank / n_units,
+        **fields,
         n_obs=fit.n_obs,
         method=f"{fit.method}: in-space placebo test",
         estimand="average post-treatment gap",

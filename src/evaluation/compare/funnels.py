@@ -14,7 +14,7 @@ import pandas as pd
 from scipy import stats
 from scipy.stats import mstats
 
-from evaluation.results import CopiedFrame, Result, normal_interval, tidy_columns
+from evaluation.results import CopiedFrame, Result, interval_only, tidy_columns
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -369,13 +369,8 @@ def funnel(
         )
     limit_kind = "exact" if used_phi <= 1 and used_tau2 == 0 else overdispersion
     target_se = float(_sampling_sd(theta, np.array([n.sum()]), family)[0])
-    low, high, _ = normal_interval(theta, target_se)
     return FunnelResult(
-        estimate=theta,
-        se=target_se,
-        ci_low=low,
-        ci_high=high,
-        p_value=float("nan"),
+        **interval_only(theta, target_se),
         n_obs=len(table),
         method=f"Funnel plot ({family}, {limit_kind} limits)",
         estimand="target rate",

@@ -39,6 +39,7 @@ from evaluation.results import (
     CopiedFrame,
     Result,
     headline,
+    no_interval,
     require_columns,
     require_level,
     require_no_missing,
@@ -216,13 +217,8 @@ def within_area(
     table["ci_high_pp"] = table["effect_pp"] + z * table["se_pp"]
     with np.errstate(divide="ignore", invalid="ignore"):
         table["p_value"] = 2 * stats.norm.sf(np.abs(effects / se))
-    nan = float("nan")
     return WithinAreaResult(
-        estimate=float(table["effect_pp"].std(ddof=1)),
-        se=nan,
-        ci_low=nan,
-        ci_high=nan,
-        p_value=nan,
+        **no_interval(float(table["effect_pp"].std(ddof=1))),
         n_obs=int(frame[denominator].sum()),
         method="Within-area provider comparison (binomial rates, area contrasts)",
         estimand="SD of within-area provider effects (pp)",
@@ -343,13 +339,8 @@ def provider_effects(
             "contracts": frame[provider].astype(str).value_counts().reindex(providers).to_numpy(),
         }
     )
-    nan = float("nan")
     return ProviderEffectsResult(
-        estimate=float(np.std(effect, ddof=1)),
-        se=nan,
-        ci_low=nan,
-        ci_high=nan,
-        p_value=nan,
+        **no_interval(float(np.std(effect, ddof=1))),
         n_obs=int(frame[denominator].sum()),
         method="Provider fixed effects within areas (binomial GLM, logit link)",
         estimand="SD of provider effects (log odds)",

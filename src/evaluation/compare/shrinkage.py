@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
-from evaluation.results import CopiedFrame, Result, normal_interval, tidy_columns
+from evaluation.results import CopiedFrame, Result, interval_only, tidy_columns
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -242,13 +242,8 @@ def shrink(
     )
     table = pd.concat([table, shrunk.reset_index(drop=True)], axis=1)
     se = float(np.sqrt(prior_mean * (1 - prior_mean) / n.sum()))
-    low, high, _ = normal_interval(prior_mean, se, level)
     return ShrinkageResult(
-        estimate=prior_mean,
-        se=se,
-        ci_low=low,
-        ci_high=high,
-        p_value=float("nan"),
+        **interval_only(prior_mean, se, level),
         n_obs=len(table),
         method=f"Empirical-Bayes shrinkage ({method.replace('_', '-')})",
         estimand="mean of true rates (prior mean)",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Literal
 
 import numpy as np
@@ -53,18 +53,8 @@ class StaggeredResult(Result):
     @property
     def overall(self) -> Result:
         """The headline simple aggregation as a plain :class:`~evaluation.results.Result`."""
-        return Result(
-            estimate=self.estimate,
-            se=self.se,
-            ci_low=self.ci_low,
-            ci_high=self.ci_high,
-            p_value=self.p_value,
-            n_obs=self.n_obs,
-            method=self.method,
-            estimand=self.estimand,
-            level=self.level,
-            notes=self.notes,
-        )
+        shared = (f.name for f in fields(Result) if f.name != "outcome")
+        return Result(**{name: getattr(self, name) for name in shared})
 
     def pretrend_test(self) -> WaldTest:
         """Joint Wald test that all pre-adoption ATT(g, t) are zero (R ``did``'s pre-test)."""

@@ -67,11 +67,7 @@ class ObservationalResult(Result):
 
     def tidy(self) -> pd.DataFrame:
         """The headline row plus ``n_treated`` and ``n_control``."""
-        return (
-            super()
-            .tidy()
-            .assign(method=self.method, n_treated=self.n_treated, n_control=self.n_control)
-        )
+        return self._tidy_with("method", "n_treated", "n_control")
 
     def plot(self, *, ax: Axes | None = None, bins: int = 40) -> Axes:
         """Overlap: histograms of the propensity score for treated and control units.

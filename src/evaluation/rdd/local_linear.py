@@ -64,16 +64,7 @@ class RDResult(Result):
 
     def tidy(self) -> pd.DataFrame:
         """The headline row plus ``bandwidth``, ``kernel``, ``n_left`` and ``n_right``."""
-        return (
-            super()
-            .tidy()
-            .assign(
-                bandwidth=self.bandwidth,
-                kernel=self.kernel,
-                n_left=self.n_left,
-                n_right=self.n_right,
-            )
-        )
+        return self._tidy_with("bandwidth", "kernel", "n_left", "n_right")
 
     def summary(self) -> str:
         """Text report: the jump, its interval, the bandwidth and the window's size."""
