@@ -44,6 +44,7 @@ __all__ = [
     "normal_interval",
     "require_columns",
     "require_numeric",
+    "require_time",
     "require_no_missing",
     "require_full_rank",
     "require_level",
@@ -405,6 +406,22 @@ def require_numeric(data: pd.DataFrame, columns: Iterable[str]) -> None:
             raise ValueError(
                 f"Column {column!r} must be numeric; it has dtype {data[column].dtype}."
             )
+
+
+def require_time(data: pd.DataFrame, time: str) -> None:
+    """Raise ``ValueError`` unless column ``time`` holds numbers or dates.
+
+    Examples
+    --------
+    >>> require_time(pd.DataFrame({"year": [2020, 2021]}), "year")
+    >>> require_time(pd.DataFrame({"year": pd.Categorical(["2020"])}), "year")
+    Traceback (most recent call last):
+    ...
+    ValueError: Column 'year' (time) must be numeric or dates; it is category.
+    """
+    column = data[time]
+    if not (pd.api.types.is_numeric_dtype(column) or pd.api.types.is_datetime64_any_dtype(column)):
+        raise ValueError(f"Column {time!r} (time) must be numeric or dates; it is {column.dtype}.")
 
 
 def _rows(index: pd.Index) -> str:

@@ -57,6 +57,7 @@ from evaluation.results import (
     require_columns,
     require_no_missing,
     require_numeric,
+    require_time,
     require_unique,
 )
 
@@ -211,13 +212,7 @@ def _validate(
     require_columns(data, {"outcome": outcome, "unit": unit, "time": time})
     require_columns(data, {f"predictors[{i}]": p for i, p in enumerate(predictors)})
     require_numeric(data, [outcome, *predictors])
-    if not (
-        pd.api.types.is_numeric_dtype(data[time])
-        or pd.api.types.is_datetime64_any_dtype(data[time])
-    ):
-        raise ValueError(
-            f"Column {time!r} (time) must be numeric or dates; it is {data[time].dtype}."
-        )
+    require_time(data, time)
     require_no_missing(data, [unit, time, outcome, *predictors])
     require_unique(data, [unit, time])
     units = pd.unique(data[unit])

@@ -8,12 +8,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 
 from evaluation.results import (
     require_columns,
     require_full_rank,
     require_no_missing,
     require_numeric,
+    require_time,
     require_unique,
     require_whole,
 )
@@ -88,13 +90,7 @@ def _series_frame(
     require_columns(data, {"outcome": outcome, "time": time, "seasonal": season_column})
     require_columns(data, {f"covariates[{i}]": c for i, c in enumerate(covariates)})
     require_numeric(data, [outcome, *covariates])
-    if not (
-        pd.api.types.is_numeric_dtype(data[time])
-        or pd.api.types.is_datetime64_any_dtype(data[time])
-    ):
-        raise ValueError(
-            f"Column {time!r} (time) must be numeric or dates; it is {data[time].dtype}."
-        )
+    require_time(data, time)
     needed = [time, outcome, *covariates] + ([season_column] if season_column else [])
     require_no_missing(data, needed)
     require_unique(data, [time])
@@ -155,3 +151,24 @@ def _design(
     full = pd.concat([design, _season_dummies(frame, seasonal), frame[list(covariates)]], axis=1)
     require_full_rank(full.to_numpy(dtype=float), list(full.columns), "segmented regression")
     return full
+
+
+def _path_axes(
+    ax: Axes | None, paths: pd.DataFrame, time: str
+) -> tuple[Axes, pd.Series, np.ndarray]:
+    """The axes to draw a series' paths on (a new figure if none), its time axis and post mask."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 4.2))
+    return ax, paths[time], paths["post"].to_numpy()
+
+
+def _counterfactual_line(
+    ax: Axes, x: pd.Series, counterfactual: pd.Series, post: np.ndarray, start: Any, label: str
+) -> Axes:
+    """Draw the counterfactual after the start (dashed), the start (dotted) and the legend."""
+    ax.plot(x[post], counterfactual[post], color="#D55E00", lw=2, ls="--", label=label)
+    ax.axvline(start, color="#444444", lw=1, ls=":")
+    ax.legend(frameon=False)
+    return ax

@@ -17,7 +17,13 @@ from matplotlib.axes import Axes
 from statsmodels.stats.diagnostic import acorr_ljungbox
 from statsmodels.stats.stattools import durbin_watson
 
-from evaluation.its._common import _design, _series_frame, newey_west_lags
+from evaluation.its._common import (
+    _counterfactual_line,
+    _design,
+    _path_axes,
+    _series_frame,
+    newey_west_lags,
+)
 from evaluation.results import CopiedFrame, Result, require_columns, require_level, require_whole
 
 __all__ = ["SegmentedResult", "placebo_interruptions", "segmented"]
@@ -449,33 +455,20 @@ class SegmentedResult(Result):
 
         The caller finishes the figure with :func:`evaluation.report.style.finish`.
         """
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(9, 4.2))
         paths = self._paths
-        x = paths[self.time]
-        post = paths["post"].to_numpy()
+        ax, x, post = _path_axes(ax, paths, self.time)
         if self.controlled:
             ax.plot(x, paths["reformed"], color="#0072B2", lw=1.2, label="Reformed series")
             ax.plot(x, paths["comparison"], color="#009E73", lw=1.2, label="Comparison series")
-            cf = paths["comparison"] + paths["counterfactual"]
-            ax.plot(x[post], cf[post], color="#D55E00", lw=2, ls="--", label="Counterfactual")
+            counterfactual = paths["comparison"] + paths["counterfactual"]
         else:
             ax.plot(x, paths["observed"], "o", color="#0072B2", ms=3, label="Observed")
             ax.plot(x[~post], paths["fitted"][~post], color="#0072B2", lw=2, label="Fitted")
             ax.plot(x[post], paths["fitted"][post], color="#0072B2", lw=2)
-            ax.plot(
-                x[post],
-                paths["counterfactual"][post],
-                color="#D55E00",
-                lw=2,
-                ls="--",
-                label="Counterfactual",
-            )
-        ax.axvline(self.treatment_time, color="#444444", lw=1, ls=":")
-        ax.legend(frameon=False)
-        return ax
+            counterfactual = paths["counterfactual"]
+        return _counterfactual_line(
+            ax, x, counterfactual, post, self.treatment_time, "Counterfactual"
+        )
 
 
 def placebo_interruptions(

@@ -15,7 +15,7 @@ import pandas as pd
 import statsmodels.api as sm
 from matplotlib.axes import Axes
 
-from evaluation.its._common import _series_frame
+from evaluation.its._common import _counterfactual_line, _path_axes, _series_frame
 from evaluation.its.segmented import _percent_row, _row, _rows_summary
 from evaluation.results import CopiedFrame, Result, normal_interval
 
@@ -200,23 +200,11 @@ class StructuralResult(Result):
 
     def plot(self, *, ax: Axes | None = None) -> Axes:
         """Observed series, the smoothed signal and the counterfactual without the step."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(9, 4.2))
         paths = self._paths
-        x = paths[self.time]
-        post = paths["post"].to_numpy()
+        ax, x, post = _path_axes(ax, paths, self.time)
         ax.plot(x, paths["observed"], color="#999999", lw=1, label="Observed")
         ax.plot(x, paths["fitted"], color="#0072B2", lw=1.8, label="Smoothed signal")
-        ax.plot(
-            x[post],
-            paths["counterfactual"][post],
-            color="#D55E00",
-            lw=2,
-            ls="--",
-            label="Counterfactual (no step)",
+        label = "Counterfactual (no step)"
+        return _counterfactual_line(
+            ax, x, paths["counterfactual"], post, self.treatment_time, label
         )
-        ax.axvline(self.treatment_time, color="#444444", lw=1, ls=":")
-        ax.legend(frameon=False)
-        return ax
