@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from typing import ClassVar, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -68,6 +69,8 @@ class WithinAreaResult(Result):
     """
 
     _table: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    _METHOD: ClassVar[str] = "Within-area provider comparison (binomial rates, area contrasts)"
+    _ESTIMAND: ClassVar[str] = "SD of within-area provider effects (pp)"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_table", self._table.copy())
@@ -217,15 +220,9 @@ def within_area(
     table["ci_high_pp"] = table["effect_pp"] + z * table["se_pp"]
     with np.errstate(divide="ignore", invalid="ignore"):
         table["p_value"] = 2 * stats.norm.sf(np.abs(effects / se))
-    return WithinAreaResult(
-        **no_interval(float(table["effect_pp"].std(ddof=1))),
-        n_obs=int(frame[denominator].sum()),
-        method="Within-area provider comparison (binomial rates, area contrasts)",
-        estimand="SD of within-area provider effects (pp)",
-        level=level,
-        notes=(f"{len(frame)} contracts in {frame[area].nunique()} areas.",),
-        _table=table,
-    )
+    note = f"{len(frame)} contracts in {frame[area].nunique()} areas."
+    spread = float(table["effect_pp"].std(ddof=1))
+    return _spread(WithinAreaResult, spread, frame[denominator], level, note, table)
 
 
 @dataclass(frozen=True)
@@ -238,6 +235,8 @@ class ProviderEffectsResult(Result):
     """
 
     _table: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    _METHOD: ClassVar[str] = "Provider fixed effects within areas (binomial GLM, logit link)"
+    _ESTIMAND: ClassVar[str] = "SD of provider effects (log odds)"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_table", self._table.copy())
@@ -248,6 +247,29 @@ class ProviderEffectsResult(Result):
         """One row per provider: its effect on the log odds, net of area."""
         kept = ("se", "ci_low", "ci_high", "p_value", "contracts")
         return tidy_columns(self._table, {"term": "provider", "estimate": "effect"}, *kept)
+
+
+_Spread = TypeVar("_Spread", WithinAreaResult, ProviderEffectsResult)
+
+
+def _spread(
+    result_class: type[_Spread],
+    spread: float,
+    denominator: pd.Series,
+    level: float,
+    note: str,
+    table: pd.DataFrame,
+) -> _Spread:
+    """A result headed by the spread of provider effects: descriptive, so no interval or test."""
+    return result_class(
+        **no_interval(spread),
+        n_obs=int(denominator.sum()),
+        method=result_class._METHOD,
+        estimand=result_class._ESTIMAND,
+        level=level,
+        notes=(note,),
+        _table=table,
+    )
 
 
 def _unconnected(frame: pd.DataFrame, area: str, provider: str) -> list[str]:
@@ -339,15 +361,9 @@ def provider_effects(
             "contracts": frame[provider].astype(str).value_counts().reindex(providers).to_numpy(),
         }
     )
-    return ProviderEffectsResult(
-        **no_interval(float(np.std(effect, ddof=1))),
-        n_obs=int(frame[denominator].sum()),
-        method="Provider fixed effects within areas (binomial GLM, logit link)",
-        estimand="SD of provider effects (log odds)",
-        level=level,
-        notes=(f"{len(providers)} providers, {frame[area].nunique()} areas.",),
-        _table=table,
-    )
+    note = f"{len(providers)} providers, {frame[area].nunique()} areas."
+    spread = float(np.std(effect, ddof=1))
+    return _spread(ProviderEffectsResult, spread, frame[denominator], level, note, table)
 
 
 def _check_benchmark(benchmark_pct: float, level: float) -> None:

@@ -5,7 +5,7 @@ Wald tests, headline numbers, the event-time plot.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -42,6 +42,12 @@ def _readable(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
 
 
+def _bars(ax: Axes, x: np.ndarray, y: np.ndarray, bounds: tuple[Any, Any], **how: Any) -> None:
+    """Error bars from ``y`` down to ``bounds[0]`` and up to ``bounds[1]``."""
+    low, high = bounds
+    ax.errorbar(x, y, yerr=[y - low, high - y], **how)
+
+
 def _event_plot(
     effects: pd.DataFrame,
     ax: Axes | None,
@@ -68,26 +74,10 @@ def _event_plot(
             continue
         x, y = part["event_time"].to_numpy(), part["estimate"].to_numpy()
         if band and "band_low" in part:
-            ax.errorbar(
-                x,
-                y,
-                yerr=[y - part["band_low"], part["band_high"] - y],
-                fmt="none",
-                ecolor=colour,
-                elinewidth=1,
-                capsize=5,
-                alpha=0.8,
-            )
-        ax.errorbar(
-            x,
-            y,
-            yerr=[y - part["ci_low"], part["ci_high"] - y],
-            fmt="o",
-            color=colour,
-            elinewidth=3.5,
-            capsize=0,
-            label=label,
-        )
+            bounds = part["band_low"], part["band_high"]
+            _bars(ax, x, y, bounds, fmt="none", ecolor=colour, elinewidth=1, capsize=5, alpha=0.8)
+        bounds = part["ci_low"], part["ci_high"]
+        _bars(ax, x, y, bounds, fmt="o", color=colour, elinewidth=3.5, capsize=0, label=label)
     if band and "band_low" in effects:
         ax.plot([], [], color="#555555", lw=3.5, label=f"{round(100 * level)}% pointwise interval")
         ax.errorbar(
