@@ -59,8 +59,19 @@ __all__ = [
 ]
 
 
+class _OwnsTable:
+    """A result that keeps its own copy of the table it was given, and hands out copies."""
+
+    _table: pd.DataFrame
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_table", self._table.copy())
+
+    table = CopiedFrame("_table", "The full table (a copy).")
+
+
 @dataclass(frozen=True)
-class WithinAreaResult(Result):
+class WithinAreaResult(_OwnsTable, Result):
     """Provider effects measured against the other providers in the same area.
 
     The headline is the standard deviation of the estimated within-area
@@ -71,11 +82,6 @@ class WithinAreaResult(Result):
     _table: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     _METHOD: ClassVar[str] = "Within-area provider comparison (binomial rates, area contrasts)"
     _ESTIMAND: ClassVar[str] = "SD of within-area provider effects (pp)"
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_table", self._table.copy())
-
-    table = CopiedFrame("_table", "The full table (a copy).")
 
     def tidy(self) -> pd.DataFrame:
         """One row per contract: the within-area effect (percentage points) with its interval."""
@@ -226,7 +232,7 @@ def within_area(
 
 
 @dataclass(frozen=True)
-class ProviderEffectsResult(Result):
+class ProviderEffectsResult(_OwnsTable, Result):
     """Provider effects on the log odds of a job outcome, net of area, centred on the average.
 
     The headline is the standard deviation of the centred effects. ``table``
@@ -237,11 +243,6 @@ class ProviderEffectsResult(Result):
     _table: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     _METHOD: ClassVar[str] = "Provider fixed effects within areas (binomial GLM, logit link)"
     _ESTIMAND: ClassVar[str] = "SD of provider effects (log odds)"
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_table", self._table.copy())
-
-    table = CopiedFrame("_table", "The full table (a copy).")
 
     def tidy(self) -> pd.DataFrame:
         """One row per provider: its effect on the log odds, net of area."""
