@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from evaluation import __version__
+from evaluation.guide import _by_key
 
 if TYPE_CHECKING:
     from evaluation.guide import designs
@@ -142,156 +143,152 @@ def _vfm(unit: str, direction: int, cost: float, value: float) -> dict[str, Any]
 _PANEL = {"outcome": "numeric outcome", "unit": "unit identifier", "time": "period (numeric)"}
 
 #: The designs the kit scaffolds, by ``--design`` name.
-TEMPLATES: dict[str, Template] = {
-    d.key: d
-    for d in (
-        Template(
-            key="did",
-            label="Difference-in-differences (one adoption date)",
-            module="did",
-            function="twfe",
-            diagnostics=(
-                "event study of pre-reform differences (pre-trends)",
-                "joint test that pre-reform effects are zero",
-            ),
-            columns={**_PANEL, "treated": "0/1: the unit is under the reform in this period"},
-            example="simulate.did.staggered_adoption(n_units=200, n_periods=8, cohorts=(5,), "
-            "effect_growth=0.0, seed=1)",
-            true_effect='example.attrs["true_effect"]',
-            default_columns={
-                "outcome": "outcome",
-                "unit": "unit",
-                "time": "time",
-                "treated": "treated",
-            },
-            vfm=_vfm("outcome units per unit", 1, 50_000.0, 60_000.0),
+TEMPLATES: dict[str, Template] = _by_key(
+    Template(
+        key="did",
+        label="Difference-in-differences (one adoption date)",
+        module="did",
+        function="twfe",
+        diagnostics=(
+            "event study of pre-reform differences (pre-trends)",
+            "joint test that pre-reform effects are zero",
         ),
-        Template(
-            key="staggered",
-            label="Staggered difference-in-differences (Callaway-Sant'Anna)",
-            module="did",
-            function="staggered",
-            diagnostics=(
-                "event study of pre-adoption effects (pre-trends)",
-                "joint test that pre-adoption effects are zero",
-                "comparison with two-way fixed effects",
-            ),
-            columns={**_PANEL, "cohort": "first period treated (0 = never)"},
-            example="simulate.did.staggered_adoption(n_units=300, n_periods=8, cohorts=(4, 6), "
-            "seed=2)",
-            true_effect='example.attrs["true_effect"]',
-            default_columns={
-                "outcome": "outcome",
-                "unit": "unit",
-                "time": "time",
-                "cohort": "cohort",
-            },
-            vfm=_vfm("outcome units per unit", 1, 50_000.0, 40_000.0),
+        columns={**_PANEL, "treated": "0/1: the unit is under the reform in this period"},
+        example="simulate.did.staggered_adoption(n_units=200, n_periods=8, cohorts=(5,), "
+        "effect_growth=0.0, seed=1)",
+        true_effect='example.attrs["true_effect"]',
+        default_columns={
+            "outcome": "outcome",
+            "unit": "unit",
+            "time": "time",
+            "treated": "treated",
+        },
+        vfm=_vfm("outcome units per unit", 1, 50_000.0, 60_000.0),
+    ),
+    Template(
+        key="staggered",
+        label="Staggered difference-in-differences (Callaway-Sant'Anna)",
+        module="did",
+        function="staggered",
+        diagnostics=(
+            "event study of pre-adoption effects (pre-trends)",
+            "joint test that pre-adoption effects are zero",
+            "comparison with two-way fixed effects",
         ),
-        Template(
-            key="synth",
-            label="Synthetic control",
-            module="synth",
-            function="synthetic_control",
-            diagnostics=(
-                "pre-reform fit (RMSPE)",
-                "in-space placebos and permutation p-value",
-                "leave-one-out donors",
-            ),
-            columns={**_PANEL},
-            example="simulate.synth.panel(seed=3)",
-            true_effect='example.attrs["true_effect"]',
-            default_columns={"outcome": "outcome", "unit": "unit", "time": "period"},
-            settings={"treated_unit": "treated", "treatment_time": 20},
-            vfm=_vfm("outcome units", -1, 100_000.0, 30_000.0),
+        columns={**_PANEL, "cohort": "first period treated (0 = never)"},
+        example="simulate.did.staggered_adoption(n_units=300, n_periods=8, cohorts=(4, 6), seed=2)",
+        true_effect='example.attrs["true_effect"]',
+        default_columns={
+            "outcome": "outcome",
+            "unit": "unit",
+            "time": "time",
+            "cohort": "cohort",
+        },
+        vfm=_vfm("outcome units per unit", 1, 50_000.0, 40_000.0),
+    ),
+    Template(
+        key="synth",
+        label="Synthetic control",
+        module="synth",
+        function="synthetic_control",
+        diagnostics=(
+            "pre-reform fit (RMSPE)",
+            "in-space placebos and permutation p-value",
+            "leave-one-out donors",
         ),
-        Template(
-            key="its",
-            label="Interrupted time series (segmented regression)",
-            module="its",
-            function="segmented",
-            diagnostics=(
-                "residual autocorrelation (Durbin-Watson, Ljung-Box)",
-                "HAC standard errors under different lags",
-                "placebo interruptions before the reform",
-            ),
-            columns={"outcome": "numeric outcome", "time": "date or regular period"},
-            example="simulate.its.series(seed=1)",
-            true_effect='example.attrs["true_effect"]',
-            default_columns={"outcome": "outcome", "time": "month"},
-            settings={"treatment_time": "2015-01-01", "seasonal": 12, "dates": True},
-            vfm=_vfm("outcome units a month", -1, 200_000.0, 80_000.0),
+        columns={**_PANEL},
+        example="simulate.synth.panel(seed=3)",
+        true_effect='example.attrs["true_effect"]',
+        default_columns={"outcome": "outcome", "unit": "unit", "time": "period"},
+        settings={"treated_unit": "treated", "treatment_time": 20},
+        vfm=_vfm("outcome units", -1, 100_000.0, 30_000.0),
+    ),
+    Template(
+        key="its",
+        label="Interrupted time series (segmented regression)",
+        module="its",
+        function="segmented",
+        diagnostics=(
+            "residual autocorrelation (Durbin-Watson, Ljung-Box)",
+            "HAC standard errors under different lags",
+            "placebo interruptions before the reform",
         ),
-        Template(
-            key="rdd",
-            label="Regression discontinuity (sharp, local linear)",
-            module="rdd",
-            function="local_linear",
-            diagnostics=(
-                "density test at the cutoff (manipulation)",
-                "bandwidth sensitivity",
-                "placebo cutoffs",
-                "continuity of pre-treatment covariates",
-            ),
-            columns={
-                "outcome": "numeric outcome",
-                "running": "score that decides treatment",
-                "covariate": "a characteristic fixed before treatment",
-            },
-            example="simulate.rdd.threshold_rule(n=20_000, seed=2)",
-            true_effect='example.attrs["true_effect"]',
-            default_columns={"outcome": "reoffended", "running": "risk_score", "covariate": "age"},
-            settings={"cutoff": 50.0},
-            vfm=_vfm("proportion per person (x 100 = points)", -1, 300_000.0, 5_000_000.0),
+        columns={"outcome": "numeric outcome", "time": "date or regular period"},
+        example="simulate.its.series(seed=1)",
+        true_effect='example.attrs["true_effect"]',
+        default_columns={"outcome": "outcome", "time": "month"},
+        settings={"treatment_time": "2015-01-01", "seasonal": 12, "dates": True},
+        vfm=_vfm("outcome units a month", -1, 200_000.0, 80_000.0),
+    ),
+    Template(
+        key="rdd",
+        label="Regression discontinuity (sharp, local linear)",
+        module="rdd",
+        function="local_linear",
+        diagnostics=(
+            "density test at the cutoff (manipulation)",
+            "bandwidth sensitivity",
+            "placebo cutoffs",
+            "continuity of pre-treatment covariates",
         ),
-        Template(
-            key="matching",
-            label="Matching and weighting on observed characteristics (doubly robust)",
-            module="matching",
-            function="doubly_robust",
-            diagnostics=(
-                "covariate balance (standardised mean differences)",
-                "overlap of propensity scores",
-                "agreement with nearest-neighbour matching",
-            ),
-            columns={
-                "outcome": "numeric or 0/1 outcome",
-                "treatment": "0/1: took part",
-                "covariates": "list of numeric columns measured before treatment",
-            },
-            example="simulate.matching.voluntary_programme(n=5_000, confounding=0.0, seed=6)",
-            true_effect='example.attrs["true_effect"]',
-            default_columns={
-                "outcome": "reoffended",
-                "treatment": "took_part",
-                "covariates": ["age", "prior_offences", "employed"],
-            },
-            vfm=_vfm("proportion per person (x 100 = points)", -1, 250_000.0, 4_000_000.0),
+        columns={
+            "outcome": "numeric outcome",
+            "running": "score that decides treatment",
+            "covariate": "a characteristic fixed before treatment",
+        },
+        example="simulate.rdd.threshold_rule(n=20_000, seed=2)",
+        true_effect='example.attrs["true_effect"]',
+        default_columns={"outcome": "reoffended", "running": "risk_score", "covariate": "age"},
+        settings={"cutoff": 50.0},
+        vfm=_vfm("proportion per person (x 100 = points)", -1, 300_000.0, 5_000_000.0),
+    ),
+    Template(
+        key="matching",
+        label="Matching and weighting on observed characteristics (doubly robust)",
+        module="matching",
+        function="doubly_robust",
+        diagnostics=(
+            "covariate balance (standardised mean differences)",
+            "overlap of propensity scores",
+            "agreement with nearest-neighbour matching",
         ),
-        Template(
-            key="performance",
-            label="Comparing providers or areas (funnel plot and shrinkage)",
-            module="compare",
-            function="shrink",
-            diagnostics=(
-                "funnel plot with exact limits",
-                "over-dispersion (phi) and adjusted limits",
-                "rank intervals",
-            ),
-            columns={
-                "unit": "provider or area label",
-                "events": "count of the outcome",
-                "denominator": "people at risk",
-            },
-            example="simulate.performance.providers(n_units=150, true_sd=0.3, seed=7)",
-            true_effect='float(example["true_rate"].std())',
-            default_columns={"unit": "provider", "events": "events", "denominator": "denominator"},
-            vfm=_vfm("proportion (rate points / 100)", 1, 40_000.0, 2_000_000.0),
-            vfm_effect="fit.prior_sd",
-            attribute="prior_sd",
+        columns={
+            "outcome": "numeric or 0/1 outcome",
+            "treatment": "0/1: took part",
+            "covariates": "list of numeric columns measured before treatment",
+        },
+        example="simulate.matching.voluntary_programme(n=5_000, confounding=0.0, seed=6)",
+        true_effect='example.attrs["true_effect"]',
+        default_columns={
+            "outcome": "reoffended",
+            "treatment": "took_part",
+            "covariates": ["age", "prior_offences", "employed"],
+        },
+        vfm=_vfm("proportion per person (x 100 = points)", -1, 250_000.0, 4_000_000.0),
+    ),
+    Template(
+        key="performance",
+        label="Comparing providers or areas (funnel plot and shrinkage)",
+        module="compare",
+        function="shrink",
+        diagnostics=(
+            "funnel plot with exact limits",
+            "over-dispersion (phi) and adjusted limits",
+            "rank intervals",
         ),
-    )
-}
+        columns={
+            "unit": "provider or area label",
+            "events": "count of the outcome",
+            "denominator": "people at risk",
+        },
+        example="simulate.performance.providers(n_units=150, true_sd=0.3, seed=7)",
+        true_effect='float(example["true_rate"].std())',
+        default_columns={"unit": "provider", "events": "events", "denominator": "denominator"},
+        vfm=_vfm("proportion (rate points / 100)", 1, 40_000.0, 2_000_000.0),
+        vfm_effect="fit.prior_sd",
+        attribute="prior_sd",
+    ),
+)
 
 
 def designs_table() -> pd.DataFrame:
