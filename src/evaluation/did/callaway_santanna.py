@@ -40,15 +40,12 @@ class StaggeredResult(Result):
         "Every ATT(g, t), with columns ``cohort, time, att, se, ci_low, ci_high`` (a copy).",
     )
 
-    @property
-    def dynamic(self) -> pd.DataFrame:
-        """Effects by event time (periods since adoption), as ``aggte(type="dynamic")``."""
-        return self._dynamic.copy()
-
-    @property
-    def by_cohort(self) -> pd.DataFrame:
-        """Average post-adoption effect of each cohort, as ``aggte(type="group")``."""
-        return self._by_cohort.copy()
+    dynamic = CopiedFrame(
+        "_dynamic", 'Effects by event time (periods since adoption), as ``aggte(type="dynamic")``.'
+    )
+    by_cohort = CopiedFrame(
+        "_by_cohort", 'Average post-adoption effect of each cohort, as ``aggte(type="group")``.'
+    )
 
     @property
     def overall(self) -> Result:
