@@ -298,9 +298,7 @@ def power_at(
     >>> round(power_at(0.2, n=1_000), 3)
     0.885
     """
-    design = _TrialSetup(treated_share, cluster_size, icc, alpha, two_sided, distribution)
-    _check_positive("n", n)
-    _check_positive("sd", sd)
+    design = _setup(treated_share, cluster_size, icc, alpha, two_sided, distribution, n=n, sd=sd)
     return design.power(effect / sd, n)
 
 
@@ -318,21 +316,28 @@ def power_curve(
 ) -> pd.DataFrame:
     """Power at each effect in ``effects``: columns ``effect`` and ``power``."""
     values = np.asarray(effects, dtype=float)
-    powers = [
-        power_at(
-            float(effect),
-            n=n,
-            sd=sd,
-            alpha=alpha,
-            two_sided=two_sided,
-            treated_share=treated_share,
-            cluster_size=cluster_size,
-            icc=icc,
-            distribution=distribution,
-        )
-        for effect in values
-    ]
+    design = _setup(treated_share, cluster_size, icc, alpha, two_sided, distribution, n=n, sd=sd)
+    powers = [design.power(float(effect) / sd, n) for effect in values]
     return pd.DataFrame({"effect": values, "power": powers})
+
+
+def _setup(
+    treated_share: float,
+    cluster_size: float,
+    icc: float,
+    alpha: float,
+    two_sided: bool,
+    distribution: Distribution,
+    power: float | None = None,
+    **positive: float,
+) -> _TrialSetup:
+    """The trial design, once every argument is checked (``power`` and each named positive)."""
+    design = _TrialSetup(treated_share, cluster_size, icc, alpha, two_sided, distribution)
+    if power is not None:
+        _check_levels(alpha, power)
+    for name, value in positive.items():
+        _check_positive(name, value)
+    return design
 
 
 def _check_positive(name: str, value: float) -> None:
@@ -419,6 +424,30 @@ def _result(
     )
 
 
+def _proportion_result(
+    design: _TrialSetup,
+    n_total: float,
+    h: float,
+    power: float,
+    baseline: float,
+    target: float,
+    *,
+    solved_n: bool,
+) -> PowerCalculation:
+    """A plan for a proportion: Cohen's ``h`` as the standardised effect, points as the MDE."""
+    return _result(
+        design,
+        n_total=n_total,
+        effect=h,
+        power=power,
+        sd=float("nan"),
+        solved_n=solved_n,
+        baseline=baseline,
+        target=target,
+        mde_units=abs(target - baseline),
+    )
+
+
 def mde(
     *,
     n: float,
@@ -460,10 +489,9 @@ def mde(
     >>> round(mde(n=400, sd=10.0).mde, 2)
     2.8
     """
-    design = _TrialSetup(treated_share, cluster_size, icc, alpha, two_sided, distribution)
-    _check_levels(alpha, power)
-    _check_positive("n", n)
-    _check_positive("sd", sd)
+    design = _setup(
+        treated_share, cluster_size, icc, alpha, two_sided, distribution, power, n=n, sd=sd
+    )
     effect = _solve_effect(design, n, power)
     return _result(design, n_total=n, effect=effect, power=power, sd=sd, solved_n=False)
 
@@ -491,9 +519,7 @@ def sample_size(
     >>> plan.n_treated, plan.n_control
     (393, 393)
     """
-    design = _TrialSetup(treated_share, cluster_size, icc, alpha, two_sided, distribution)
-    _check_levels(alpha, power)
-    _check_positive("sd", sd)
+    design = _setup(treated_share, cluster_size, icc, alpha, two_sided, distribution, power, sd=sd)
     standardised = abs(effect) / sd
     n_total = _solve_n(design, standardised, power)
     return _result(design, n_total=n_total, effect=standardised, power=power, sd=sd, solved_n=True)
@@ -533,9 +559,7 @@ def mde_proportion(
     (0.4303, 0.0197)
     """
     _check_rate("baseline", baseline)
-    design = _TrialSetup(treated_share, cluster_size, icc, alpha, two_sided, "normal")
-    _check_levels(alpha, power)
-    _check_positive("n", n)
+    design = _setup(treated_share, cluster_size, icc, alpha, two_sided, "normal", power, n=n)
     h = _solve_effect(design, n, power)
     angle = math.asin(math.sqrt(baseline)) + (-h / 2 if decrease else h / 2)
     if not 0 < angle < math.pi / 2:
@@ -543,18 +567,7 @@ def mde_proportion(
             f"With {n:g} people no {'fall' if decrease else 'rise'} from {baseline} within "
             "0 to 1 is detectable."
         )
-    target = math.sin(angle) ** 2
-    return _result(
-        design,
-        n_total=n,
-        effect=h,
-        power=power,
-        sd=float("nan"),
-        solved_n=False,
-        baseline=baseline,
-        target=target,
-        mde_units=abs(target - baseline),
-    )
+    return _proportion_result(design, n, h, power, baseline, math.sin(angle) ** 2, solved_n=False)
 
 
 def sample_size_proportion(
@@ -580,21 +593,10 @@ def sample_size_proportion(
     _check_rate("target", target)
     if baseline == target:
         raise ValueError("baseline and target are equal: there is no effect to detect.")
-    design = _TrialSetup(treated_share, cluster_size, icc, alpha, two_sided, "normal")
-    _check_levels(alpha, power)
+    design = _setup(treated_share, cluster_size, icc, alpha, two_sided, "normal", power)
     h = abs(_arcsine(target) - _arcsine(baseline))
     n_total = _solve_n(design, h, power)
-    return _result(
-        design,
-        n_total=n_total,
-        effect=h,
-        power=power,
-        sd=float("nan"),
-        solved_n=True,
-        baseline=baseline,
-        target=target,
-        mde_units=abs(target - baseline),
-    )
+    return _proportion_result(design, n_total, h, power, baseline, target, solved_n=True)
 
 
 # --------------------------------------------------------------------------- chance
