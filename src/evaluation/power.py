@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Literal
 
 import matplotlib.pyplot as plt
@@ -410,14 +410,9 @@ def _result(
         n_exact=float(n_total),
         clusters_treated=int(ct),
         clusters_control=int(cc),
-        cluster_size=design.cluster_size,
-        icc=design.icc,
+        **{setting.name: getattr(design, setting.name) for setting in fields(design)},
         design_effect=design.deff,
-        alpha=design.alpha,
         power=power,
-        two_sided=design.two_sided,
-        distribution=design.distribution,
-        treated_share=share,
         sd=sd,
         baseline=baseline,
         target=target,
