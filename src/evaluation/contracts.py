@@ -54,15 +54,7 @@ from matplotlib.axes import Axes
 from scipy import optimize, special
 from statsmodels.stats.proportion import proportion_confint
 
-from evaluation.results import (
-    CopiedFrame,
-    Result,
-    headline,
-    require_columns,
-    require_no_missing,
-    require_numeric,
-    require_unique,
-)
+from evaluation.results import CopiedFrame, Result, headline, require_frame
 
 __all__ = [
     "GamingDiagnostic",
@@ -186,10 +178,8 @@ def revenue_per_participant(
         "job_outcome_fee": job_outcome_fee,
         "sustainment_max": sustainment_max,
     }
-    require_columns(data, columns)
     named = [outcome_rate, attachment_fee, job_outcome_fee, sustainment_max]
-    require_no_missing(data, named)
-    require_numeric(data, named)
+    require_frame(data, columns, numeric=named)
     _check_share(sustainment_share)
     rates = data[outcome_rate]
     if ((rates < 0) | (rates > 1)).any():
@@ -523,11 +513,9 @@ def gaming_diagnostic(
         "expected": expected,
         "minimum": minimum,
     }
-    require_columns(data, columns)
     counted = [denominator, events, expected, *([minimum] if minimum else [])]
-    require_no_missing(data, [group, denominator, events, expected])
-    require_numeric(data, counted)
-    require_unique(data, [group])
+    complete = [group, denominator, events, expected]
+    require_frame(data, columns, complete=complete, numeric=counted, unique=[group])
     table = _group_table(data, columns, level)
     if len(table) < 2:
         raise ValueError(f"Column {group!r} has one group; creaming needs at least two to compare.")

@@ -249,6 +249,7 @@ _TABLE: dict[str, dict[str, str]] = {
         "checks": "Verdicts of the contract checklist.",
         "cohort_sizes": "Number of people in each unit's cohort.",
         "columns": "Column names to require or use, by role.",
+        "complete": "Column names that must have no missing values (all named ones if not given).",
         "constants": "Values given to every row, by field name.",
         "data": "The data to work on: a tidy data frame, one row per observation.",
         "dates": "Dates to work on, one per element.",
@@ -272,6 +273,7 @@ _TABLE: dict[str, dict[str, str]] = {
         "line": "Map from each earlier school number (URN) to its academy's.",
         "links": "Table of links between schools (predecessors and successors).",
         "measures": "Outcome measures, each classified.",
+        "numeric": "Column names that must hold numbers.",
         "npv_at": "Function giving the net present value at a given effect.",
         "path": "Path of a file to read or write.",
         "performance": "Table of performance against minimum levels.",
@@ -287,6 +289,7 @@ _TABLE: dict[str, dict[str, str]] = {
         "table": "A table to work on.",
         "tariffs": "The tariff of each group, by group name.",
         "type_code": "School type codes.",
+        "unique": "Column names whose values together must identify each row once.",
         "values": "Numbers to check.",
     },
     "answer": {

@@ -32,14 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from evaluation.results import (
-    Result,
-    headline,
-    require_columns,
-    require_no_missing,
-    require_numeric,
-    require_unique,
-)
+from evaluation.results import Result, headline, require_frame
 
 __all__ = ["PanelAssociation", "association"]
 
@@ -106,10 +99,8 @@ def association(
     """
     import statsmodels.formula.api as smf
 
-    require_columns(data, {"outcome": outcome, "exposure": exposure, "unit": unit, "time": time})
-    require_no_missing(data, [outcome, exposure, unit, time])
-    require_numeric(data, [outcome, exposure])
-    require_unique(data, [unit, time])
+    columns = {"outcome": outcome, "exposure": exposure, "unit": unit, "time": time}
+    require_frame(data, columns, numeric=[outcome, exposure], unique=[unit, time])
     frame = data[[outcome, exposure, unit, time]].reset_index(drop=True)
     counts = frame.groupby(unit)[time].transform("size")
     if (counts < 2).all():

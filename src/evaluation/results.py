@@ -24,7 +24,7 @@ Examples
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypedDict, overload, runtime_checkable
 
@@ -46,6 +46,7 @@ __all__ = [
     "require_numeric",
     "require_time",
     "require_no_missing",
+    "require_frame",
     "require_full_rank",
     "require_level",
     "require_whole",
@@ -395,6 +396,39 @@ def require_columns(data: pd.DataFrame, columns: dict[str, str | None]) -> None:
                 f"{argument}={column!r} is not a column of the data; "
                 f"the columns are {list(data.columns)}."
             )
+
+
+def require_frame(
+    data: pd.DataFrame,
+    columns: Mapping[str, str | None],
+    *,
+    complete: Sequence[str] | None = None,
+    numeric: Sequence[str] = (),
+    unique: Sequence[str] = (),
+) -> None:
+    """The usual checks in one order: columns present, complete, numeric, rows unique.
+
+    ``columns`` maps a role to its column, as :func:`require_columns` takes it
+    (``None`` for an unused role). Then no missing values in ``complete`` (every
+    named column when not given), numbers in ``numeric``, and ``unique`` columns
+    that identify each row once. The first failing check raises ``ValueError``.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"unit": ["a", "b"], "y": [1.0, 2.0]})
+    >>> require_frame(frame, {"unit": "unit", "outcome": "y"}, numeric=["y"], unique=["unit"])
+    >>> require_frame(frame, {"outcome": "z"})
+    Traceback (most recent call last):
+    ...
+    ValueError: outcome='z' is not a column of the data; the columns are ['unit', 'y'].
+    """
+    require_columns(data, dict(columns))
+    named = [column for column in columns.values() if column is not None]
+    require_no_missing(data, named if complete is None else complete)
+    if numeric:
+        require_numeric(data, numeric)
+    if unique:
+        require_unique(data, unique)
 
 
 def require_numeric(data: pd.DataFrame, columns: Iterable[str]) -> None:

@@ -42,10 +42,10 @@ from evaluation.results import (
     headline,
     no_interval,
     require_columns,
+    require_frame,
     require_level,
     require_no_missing,
     require_numeric,
-    require_unique,
     tidy_columns,
     tidy_frame,
 )
@@ -132,12 +132,8 @@ class WithinAreaResult(_OwnsTable, Result):
 def _check_within(
     data: pd.DataFrame, area: str, provider: str, events: str, denominator: str
 ) -> pd.DataFrame:
-    require_columns(
-        data, {"area": area, "provider": provider, "events": events, "denominator": denominator}
-    )
-    require_no_missing(data, [area, provider, events, denominator])
-    require_numeric(data, [events, denominator])
-    require_unique(data, [area, provider])
+    columns = {"area": area, "provider": provider, "events": events, "denominator": denominator}
+    require_frame(data, columns, numeric=[events, denominator], unique=[area, provider])
     bad = data.index[
         (data[denominator] <= 0) | (data[events] < 0) | (data[events] > data[denominator])
     ]

@@ -12,15 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
-from evaluation.results import (
-    CopiedFrame,
-    Result,
-    require_columns,
-    require_no_missing,
-    require_numeric,
-    require_unique,
-    tidy_columns,
-)
+from evaluation.results import CopiedFrame, Result, require_frame, tidy_columns
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -285,12 +277,9 @@ def _unit_effects(
 def _check_panel(
     data: pd.DataFrame, outcome: str, unit: str, time: str | None, region: str | None
 ) -> list[str]:
-    require_columns(data, {"outcome": outcome, "unit": unit, "time": time, "region": region})
+    columns = {"outcome": outcome, "unit": unit, "time": time, "region": region}
     keys = [c for c in (outcome, unit, time, region) if c is not None]
-    require_no_missing(data, keys)
-    require_numeric(data, [outcome])
-    if time is not None:
-        require_unique(data, [unit, time])
+    require_frame(data, columns, numeric=[outcome], unique=[unit, time] if time is not None else ())
     if region is not None:
         regions_per_unit = data.groupby(unit)[region].nunique()
         if (regions_per_unit > 1).any():
