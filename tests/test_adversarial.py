@@ -422,3 +422,28 @@ def test_concentration_gradient_answers_or_refuses(y: list[float], x: list[float
     _answers_or_refuses(
         lambda: markets.concentration_gradient(frame, outcome="y", concentration="hhi")
     )
+
+
+def test_risk_adjustment_refuses_a_category_the_reference_never_holds() -> None:
+    from evaluation.compare import risk_adjust
+
+    rng = np.random.default_rng(8)
+    kinds = pd.CategoricalDtype(["a", "b", "c"])
+    reference = pd.DataFrame(
+        {
+            "unit": rng.integers(0, 20, 600),
+            "kind": pd.Series(rng.choice(["a", "b"], 600)).astype(kinds),
+            "y": rng.integers(0, 2, 600),
+        }
+    )
+    data = reference.assign(kind=pd.Series(["c"] * 600).astype(kinds))
+    with pytest.raises(ValueError, match="categories not in the reference data"):
+        risk_adjust(data, outcome="y", unit="unit", covariates=["kind"], reference_data=reference)
+
+
+def test_variance_components_refuses_one_row_per_unit() -> None:
+    from evaluation.compare import variance_components
+
+    frame = pd.DataFrame({"council": range(40), "y": np.random.default_rng(2).normal(0, 1, 40)})
+    with pytest.raises(ValueError, match="more than one row"):
+        variance_components(frame, outcome="y", unit="council")
