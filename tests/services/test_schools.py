@@ -650,3 +650,22 @@ def test_event_panel_feeds_the_staggered_estimator():
     panel = schools.event_panel(scores, table, years=range(2013, 2018))
     fit = did.staggered(panel, outcome="score", unit="school", time="year", cohort="cohort")
     assert fit.overall.estimate == pytest.approx(0.5, abs=0.02)
+
+
+def test_academised_share_keeps_maintained_schools_in_the_denominator():
+    estate = pd.DataFrame({
+        "urn": [1, 2, 3, 4, 5, 6], "la_code": [10, 10, 10, 10, 20, 20],
+        "route": ["maintained", "maintained", "converter", "free school", "sponsor-led",
+                  "converter"],
+        "conversion_date": pd.to_datetime([None, None, "2013-04-01", None, "2016-09-01",
+                                           None])})  # fmt: skip
+    gias = links([(2, 99, "Successor", "2021-09-01"), (1, 98, "Successor", "1999-09-01")])
+    share = schools.academised_share(estate, gias, years=range(2015, 2023))
+    council = share[share["la_code"] == 10].set_index("school_year")
+    assert council["schools"].unique().tolist() == [3]  # the free school is left out
+    assert council.loc[2015, "academised_share"] == pytest.approx(1 / 3)
+    assert council.loc[2022, "academised_share"] == pytest.approx(2 / 3)
+    other = share[share["la_code"] == 20].set_index("school_year")
+    assert other["schools"].unique().tolist() == [1]  # undated academy left out
+    assert other.loc[2016, "academised_share"] == 0 and other.loc[2017, "academised_share"] == 1
+    assert share.attrs["excluded"] == 1

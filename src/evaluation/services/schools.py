@@ -41,6 +41,7 @@ __all__ = [
     "TRUST_TYPES",
     "academic_year",
     "academies",
+    "academised_share",
     "check_carried_results",
     "conversion_dates",
     "converted_share",
@@ -350,6 +351,11 @@ def ks4_panel(results: list[pd.DataFrame], line: pd.DataFrame) -> pd.DataFrame:
 def converted_share(table: pd.DataFrame, *, years: range, phase: str = "Secondary") -> pd.DataFrame:
     """Share of each council's academies (in July 2022) that had converted by each school year.
 
+    The denominator is the council's academies open in July 2022, so schools
+    that stayed maintained are left out: this measures *when* a council's
+    eventual converters converted, not how far the council academised (for
+    that, see :func:`academised_share`).
+
     A school counts as converted in school year ``t`` if its conversion date
     (:func:`conversion_dates`) falls before 1 September of ``t``. Free schools
     (no conversion) and academies without a dated conversion are left out of
@@ -641,3 +647,73 @@ def event_panel(
         dropped["missing covariate"] = int(before - out["school"].nunique())
     out.attrs["dropped"] = dropped
     return out.sort_values(["school", "year"]).reset_index(drop=True)
+
+
+def academised_share(schools: pd.DataFrame, links: pd.DataFrame, *, years: range) -> pd.DataFrame:
+    """Share of each council's state secondary schools that had converted, by school year.
+
+    The denominator is every school in ``schools`` that was or had been
+    council-maintained: maintained schools and converted academies (free
+    schools, studio schools and UTCs, which never were maintained, are left
+    out). A maintained school counts as converted from the date GIAS gives it
+    a dated ``Successor`` link since 2002 (a conversion after the list was
+    drawn); an academy from its ``conversion_date``. A school counts in year
+    ``t`` if converted before 1 September of ``t``. Academies with no dated
+    conversion are left out, counted in ``attrs["excluded"]``.
+
+    Unlike :func:`converted_share`, whose denominator is a council's
+    academies open in July 2022, this keeps schools that stayed maintained in
+    the denominator, so it measures how far a council's schools had
+    academised.
+
+    Parameters
+    ----------
+    schools
+        One row per school: ``urn``, ``la_code``, ``route`` (``"maintained"``,
+        ``"converter"``, ``"sponsor-led"``; other routes dropped) and
+        ``conversion_date`` (academies).
+    links
+        Tidy GIAS links (:func:`evaluation.data.loaders.schools.gias_links`).
+    years
+        School years (first calendar year, 2015 for 2015/16).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``la_code``, ``school_year``, ``schools`` (the denominator) and
+        ``academised_share`` (0-1).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"urn": [1, 2, 3], "la_code": 100,
+    ...     "route": ["maintained", "maintained", "converter"],
+    ...     "conversion_date": pd.to_datetime([None, None, "2012-09-01"])})
+    >>> links = pd.DataFrame({"urn": [2], "linked_urn": [9], "link_type": ["Successor"],
+    ...                       "link_date": pd.to_datetime(["2021-04-01"])})
+    >>> academised_share(s, links, years=range(2020, 2022))["academised_share"].round(2).tolist()
+    [0.33, 0.67]
+    """
+    _need(schools, ["urn", "la_code", "route", "conversion_date"])
+    _need(links, ["urn", "link_type", "link_date"])
+    chosen = schools[schools["route"].isin(["maintained", "converter", "sponsor-led"])].copy()
+    successor = links[(links["link_type"] == "Successor") & (links["link_date"] >= PROGRAMME_START)]
+    later = successor.groupby("urn")["link_date"].min()
+    maintained = chosen["route"] == "maintained"
+    chosen.loc[maintained, "conversion_date"] = chosen.loc[maintained, "urn"].map(later)
+    academy_undated = ~maintained & chosen["conversion_date"].isna()
+    usable = chosen[~academy_undated]
+    converted_year = academic_year(pd.to_datetime(usable["conversion_date"]))
+    rows = [
+        pd.DataFrame(
+            {
+                "la_code": usable["la_code"],
+                "school_year": year,
+                "converted": converted_year.lt(year).fillna(False).astype("int64"),
+            }
+        )
+        for year in years
+    ]
+    out = pd.concat(rows).groupby(["la_code", "school_year"])["converted"].agg(["size", "mean"])
+    out = out.rename(columns={"size": "schools", "mean": "academised_share"}).reset_index()
+    out.attrs["excluded"] = int(academy_undated.sum())
+    return out
