@@ -669,3 +669,26 @@ def test_academised_share_keeps_maintained_schools_in_the_denominator():
     assert other["schools"].unique().tolist() == [1]  # undated academy left out
     assert other.loc[2016, "academised_share"] == 0 and other.loc[2017, "academised_share"] == 1
     assert share.attrs["excluded"] == 1
+
+
+def test_the_national_panel_has_at_least_500_converting_schools(real):
+    fft = registry.load("fft_ks4_panel_2017_2019")
+    gias = registry.load("gias_links")
+    info = fft.drop_duplicates("urn")[["urn", "route"]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        line = schools.lineage(gias, info[["urn"]])
+        academies = info[info["route"].isin(["converter", "sponsor-led"])]
+        dated = schools.conversion_dates(gias, academies)
+    names = ["odell_ks4_panel_2013_2015", "ks4_2014_england_eduvis",
+             "odell_ks4_2016_attainment8_csv"]  # fmt: skip
+    panel = schools.national_panel([*(registry.load(n) for n in names), fft], line)
+    table = info.merge(dated[["urn", "conversion_date"]], on="urn", how="left")
+    table = table.rename(columns={"urn": "school"})
+    study = schools.event_panel(schools.standardise(panel), table, years=range(2013, 2020))
+    treated = study[study["cohort"] > 0].drop_duplicates("school")
+    assert len(treated) >= 500
+    assert set(treated["route"]) == {"converter", "sponsor-led"}
+    assert study.groupby("school")["year"].size().eq(7).all()
+    carried = schools.check_carried_results(fft, line)
+    assert carried["linked"].sum() >= 0.99 * carried["carried"].sum()
