@@ -58,7 +58,7 @@ def fft_ks4_panel_2017_2019(file: Path) -> pd.DataFrame:
     (KS4 cohort), ``att8``, ``p8`` and ``pct_basics`` (% 9-4 in English and
     maths). Results before an academy opened are those of its predecessor,
     carried onto the academy's URN by the compiler: check them against GIAS
-    links (``evaluation.services.schools.check_carried_results``).
+    links (:func:`evaluation.services.schools.check_carried_results`).
     """
     raw = pd.read_csv(file, dtype={"open_date": "string"})
     stubs = {"ks4_pupils": "pupils", "attainment_8": "att8", "progress_8": "p8"}
