@@ -272,6 +272,7 @@ _TABLE: dict[str, dict[str, str]] = {
         "line": "Map from each earlier school number (URN) to its academy's.",
         "links": "Table of links between schools (predecessors and successors).",
         "measures": "Outcome measures, each classified.",
+        "published": "Figures as published, to check derived figures against.",
         "npv_at": "Function giving the net present value at a given effect.",
         "path": "Path of a file to read or write.",
         "performance": "Table of performance against minimum levels.",
@@ -288,6 +289,7 @@ _TABLE: dict[str, dict[str, str]] = {
         "tariffs": "The tariff of each group, by group name.",
         "type_code": "School type codes.",
         "values": "Numbers to check.",
+        "year_measures": "The outcome column to use in each year, keyed by year.",
     },
     "answer": {
         "compare_providers": "Whether the question is which provider does better.",
