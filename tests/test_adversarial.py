@@ -447,3 +447,37 @@ def test_variance_components_refuses_one_row_per_unit() -> None:
     frame = pd.DataFrame({"council": range(40), "y": np.random.default_rng(2).normal(0, 1, 40)})
     with pytest.raises(ValueError, match="more than one row"):
         variance_components(frame, outcome="y", unit="council")
+
+
+def test_draft_statement_refuses_a_missing_estimate_and_names_the_level() -> None:
+    from evaluation.guide.scaffold import draft_statement
+    from evaluation.results import Result
+
+    common = dict(se=0.02, p_value=0.0, n_obs=200, method="RD", estimand="jump")
+    blank = Result(estimate=float("nan"), ci_low=float("nan"), ci_high=float("nan"), **common)
+    with pytest.raises(ValueError, match="no estimate to grade"):
+        draft_statement("rdd", blank)
+    ninety = Result(estimate=-0.1, ci_low=-0.13, ci_high=-0.07, level=0.9, **common)
+    assert "90% interval" in draft_statement("rdd", ninety)
+
+
+def test_choose_design_takes_numpy_integers() -> None:
+    from evaluation.guide.designs import choose_design
+
+    plain = choose_design(
+        randomised=False,
+        threshold=False,
+        comparison_group=True,
+        staggered=False,
+        n_treated_units=3,
+        n_pre_periods=5,
+    )
+    numpy = choose_design(
+        randomised=False,
+        threshold=False,
+        comparison_group=True,
+        staggered=False,
+        n_treated_units=np.int64(3),
+        n_pre_periods=np.int64(5),
+    )
+    assert numpy.design.key == plain.design.key
