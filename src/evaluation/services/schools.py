@@ -385,8 +385,8 @@ def converted_share(table: pd.DataFrame, *, years: range, phase: str = "Secondar
 
 
 # ----------------------------------------------------------------------------- national panel
-#: The headline KS4 measure of each exam year, 2013-2019: the share with 5+ A*-C
-#: including English and maths until 2015, Attainment 8 from 2016.
+#: The headline KS4 measure of each exam year, 2013-2019. The share with 5+ A*-C
+#: including English and maths until 2015, and Attainment 8 from 2016.
 HEADLINE_MEASURES = {2013: "pct_5em", 2014: "pct_5em", 2015: "pct_5em"}
 HEADLINE_MEASURES |= {year: "att8" for year in range(2016, 2020)}
 
