@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from evaluation.data.loaders import require_columns, tidy
+from evaluation.data.loaders import PUBLISHED_FIGURE_COLUMNS, require_columns, tidy
 
 #: How a row's source title starts when it quotes the publisher's own document.
 PRIMARY_SOURCES = (
@@ -26,18 +26,7 @@ PRIMARY_SOURCES = (
     "Competition and Markets Authority",
 )
 
-COLUMNS = [
-    "provider",
-    "area",
-    "measure",
-    "period",
-    "value",
-    "unit",
-    "source_title",
-    "source_address",
-    "source_location",
-    "note",
-]
+COLUMNS = PUBLISHED_FIGURE_COLUMNS
 
 
 def _first_number(text: object) -> float:
