@@ -301,6 +301,8 @@ def power_at(
     design = _TrialSetup(treated_share, cluster_size, icc, alpha, two_sided, distribution)
     _check_positive("n", n)
     _check_positive("sd", sd)
+    if not math.isfinite(effect):
+        raise ValueError(f"effect must be a finite number; it was {effect}.")
     return design.power(effect / sd, n)
 
 
@@ -318,6 +320,8 @@ def power_curve(
 ) -> pd.DataFrame:
     """Power at each effect in ``effects``: columns ``effect`` and ``power``."""
     values = np.asarray(effects, dtype=float)
+    if not np.isfinite(values).all():
+        raise ValueError("effects must be finite numbers.")
     powers = [
         power_at(
             float(effect),

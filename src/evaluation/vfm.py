@@ -38,6 +38,7 @@ Examples
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -358,6 +359,13 @@ def break_even(
     values = np.array([npv_at(float(x)) for x in grid])
     reached = np.flatnonzero(values >= 0)
     if not len(reached):
+        warnings.warn(
+            f"The NPV stays below zero for every effect from {lower} to {upper}: there is "
+            "no break-even effect in that range (nan returned). Widen the range or check "
+            "the costs.",
+            UserWarning,
+            stacklevel=2,
+        )
         return float("nan")
     first = int(reached[0])
     if first == 0:
