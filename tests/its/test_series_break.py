@@ -142,5 +142,37 @@ def test_the_real_step_is_what_the_councils_either_side_imply(panel: pd.DataFram
                      result=fit)  # fmt: skip
     old = bridged["fy_end"] < 2015
     assert (bridged.loc[~old, "bridged"] == bridged.loc[~old, "external_share"]).all()
-    assert np.allclose(bridged.loc[old, "bridged"],
-                       bridged.loc[old, "external_share"] + fit.estimate, equal_nan=True)  # fmt: skip
+    moved = bridged.loc[old, "external_share"] + fit.estimate
+    assert np.allclose(bridged.loc[old, "bridged"], moved, equal_nan=True)
+
+
+def test_the_real_2016_17_spend_is_gross_current_over_weeks(panel: pd.DataFrame) -> None:
+    """Cumbria, 2016-17: decoded totals (65+, long term, residential and nursing, gross
+    current expenditure) over decoded activity weeks (65+, long term, both provisions)."""
+    totals = registry.load("ascfr_totals_2016_17")
+    keep = (totals["la_code"] == "102") & (totals["age"] == "65+")
+    keep &= (totals["care_type"] == "Long term") & totals["setting"].isin(
+        ["Residential", "Nursing"]
+    )
+    assert keep.sum() == 10  # two settings x five support reasons
+    activity = registry.load("ascfr_activity_2016_17")
+    weeks = activity.loc[(activity["la_code"] == "102") & (activity["age"] == "65+")
+                         & (activity["care_type"] == "Long term"), "weeks"]  # fmt: skip
+    row = panel.loc[(panel["la_code"] == "102") & (panel["fy_end"] == 2017)].iloc[0]
+    assert row["weeks"] == pytest.approx(weeks.sum())
+    expected = 1000 * totals.loc[keep, "gross_current"].sum() / weeks.sum()
+    assert row["spend_per_week"] == pytest.approx(expected)
+    assert 300 < row["spend_per_week"] < 1000
+
+
+def test_the_real_2014_15_councils_add_up_to_the_published_england_figure(
+    panel: pd.DataFrame,
+) -> None:
+    """Councils' 2014-15 spend and weeks, summed, against the file's own England column."""
+    costs = registry.load("ascfr_unit_costs_2014_15")
+    keep = (costs["council"] == "England") & (costs["age"] == "65+")
+    keep &= (costs["setting"] == "Residential and nursing") & (costs["provision"] == "all")
+    england = costs.loc[keep & (costs["care_type"] == "Long term")]
+    councils = panel.loc[panel["fy_end"] == 2015]
+    assert councils["weeks"].sum() == pytest.approx(england["weeks"].sum(), rel=0.001)
+    assert councils["gross_cost"].sum() == pytest.approx(england["gross_cost"].sum(), rel=0.001)
