@@ -397,7 +397,7 @@ def older_care_panel(data: dict[str, pd.DataFrame]) -> pd.DataFrame:
     pandas.DataFrame
         ``la_code, period, fy_end, series`` (``"PSS-EX1"`` or ``"ASC-FR"``),
         ``in_house, external, weeks`` (weeks of care for people aged 65 and
-        over; nursing care counts as external: councils run no nursing homes),
+        over; nursing care counts as external, as both returns count it),
         ``external_share`` (0-100), ``gross_cost`` (£ thousands, cash; for
         2016-17 the ASC-FR gross current expenditure) and ``spend_per_week``
         (£ a week, cash; missing where the year has no spend in this build).
