@@ -25,7 +25,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evaluation import did, its, markets, matching, panel, rdd, synth
+from evaluation import (
+    compare,
+    contracts,
+    did,
+    its,
+    markets,
+    matching,
+    meta,
+    panel,
+    power,
+    rdd,
+    synth,
+    vfm,
+)
 from evaluation.compare import providers
 from evaluation.data import registry
 from evaluation.results import require_full_rank, require_level, require_no_missing
@@ -422,3 +435,181 @@ def test_concentration_gradient_answers_or_refuses(y: list[float], x: list[float
     _answers_or_refuses(
         lambda: markets.concentration_gradient(frame, outcome="y", concentration="hhi")
     )
+
+
+def test_risk_adjustment_refuses_a_category_the_reference_never_holds() -> None:
+    from evaluation.compare import risk_adjust
+
+    rng = np.random.default_rng(8)
+    kinds = pd.CategoricalDtype(["a", "b", "c"])
+    reference = pd.DataFrame(
+        {
+            "unit": rng.integers(0, 20, 600),
+            "kind": pd.Series(rng.choice(["a", "b"], 600)).astype(kinds),
+            "y": rng.integers(0, 2, 600),
+        }
+    )
+    data = reference.assign(kind=pd.Series(["c"] * 600).astype(kinds))
+    with pytest.raises(ValueError, match="categories not in the reference data"):
+        risk_adjust(data, outcome="y", unit="unit", covariates=["kind"], reference_data=reference)
+
+
+def test_variance_components_refuses_one_row_per_unit() -> None:
+    from evaluation.compare import variance_components
+
+    frame = pd.DataFrame({"council": range(40), "y": np.random.default_rng(2).normal(0, 1, 40)})
+    with pytest.raises(ValueError, match="more than one row"):
+        variance_components(frame, outcome="y", unit="council")
+
+
+def test_draft_statement_refuses_a_missing_estimate_and_names_the_level() -> None:
+    from evaluation.guide.scaffold import draft_statement
+    from evaluation.results import Result
+
+    common = dict(se=0.02, p_value=0.0, n_obs=200, method="RD", estimand="jump")
+    blank = Result(estimate=float("nan"), ci_low=float("nan"), ci_high=float("nan"), **common)
+    with pytest.raises(ValueError, match="no estimate to grade"):
+        draft_statement("rdd", blank)
+    ninety = Result(estimate=-0.1, ci_low=-0.13, ci_high=-0.07, level=0.9, **common)
+    assert "90% interval" in draft_statement("rdd", ninety)
+
+
+def test_choose_design_takes_numpy_integers() -> None:
+    from evaluation.guide.designs import choose_design
+
+    plain = choose_design(
+        randomised=False,
+        threshold=False,
+        comparison_group=True,
+        staggered=False,
+        n_treated_units=3,
+        n_pre_periods=5,
+    )
+    numpy = choose_design(
+        randomised=False,
+        threshold=False,
+        comparison_group=True,
+        staggered=False,
+        n_treated_units=np.int64(3),
+        n_pre_periods=np.int64(5),
+    )
+    assert numpy.design.key == plain.design.key
+
+
+# --- every public function ---------------------------------------------------------------
+
+METHOD_MODULES = (
+    "did", "its", "rdd", "matching", "synth", "panel", "meta", "compare", "markets",
+    "contracts", "power", "vfm",
+)  # fmt: skip
+
+
+def _public_functions() -> dict[str, Callable[..., object]]:
+    import importlib
+    import inspect
+
+    found = {}
+    for name in METHOD_MODULES:
+        module = importlib.import_module(f"evaluation.{name}")
+        for attribute in getattr(module, "__all__", []):
+            obj = getattr(module, attribute)
+            if inspect.isfunction(obj):
+                found[f"{name}.{attribute}"] = obj
+    return found
+
+
+PUBLIC = _public_functions()
+
+
+def _takes_a_frame(function: Callable[..., object]) -> bool:
+    import inspect
+
+    first = next(iter(inspect.signature(function).parameters.values()), None)
+    return first is not None and "DataFrame" in str(first.annotation)
+
+
+FRAME_FUNCTIONS = sorted(name for name, f in PUBLIC.items() if _takes_a_frame(f))
+
+
+def _dummy_arguments(function: Callable[..., object]) -> dict[str, object]:
+    """A column name for each required keyword (a list where a list is wanted)."""
+    import inspect
+
+    arguments: dict[str, object] = {}
+    for parameter in list(inspect.signature(function).parameters.values())[1:]:
+        if parameter.default is parameter.empty and parameter.kind == parameter.KEYWORD_ONLY:
+            wanted = str(parameter.annotation)
+            arguments[parameter.name] = ["x"] if "Sequence" in wanted or "list" in wanted else "x"
+    return arguments
+
+
+@pytest.mark.parametrize("name", FRAME_FUNCTIONS)
+@pytest.mark.parametrize("bad", [[1, 2, 3], pd.DataFrame()], ids=["a list", "an empty frame"])
+def test_every_public_estimator_refuses_what_is_not_its_data(name: str, bad: object) -> None:
+    """Each of the public functions that take a frame refuses a list or an empty frame
+    with our own error, never a KeyError or AttributeError from inside pandas."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises((ValueError, TypeError)) as caught:
+            PUBLIC[name](bad, **_dummy_arguments(PUBLIC[name]))
+    assert str(caught.value)
+
+
+SCALAR_CASES = [
+    Case("relative change of a missing rate", lambda: did.relative_change(np.nan, 1, 1, 1),
+         error="positive numbers"),
+    Case("Newey-West lags for no periods", lambda: its.newey_west_lags(0), error="n_obs"),
+    Case("Newey-West lags for 2.5 periods", lambda: its.newey_west_lags(2.5), error="n_obs"),
+    Case("funnel limits for a target in per cent", lambda: compare.funnel_limits(
+        [10, 20], target=50), error="divided by 100"),
+    Case("funnel limits for a negative denominator", lambda: compare.funnel_limits(
+        [-10, 20], target=0.5), error="positive, finite"),
+    Case("smallest denominator of a rate above 100%", lambda: compare.smallest_denominator(
+        [140.0]), error="between 0 and scale"),
+    Case("power curve at an infinite effect", lambda: power.power_curve(
+        [0.1, np.inf], n=100), error="finite"),
+    Case("minimum detectable effect at power 80", lambda: power.mde(n=100, power=80),
+         error="probability"),
+    Case("break-even that is never reached", lambda: vfm.break_even(lambda e: -1.0),
+         warning="stays below zero"),
+    Case("a discount rate in per cent", lambda: vfm.constant_schedule(3.5),
+         error="fraction"),
+    Case("discounting calendar years", lambda: vfm.discount_factors([2024, 2025]),
+         error="calendar years"),
+    Case("pooling with fewer labels than estimates", lambda: meta.pool(
+        [1, 2], [0.1, 0.2], labels=["a"]), error="1 labels for 2 estimates"),
+    Case("a provider's effort at a negative price", lambda: contracts.best_effort(
+        _GROUP, -5), error="price"),
+    Case("a provider's response with no tariff for a group", lambda:
+        contracts.provider_response([_GROUP], {}), error="No tariff"),
+    Case("chance of significance with a negative cohort", lambda: power.chance_significant(
+        np.ones((5, 2)), [-10, 20], baseline=0.3), error="cohort size"),
+    Case("Bloom multiplier at power 1", lambda: power.bloom_multiplier(power=1.0),
+         error="probability"),
+    Case("design effect of empty clusters", lambda: power.design_effect(0, 0.1),
+         error="cluster_size"),
+    Case("MDE of a missing baseline proportion", lambda: power.mde_proportion(
+        n=100, baseline=np.nan), error="baseline"),
+    Case("power at a missing effect", lambda: power.power_at(np.nan, n=100), error="finite"),
+    Case("sample size with no spread", lambda: power.sample_size(0.2, sd=0), error="sd"),
+    Case("sample size for no change in a proportion", lambda: power.sample_size_proportion(
+        0.3, 0.3), error="no effect"),
+]  # fmt: skip
+
+_GROUP = contracts.ParticipantGroup("easy", baseline=0.3, max_log_odds_gain=1.0, effort_scale=500)
+
+
+@pytest.mark.parametrize("case", SCALAR_CASES, ids=[c.name for c in SCALAR_CASES])
+def test_bad_settings_get_an_error_or_a_warning(case: Case) -> None:
+    test_bad_input_gets_an_error_or_a_warning(case)
+
+
+def test_every_public_function_is_tried() -> None:
+    """Each public function is in the sweep above or named by a case in this module."""
+    source = Path(__file__).read_text(encoding="utf-8")
+    untried = [
+        name
+        for name in PUBLIC
+        if name not in FRAME_FUNCTIONS and f"{name.split('.')[1]}(" not in source
+    ]
+    assert untried == [], f"public functions no bad input here tries: {untried}"

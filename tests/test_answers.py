@@ -180,6 +180,7 @@ def test_box_prints_the_level_from_the_register(tmp_path: Path) -> None:
     findings = (out / "findings.html").read_text(encoding="utf-8")
     assert 'href="chapters/care/a.html#finding-care-did-it-work"' in findings
     assert "A little, at best." in findings
+    assert 'id="question-did-it-work"' in findings
     assert "It worked a little." in findings
 
 

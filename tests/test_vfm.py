@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -131,3 +132,35 @@ def test_break_even_handles_a_threshold_and_never():
 def test_bad_input_is_refused(change, message: str):
     with pytest.raises(ValueError, match=message):
         vfm.appraisal(change(flows()), time="year", costs="cost", benefits="benefit")
+
+
+def test_2026_schedules_as_reported_by_dft() -> None:
+    """Years 0-30 rates of the three 2026 schedules (DfT, 16 April 2026, table 1)."""
+    assert vfm.GREEN_BOOK_SCHEDULE[0] == (30, 0.035)
+    assert vfm.GREEN_BOOK_HEALTH_SCHEDULE[0] == (30, 0.015)
+    assert vfm.GREEN_BOOK_LONG_HORIZON_SCHEDULE[0] == (30, 0.030)
+    # Within years 0-30 one rate applies: DF_30 = 1.015^-30 for health.
+    df = vfm.discount_factors([30], schedule=vfm.GREEN_BOOK_HEALTH_SCHEDULE)[0]
+    assert df == pytest.approx(1.015**-30, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: vfm.discount_factors([2024, 2025]), "calendar years"),
+        (lambda: vfm.discount_factors([1], schedule=((math.inf, 3.5),)), "fractions"),
+        (lambda: vfm.discount_factors([1], schedule=((math.inf, -0.01),)), "fractions"),
+        (
+            lambda: vfm.appraisal(
+                pd.DataFrame({"t": [0, 1], "c": [-5.0, 1], "b": [0.0, 2]}),
+                time="t",
+                costs="c",
+                benefits="b",
+            ),
+            "negative value",
+        ),
+    ],
+)
+def test_appraisal_refuses_what_it_would_get_wrong(call: Callable[[], object], match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        call()

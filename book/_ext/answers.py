@@ -91,6 +91,15 @@ SERVICES: dict[str, str] = {
     "markets": "Across the services",
 }
 
+#: Short column heads for the grid of grades (it must fit a phone's width).
+SHORT_NAMES: dict[str, str] = {
+    "employment": "Employment",
+    "care": "Care",
+    "schools": "Schools",
+    "probation": "Probation",
+    "markets": "All services",
+}
+
 #: Chapter folders whose chapters must open with a graded answer box.
 GRADED_FOLDERS = ("employment", "care", "schools", "probation", "markets", "adapting")
 METHOD_FOLDER = "methods"
@@ -311,39 +320,61 @@ def _grade_text(grade: str | None) -> str:
     return "not answered" if grade in (None, "none") else f"confidence {grade}"
 
 
-def _findings_table(app: Sphinx, env: BuildEnvironment, fromdoc: str) -> nodes.table:
+def _grade_grid(env: BuildEnvironment) -> nodes.table:
+    """Questions by services, each cell the grade, linked to the answer below."""
     cells = {(f["service"], f["key"]): f for f in getattr(env, "answer_findings", [])}
-    table = nodes.table(classes=["findings-table"])
+    table = nodes.table(classes=["findings-grid"])
     group = nodes.tgroup(cols=len(SERVICES) + 1)
     table += group
-    for _ in range(len(SERVICES) + 1):
-        group += nodes.colspec(colwidth=1)
+    for width in (3, *[2] * len(SERVICES)):
+        group += nodes.colspec(colwidth=width)
     head = nodes.row()
     head += nodes.entry("", nodes.paragraph(text="Question"))
-    for label in SERVICES.values():
-        head += nodes.entry("", nodes.paragraph(text=label))
+    for service in SERVICES:
+        head += nodes.entry("", nodes.paragraph(text=SHORT_NAMES[service]))
     group += nodes.thead("", head)
     body = nodes.tbody()
-    for key, (label, full) in QUESTIONS.items():
+    for key, (label, _) in QUESTIONS.items():
         row = nodes.row()
-        row += nodes.entry(
-            "", nodes.paragraph("", "", nodes.strong(text=label)), nodes.paragraph(text=full)
-        )
+        link = nodes.reference("", label, refid=f"question-{key}", internal=True)
+        row += nodes.entry("", nodes.paragraph("", "", link))
         for service in SERVICES:
-            finding = cells.get((service, key))
-            entry = nodes.entry(classes=[f"grade-{finding['grade'] if finding else 'none'}"])
-            if finding:
-                entry += nodes.paragraph(text=finding["text"])
-                entry += nodes.paragraph(
-                    "",
-                    "",
-                    nodes.emphasis(text=_grade_text(finding["grade"]) + ". "),
-                    _link(app, fromdoc, finding["docname"], finding["anchor"], "Where"),
-                )
-            row += entry
+            grade = cells[(service, key)]["grade"] if (service, key) in cells else "none"
+            text = "none" if grade == "none" else grade
+            row += nodes.entry("", nodes.paragraph(text=text), classes=[f"grade-{grade}"])
         body += row
     group += body
     return table
+
+
+def _answers_by_question(app: Sphinx, env: BuildEnvironment, fromdoc: str) -> list[nodes.Node]:
+    """For each question, each service's short answer, its grade and where it is earned."""
+    cells = {(f["service"], f["key"]): f for f in getattr(env, "answer_findings", [])}
+    blocks: list[nodes.Node] = []
+    for key, (label, full) in QUESTIONS.items():
+        block = nodes.container(classes=["findings-question"], ids=[f"question-{key}"])
+        block += nodes.rubric(text=f"{label} {full}")
+        items = nodes.bullet_list()
+        for service, name in SERVICES.items():
+            finding = cells.get((service, key))
+            if finding is None:
+                continue
+            paragraph = nodes.paragraph(
+                "",
+                "",
+                nodes.strong(text=f"{name}: "),
+                nodes.Text(finding["text"] + " "),
+                nodes.inline(
+                    text=f"({_grade_text(finding['grade'])})",
+                    classes=[f"grade-{finding['grade']}"],
+                ),
+                nodes.Text(" "),
+                _link(app, fromdoc, finding["docname"], finding["anchor"], "Where"),
+            )
+            items += nodes.list_item("", paragraph)
+        block += items
+        blocks.append(block)
+    return blocks
 
 
 def _chapter_list(app: Sphinx, env: BuildEnvironment, fromdoc: str) -> nodes.bullet_list:
@@ -369,8 +400,10 @@ def _fill(app: Sphinx, doctree: nodes.document, fromdoc: str) -> None:
     for placeholder in doctree.findall(findings_placeholder):
         env = app.env
         section = nodes.container(classes=["findings"])
-        section += _findings_table(app, env, fromdoc)
-        section += nodes.rubric(text="Chapter by chapter")
+        section += _grade_grid(env)
+        section += nodes.rubric(text="The answers, question by question", classes=["findings-h"])
+        section += _answers_by_question(app, env, fromdoc)
+        section += nodes.rubric(text="Chapter by chapter", classes=["findings-h"])
         section += _chapter_list(app, env, fromdoc)
         placeholder.replace_self(section)
 

@@ -273,8 +273,9 @@ _TABLE: dict[str, dict[str, str]] = {
         "line": "Map from each earlier school number (URN) to its academy's.",
         "links": "Table of links between schools (predecessors and successors).",
         "measures": "Outcome measures, each classified.",
-        "numeric": "Column names that must hold numbers.",
+        "published": "Figures as published, to check derived figures against.",
         "npv_at": "Function giving the net present value at a given effect.",
+        "numeric": "Column names that must hold numbers.",
         "path": "Path of a file to read or write.",
         "performance": "Table of performance against minimum levels.",
         "regions": "Lookup of each district to its region: columns area and region.",
@@ -291,6 +292,7 @@ _TABLE: dict[str, dict[str, str]] = {
         "type_code": "School type codes.",
         "unique": "Column names whose values together must identify each row once.",
         "values": "Numbers to check.",
+        "year_measures": "The outcome column to use in each year, keyed by year.",
     },
     "answer": {
         "compare_providers": "Whether the question is which provider does better.",

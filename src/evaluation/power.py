@@ -299,6 +299,8 @@ def power_at(
     0.885
     """
     design = _setup(treated_share, cluster_size, icc, alpha, two_sided, distribution, n=n, sd=sd)
+    if not math.isfinite(effect):
+        raise ValueError(f"effect must be a finite number; it was {effect}.")
     return design.power(effect / sd, n)
 
 
@@ -316,6 +318,8 @@ def power_curve(
 ) -> pd.DataFrame:
     """Power at each effect in ``effects``: columns ``effect`` and ``power``."""
     values = np.asarray(effects, dtype=float)
+    if not np.isfinite(values).all():
+        raise ValueError("effects must be finite numbers.")
     design = _setup(treated_share, cluster_size, icc, alpha, two_sided, distribution, n=n, sd=sd)
     powers = [design.power(float(effect) / sd, n) for effect in values]
     return pd.DataFrame({"effect": values, "power": powers})

@@ -12,6 +12,14 @@ factor is a product over the schedule, not one rate raised to the power t:
 
 Year 0 is the present (DF = 1); amounts are in real terms (constant prices).
 
+The Green Book of February 2026 keeps this standard schedule and sets two others
+beside it: the lower health schedule (1.5% for the first 30 years) for effects on
+health and life, and a new sensitivity test for horizons beyond 50 years (3.0% for
+the first 30 years). The rates here are as the Department for Transport's guidance
+of 16 April 2026 reports them (a secondary source: the Green Book's own text is not
+in this build); :data:`GREEN_BOOK_HEALTH_SCHEDULE` and
+:data:`GREEN_BOOK_LONG_HORIZON_SCHEDULE` hold them.
+
 * :func:`discount_factors` gives DF_t for any years under the Green Book
   schedule or a constant rate (:func:`constant_schedule`).
 * :func:`appraisal` gives present values of cost and benefit streams, the net
@@ -30,6 +38,7 @@ Examples
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -42,6 +51,8 @@ from scipy import optimize
 from evaluation.results import require_columns, require_no_missing, require_numeric
 
 __all__ = [
+    "GREEN_BOOK_HEALTH_SCHEDULE",
+    "GREEN_BOOK_LONG_HORIZON_SCHEDULE",
     "GREEN_BOOK_SCHEDULE",
     "Appraisal",
     "appraisal",
@@ -63,7 +74,32 @@ GREEN_BOOK_SCHEDULE: tuple[tuple[float, float], ...] = (
     (math.inf, 0.010),
 )
 
+#: The Green Book's health schedule (February 2026, as reported by the Department for
+#: Transport, 2026): for effects on health and life, 1.5% for years 0-30, then declining.
+GREEN_BOOK_HEALTH_SCHEDULE: tuple[tuple[float, float], ...] = (
+    (30, 0.015),
+    (75, 0.0129),
+    (125, 0.0107),
+    (200, 0.0086),
+    (300, 0.0064),
+    (math.inf, 0.0043),
+)
+
+#: The sensitivity test the Green Book of February 2026 adds for horizons beyond 50
+#: years (as reported by the Department for Transport, 2026): 3.0% for years 0-30.
+GREEN_BOOK_LONG_HORIZON_SCHEDULE: tuple[tuple[float, float], ...] = (
+    (30, 0.030),
+    (75, 0.0257),
+    (125, 0.0214),
+    (200, 0.0171),
+    (300, 0.0129),
+    (math.inf, 0.0086),
+)
+
 Schedule = Sequence[tuple[float, float]]
+
+#: Years from the present at or above this are taken to be calendar years, and refused.
+CALENDAR_YEARS_FROM = 1_000
 
 
 def constant_schedule(rate: float) -> tuple[tuple[float, float], ...]:
@@ -85,6 +121,13 @@ def _check_schedule(schedule: Schedule) -> None:
         raise ValueError(
             "A schedule lists (last year, rate) pairs in increasing order of year and must "
             "end with math.inf, as GREEN_BOOK_SCHEDULE does."
+        )
+    rates = [rate for _, rate in schedule]
+    if any(not 0 <= rate < 1 for rate in rates):
+        raise ValueError(
+            f"Discount rates are fractions from 0 to 1, such as 0.035 for 3.5%; the "
+            f"schedule has {rates}. (Negative rates are not Green Book practice; rates "
+            "in per cent must be divided by 100.)"
         )
 
 
@@ -122,6 +165,12 @@ def discount_factors(
     values = np.asarray(years, dtype=float)
     if values.size and (np.any(values < 0) or np.any(values != np.round(values))):
         raise ValueError("Years are whole numbers from 0 (the present); got others.")
+    if values.size and values.min() >= CALENDAR_YEARS_FROM:
+        raise ValueError(
+            f"Years here start at {values.min():g}: these look like calendar years, which "
+            f"would be discounted {values.min():g} years. Pass years from the present "
+            "(the calendar year minus the base year, so the base year is 0)."
+        )
     whole = values.astype(int)
     last = int(whole.max()) if whole.size else 0
     cumulative = np.concatenate([[1.0], np.cumprod(1 / (1 + _rates_by_year(last, schedule)))])
@@ -185,6 +234,14 @@ def _cash_flows(data: pd.DataFrame, *, time: str, columns: list[str]) -> pd.Data
     require_columns(data, {"time": time, **{c: c for c in columns}})
     require_no_missing(data, [time, *columns])
     require_numeric(data, [time, *columns])
+    for column in columns:
+        negative = data.index[data[column] < 0]
+        if len(negative):
+            raise ValueError(
+                f"Column {column!r} has {len(negative)} negative value(s) (rows "
+                f"{list(negative[:5])}): costs, benefits and outcomes are positive amounts. "
+                "Enter a saving as a benefit, not as a negative cost."
+            )
     return data.groupby(time, sort=True)[columns].sum().reset_index()
 
 
@@ -302,6 +359,13 @@ def break_even(
     values = np.array([npv_at(float(x)) for x in grid])
     reached = np.flatnonzero(values >= 0)
     if not len(reached):
+        warnings.warn(
+            f"The NPV stays below zero for every effect from {lower} to {upper}: there is "
+            "no break-even effect in that range (nan returned). Widen the range or check "
+            "the costs.",
+            UserWarning,
+            stacklevel=2,
+        )
         return float("nan")
     first = int(reached[0])
     if first == 0:

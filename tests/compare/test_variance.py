@@ -171,7 +171,7 @@ def test_variance_components_plots() -> None:
     ).all()
     ax = fit.plot()
     assert len(ax.collections[1].get_offsets()) == 30
-    with pytest.raises(ValueError, match="level must lie between 0 and 1"):
+    with pytest.raises(ValueError, match="level must lie strictly between 0 and 1"):
         compare.variance_components(
             _one_way(seed=1, n=30, k=4, share=0.5), outcome="y", unit="unit", level=95
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -536,3 +537,158 @@ def test_first_preference_rates_reproduce_the_published_percentages():
     both = pd.DataFrame({"ours": ours, "published": published}).dropna()
     assert len(both) > 2_500
     assert (both["ours"] - both["published"]).abs().max() < 1e-6
+
+
+# ------------------------------------------------------------------ national panel
+def test_national_panel_moves_old_results_to_the_current_urn_and_drops_mergers():
+    old = pd.DataFrame({"urn": [1, 2, 5, 6], "year": 2015, "pct_5em": [50.0, 60, 70, 80]})
+    new = pd.DataFrame({"urn": [3, 2, 7], "year": 2017, "att8": [45.0, 50, 40]})
+    extra = pd.DataFrame({"urn": [3], "year": 2017, "p8": [0.1]})
+    line = pd.DataFrame({"old_urn": [1, 5, 6], "urn": [3, 7, 7]})  # 5 and 6 merged into 7
+    panel = schools.national_panel([old, new, extra], line)
+    assert panel.attrs["merged"] == 2
+    row = panel[(panel["school"] == 3) & (panel["year"] == 2017)].iloc[0]
+    assert (row["att8"], row["p8"]) == (45.0, 0.1)
+    assert panel.loc[(panel["school"] == 3) & (panel["year"] == 2015), "urn"].item() == 1
+    assert not ((panel["school"] == 7) & (panel["year"] == 2015)).any()
+
+
+def test_national_panel_rejects_repeated_urns():
+    twice = pd.DataFrame({"urn": [1, 1], "year": 2015, "pct_5em": [1.0, 2.0]})
+    with pytest.raises(ValueError, match="two rows"):
+        schools.national_panel([twice], pd.DataFrame({"old_urn": [], "urn": []}))
+
+
+def test_standardise_z_and_rank_keep_order_within_year():
+    panel = pd.DataFrame({"year": [2015] * 4 + [2016] * 4,
+                          "pct_5em": [10.0, 20, 30, 40, None, None, None, None],
+                          "att8": [None] * 4 + [30.0, 60, 40, 50]})  # fmt: skip
+    z = schools.standardise(panel)
+    assert z.groupby("year")["score"].mean().abs().max() < 1e-12
+    assert z.groupby("year")["score"].std().round(12).eq(1).all()
+    rank = schools.standardise(panel, method="rank")
+    assert rank["score"].tolist() == [25.0, 50, 75, 100, 25, 100, 50, 75]
+    assert rank["measure"].tolist()[:1] == ["pct_5em"]
+    with pytest.raises(ValueError, match="method"):
+        schools.standardise(panel, method="median")
+
+
+@given(st.integers(1, 12), st.integers(1, 28))
+def test_first_exam_year_is_the_summer_after_a_date(month, day):
+    date = pd.Timestamp(2016, month, day)
+    year = schools.first_exam_year(pd.Series([date])).item()
+    assert year == (2016 if month < 6 else 2017)
+    assert pd.Timestamp(year, 6, 1) > date
+
+
+def test_check_carried_results_counts_links_and_agreement():
+    results = pd.DataFrame(
+        {
+            "urn": [9, 9, 10, 11],
+            "year": [2017, 2018, 2017, 2017],
+            "att8": [40.0, 42, 50, 30],
+            "open_date": pd.to_datetime(["2017-09-01", "2017-09-01", "2018-01-01", None]),
+        }
+    )
+    line = pd.DataFrame({"old_urn": [8], "urn": [9]})
+    published = pd.DataFrame({"urn": [8, 11], "year": [2017, 2017], "att8": [40.0, 30.0]})
+    check = schools.check_carried_results(results, line, published).set_index("year")
+    assert check.loc[2017].tolist() == [3, 2, 1, 1, 1]  # school 10 carried but not linked
+    assert check.loc[2018, "carried"] == 0
+    no_files = schools.check_carried_results(results, line)
+    assert no_files["compared"].sum() == 0
+
+
+def _scores(n_years=4, first=2013):
+    rows = [
+        (school, first + t, float(school + t)) for school in range(1, 7) for t in range(n_years)
+    ]
+    return pd.DataFrame(rows, columns=["school", "year", "score"])
+
+
+def test_event_panel_assigns_cohorts_and_drops_what_cannot_be_compared():
+    table = pd.DataFrame({
+        "school": [1, 2, 3, 4, 5, 6],
+        "route": ["maintained", "converter", "sponsor-led", "converter", "free school",
+                  "converter"],
+        "conversion_date": pd.to_datetime([None, "2014-09-01", "2014-03-01", "2012-09-01",
+                                           None, "2017-09-01"])})  # fmt: skip
+    scores = _scores()
+    scores = scores[~((scores["school"] == 1) & (scores["year"] == 2016))]  # 1 misses a year
+    scores = pd.concat([scores, pd.DataFrame({"school": [1], "year": [2016], "score": [1.0]})])
+    out = schools.event_panel(scores, table, years=range(2013, 2017))
+    cohorts = out.drop_duplicates("school").set_index("school")["cohort"].to_dict()
+    assert cohorts == {1: 0, 2: 2015, 3: 2014, 6: 0}
+    assert out.attrs["dropped"] == {
+        "not in every year": 0,
+        "academy before the first year": 1,
+        "other routes or no conversion date": 1,
+    }
+    assert out.loc[out["school"] == 6, "converted_later"].all()
+    covariates = pd.DataFrame({"school": [1, 2, 3], "fsm": [1.0, 2.0, None]})
+    with_cov = schools.event_panel(scores, table, years=range(2013, 2017), covariates=covariates)
+    assert set(with_cov["school"]) == {1, 2}
+    assert with_cov.attrs["dropped"]["missing covariate"] == 2
+
+
+def test_event_panel_feeds_the_staggered_estimator():
+    from evaluation import did
+
+    rng = np.random.default_rng(3)
+    rows = []
+    for school in range(60):
+        cohort = [0, 2015, 2016][school % 3]
+        for year in range(2013, 2018):
+            effect = 0.5 if cohort and year >= cohort else 0.0
+            noise = rng.normal(0, 0.01)
+            rows.append((school, year, school * 0.01 + year * 0.1 + effect + noise))
+    scores = pd.DataFrame(rows, columns=["school", "year", "score"])
+    table = pd.DataFrame({"school": range(60)})
+    table["route"] = np.where(table["school"] % 3 == 0, "maintained", "converter")
+    dates = {0: None, 1: "2014-09-01", 2: "2015-09-01"}
+    table["conversion_date"] = pd.to_datetime([dates[s % 3] for s in table["school"]])
+    panel = schools.event_panel(scores, table, years=range(2013, 2018))
+    fit = did.staggered(panel, outcome="score", unit="school", time="year", cohort="cohort")
+    assert fit.overall.estimate == pytest.approx(0.5, abs=0.02)
+
+
+def test_academised_share_keeps_maintained_schools_in_the_denominator():
+    estate = pd.DataFrame({
+        "urn": [1, 2, 3, 4, 5, 6], "la_code": [10, 10, 10, 10, 20, 20],
+        "route": ["maintained", "maintained", "converter", "free school", "sponsor-led",
+                  "converter"],
+        "conversion_date": pd.to_datetime([None, None, "2013-04-01", None, "2016-09-01",
+                                           None])})  # fmt: skip
+    gias = links([(2, 99, "Successor", "2021-09-01"), (1, 98, "Successor", "1999-09-01")])
+    share = schools.academised_share(estate, gias, years=range(2015, 2023))
+    council = share[share["la_code"] == 10].set_index("school_year")
+    assert council["schools"].unique().tolist() == [3]  # the free school is left out
+    assert council.loc[2015, "academised_share"] == pytest.approx(1 / 3)
+    assert council.loc[2022, "academised_share"] == pytest.approx(2 / 3)
+    other = share[share["la_code"] == 20].set_index("school_year")
+    assert other["schools"].unique().tolist() == [1]  # undated academy left out
+    assert other.loc[2016, "academised_share"] == 0 and other.loc[2017, "academised_share"] == 1
+    assert share.attrs["excluded"] == 1
+
+
+def test_the_national_panel_has_at_least_500_converting_schools(real):
+    fft = registry.load("fft_ks4_panel_2017_2019")
+    gias = registry.load("gias_links")
+    info = fft.drop_duplicates("urn")[["urn", "route"]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        line = schools.lineage(gias, info[["urn"]])
+        academies = info[info["route"].isin(["converter", "sponsor-led"])]
+        dated = schools.conversion_dates(gias, academies)
+    names = ["odell_ks4_panel_2013_2015", "ks4_2014_england_eduvis",
+             "odell_ks4_2016_attainment8_csv"]  # fmt: skip
+    panel = schools.national_panel([*(registry.load(n) for n in names), fft], line)
+    table = info.merge(dated[["urn", "conversion_date"]], on="urn", how="left")
+    table = table.rename(columns={"urn": "school"})
+    study = schools.event_panel(schools.standardise(panel), table, years=range(2013, 2020))
+    treated = study[study["cohort"] > 0].drop_duplicates("school")
+    assert len(treated) >= 500
+    assert set(treated["route"]) == {"converter", "sponsor-led"}
+    assert study.groupby("school")["year"].size().eq(7).all()
+    carried = schools.check_carried_results(fft, line)
+    assert carried["linked"].sum() >= 0.99 * carried["carried"].sum()

@@ -5,6 +5,7 @@ Each rate against its denominator, with control limits around a target (Spiegelh
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
@@ -78,6 +79,15 @@ def funnel_limits(
     [100.0, 0.3968, 0.5932, 0.3412, 0.6488]
     """
     n = np.asarray(denominator, dtype=float)
+    if not (np.isfinite(n).all() and (n > 0).all()):
+        raise ValueError("Each denominator must be a positive, finite number.")
+    upper_bound = 1.0 if family == "binomial" else math.inf
+    if not (np.isfinite(target) and 0 < target < upper_bound):
+        kind = "a proportion between 0 and 1" if family == "binomial" else "positive"
+        raise ValueError(
+            f"target is a rate per person ({kind}); it was {target}. A percentage must be "
+            "divided by 100."
+        )
     out = pd.DataFrame({"denominator": n})
     exact = phi <= 1.0 and tau2 <= 0.0
     sd = np.sqrt(phi * _sampling_sd(target, n, family) ** 2 + tau2)
@@ -420,6 +430,12 @@ def smallest_denominator(
     [32.0, 2.0, 46.0]
     """
     values = np.asarray(rates, dtype=float)
+    outside = np.isinf(values) | (values < 0) | (values > scale)
+    if outside.any():
+        raise ValueError(
+            f"Rates lie between 0 and scale={scale:g}; positions "
+            f"{np.flatnonzero(outside)[:5].tolist()} do not."
+        )
     result = np.full(values.shape, np.nan)
     tolerance = 0.5 * 10.0 ** (-decimals) + 1e-9
     pending = np.isfinite(values)

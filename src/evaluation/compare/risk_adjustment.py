@@ -94,7 +94,10 @@ def _design(
             if isinstance(values.dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(
                 values
             ):
-                levels = pd.Categorical(reference[column]).categories
+                # Only categories the reference data holds: a declared but unused category
+                # would give a dummy of zeros there and an unidentified coefficient.
+                seen = pd.Categorical(reference[column]).remove_unused_categories()
+                levels = seen.categories
                 unseen = ~values.isin(levels)
                 if unseen.any():
                     raise ValueError(

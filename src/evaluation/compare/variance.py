@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
-from evaluation.results import CopiedFrame, Result, require_frame, tidy_columns
+from evaluation.results import CopiedFrame, Result, require_frame, require_level, tidy_columns
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -289,6 +289,14 @@ def _check_panel(
         raise ValueError(
             f"Column {unit!r} has fewer than 10 units: too few to estimate a variance."
         )
+    repeated = int((data.groupby(unit).size() > 1).sum())
+    if repeated < 2:
+        raise ValueError(
+            f"Only {repeated} unit(s) of {unit!r} have more than one row: with one row per "
+            "unit the variance between units cannot be told apart from the variance "
+            "within them (the fit would return its starting value). Give several "
+            "periods per unit."
+        )
     return keys
 
 
@@ -356,8 +364,7 @@ def variance_components(
     >>> 0.6 < fit.estimate < 0.9, fit.ci_low < fit.estimate < fit.ci_high
     (True, True)
     """
-    if not 0 < level < 1:
-        raise ValueError(f"level must lie between 0 and 1; it was {level}.")
+    level = require_level(level)
     keys = _check_panel(data, outcome, unit, time, region)
     frame = data[keys].reset_index(drop=True)
     frame[outcome] = frame[outcome].astype(float)

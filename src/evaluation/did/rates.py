@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass, field
 
@@ -54,8 +55,8 @@ def relative_change(
     -0.1
     """
     values = [treated_before, treated_after, comparison_before, comparison_after]
-    if min(values) <= 0:
-        raise ValueError(f"All four values must be positive; they were {values}.")
+    if not all(math.isfinite(v) and v > 0 for v in values):
+        raise ValueError(f"All four values must be positive numbers; they were {values}.")
     return float((treated_after / treated_before) / (comparison_after / comparison_before) - 1)
 
 

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from evaluation import its, synth
@@ -474,11 +475,11 @@ def _require_bool(**values: object) -> None:
 
 
 def _require_count(name: str, value: object, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
         raise ValueError(f"{name} must be a whole number; got {value!r}.")
     if value < minimum:
         raise ValueError(f"{name} must be at least {minimum}; got {value}.")
-    return value
+    return int(value)
 
 
 def _check_consistent(

@@ -525,17 +525,24 @@ def draft_statement(design: str, result: Any) -> str:
     own = spec.attribute == "estimate"
     low, high = (float(result.ci_low), float(result.ci_high)) if own else (math.nan, math.nan)
     quantity = result.estimand if own else spec.attribute
+    value = float(getattr(result, spec.attribute))
+    if not math.isfinite(value):
+        raise ValueError(
+            f"The result's {spec.attribute} is {value}: there is no estimate to grade. "
+            "Find why the estimator returned it before drafting a statement."
+        )
     spans_zero = not (math.isnan(low) or math.isnan(high)) and low <= 0 <= high
     if spans_zero:
         grade = "low"
+    level = getattr(result, "level", 0.95)
     interval = (
         "no sampling interval (see the diagnostics)"
         if math.isnan(low)
-        else f"95% interval {low:.3g} to {high:.3g}"
+        else f"{100 * level:g}% interval {low:.3g} to {high:.3g}"
     )
     return (
         f"Design: {spec.label[0].lower() + spec.label[1:]} (Maryland level {spec.level}).\n"
-        f"Estimate: {quantity} {float(getattr(result, spec.attribute)):.3g}, {interval}.\n"
+        f"Estimate: {quantity} {value:.3g}, {interval}.\n"
         f"Draft confidence: {grade} at most"
         + (", because the interval includes zero" if spans_zero else "")
         + ". Lower it if a diagnostic in section 6 fails: "

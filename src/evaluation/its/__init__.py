@@ -32,9 +32,13 @@ Examples
 
 from evaluation.its._common import MIN_POST_PERIODS, MIN_PRE_PERIODS, newey_west_lags
 from evaluation.its.segmented import SegmentedResult, placebo_interruptions, segmented
+from evaluation.its.series_break import BreakStep, break_step, bridge
 from evaluation.its.structural import StructuralResult, structural
 
 __all__ = [
+    "BreakStep",
+    "break_step",
+    "bridge",
     "MIN_POST_PERIODS",
     "MIN_PRE_PERIODS",
     "SegmentedResult",

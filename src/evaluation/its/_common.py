@@ -42,6 +42,7 @@ def newey_west_lags(n_obs: int) -> int:
     >>> newey_west_lags(192)
     4
     """
+    n_obs = require_whole("n_obs", n_obs, minimum=1)
     return int(math.floor(4 * (n_obs / 100) ** (2 / 9)))
 
 

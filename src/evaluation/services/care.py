@@ -370,3 +370,106 @@ def ascof_panel(frame: pd.DataFrame, measure_id: str) -> pd.DataFrame:
     rows["council_name"] = geography.harmonise_council(rows["council"])
     panel = drop_rows(rows, rows["value"].isna(), f"no value for {measure_id}")
     return panel.assign(area=panel["council_name"])
+
+
+# ------------------------------------------------- older people's care across 2015
+def older_care_panel(data: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Older people's residential and nursing care by council and year, PSS-EX1 and ASC-FR.
+
+    One row per council and financial year: weeks of care in the council's own
+    homes and bought from others, the external share of weeks, and the gross
+    spend per week where the year's files give spend. Each row keeps the
+    return it comes from in ``series``; the two returns define activity and
+    spend differently, so nothing here joins them (see
+    :func:`evaluation.its.break_step` for the step at the break).
+
+    Parameters
+    ----------
+    data
+        Tidy frames keyed by what they are: ``"pssex1"`` (the PSS-EX1 years,
+        from :func:`evaluation.data.loaders.care_costs.older_care_totals`),
+        ``"activity"`` (ASC-FR activity, the 2014-15, 2015-16 and 2016-17
+        loaders stacked), ``"unit_costs"`` (``ascfr_unit_costs_2014_15``) and
+        ``"totals"`` (``ascfr_totals_2016_17``). Any may be left out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``la_code, period, fy_end, series`` (``"PSS-EX1"`` or ``"ASC-FR"``),
+        ``in_house, external, weeks`` (weeks of care for people aged 65 and
+        over; nursing care counts as external, as both returns count it),
+        ``external_share`` (0-100), ``gross_cost`` (£ thousands, cash; for
+        2016-17 the ASC-FR gross current expenditure) and ``spend_per_week``
+        (£ a week, cash; missing where the year has no spend in this build).
+
+    Examples
+    --------
+    >>> old = pd.DataFrame({"la_code": ["102"], "period": ["2013-14"], "fy_end": [2014],
+    ...     "gross_cost": [52.0], "weeks": [100.0], "own_weeks": [10.0],
+    ...     "others_weeks": [60.0], "nursing_weeks": [30.0]})
+    >>> older_care_panel({"pssex1": old})[["external_share", "spend_per_week"]].iloc[0].tolist()
+    [90.0, 520.0]
+    """
+    parts = []
+    if "pssex1" in data:
+        old = data["pssex1"]
+        part = old[["la_code", "period", "fy_end", "gross_cost", "weeks"]].copy()
+        part["in_house"] = old["own_weeks"]
+        part["external"] = old["others_weeks"] + old["nursing_weeks"]
+        parts.append(part.assign(series="PSS-EX1"))
+    if "activity" in data:
+        act = data["activity"]
+        keep = (act["care_type"] == "Long term") & (act["age"] == "65+") & ~act["is_total"]
+        keep &= act["setting"].isin(["Residential", "Nursing"])
+        keep &= act["provision"].isin(["in-house", "external"])
+        rows = act.loc[keep]
+        require_unique(rows, ["la_code", "fy_end", "support_reason", "setting", "provision"])
+        wide = rows.pivot_table(
+            index=["la_code", "period", "fy_end"],
+            columns="provision",
+            values="weeks",
+            aggfunc="sum",
+            fill_value=0.0,
+        )
+        wide = wide.reindex(columns=["in-house", "external"], fill_value=0.0).reset_index()
+        wide.columns.name = None
+        wide = wide.rename(columns={"in-house": "in_house"})
+        wide["weeks"] = wide["in_house"] + wide["external"]
+        wide["gross_cost"] = _ascfr_spend(data, wide)
+        parts.append(wide.assign(series="ASC-FR"))
+    panel = pd.concat(parts, ignore_index=True)
+    panel = panel.loc[panel["weeks"] > 0]
+    panel["external_share"] = 100 * panel["external"] / panel["weeks"]
+    panel["spend_per_week"] = 1000 * panel["gross_cost"] / panel["weeks"]
+    columns = ["la_code", "period", "fy_end", "series", "in_house", "external", "weeks"]
+    columns += ["external_share", "gross_cost", "spend_per_week"]
+    return panel[columns].sort_values(["la_code", "fy_end"]).reset_index(drop=True)
+
+
+def _ascfr_spend(data: dict[str, pd.DataFrame], wide: pd.DataFrame) -> pd.Series:
+    """Gross spend (£ thousands) on long-term residential and nursing care, 65+, per row."""
+    spend = []
+    if "unit_costs" in data:
+        uc = data["unit_costs"]
+        rows = uc.loc[
+            ~uc["is_total"]
+            & (uc["age"] == "65+")
+            & (uc["care_type"] == "Long term")
+            & (uc["setting"] == "Residential and nursing")
+            & (uc["provision"] == "all")
+        ]
+        spend.append(rows.groupby(["la_code", "fy_end"])["gross_cost"].sum(min_count=1))
+    if "totals" in data:
+        tot = data["totals"]
+        rows = tot.loc[
+            ~tot["is_total"]
+            & (tot["age"] == "65+")
+            & (tot["care_type"] == "Long term")
+            & tot["setting"].isin(["Residential", "Nursing"])
+        ]
+        spend.append(rows.groupby(["la_code", "fy_end"])["gross_current"].sum(min_count=1))
+    if not spend:
+        return pd.Series(float("nan"), index=wide.index)
+    found = pd.concat(spend)
+    keys = pd.MultiIndex.from_frame(wide[["la_code", "fy_end"]])
+    return pd.Series(found.reindex(keys).to_numpy(), index=wide.index)

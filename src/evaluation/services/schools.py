@@ -18,6 +18,9 @@ measures how concentrated trusts are within each council.
   URN and harmonise yearly KS4 files into a panel.
 * :func:`converted_share` -- a council's progress towards academisation (its
   association with results is :func:`evaluation.panel.association`).
+* :func:`national_panel`, :func:`standardise`, :func:`check_carried_results`
+  and :func:`event_panel` -- the national KS4 panel 2013-2019 keyed by current
+  URN, on one scale across the change of measure, ready for a staggered DiD.
 """
 
 from __future__ import annotations
@@ -33,15 +36,22 @@ from evaluation.results import (
 )
 
 __all__ = [
+    "HEADLINE_MEASURES",
     "PROGRAMME_START",
     "TRUST_TYPES",
     "academic_year",
     "academies",
+    "academised_share",
+    "check_carried_results",
     "conversion_dates",
     "converted_share",
+    "event_panel",
+    "first_exam_year",
     "ks4_panel",
     "lineage",
+    "national_panel",
     "route_of",
+    "standardise",
     "trust_concentration",
 ]
 
@@ -341,6 +351,11 @@ def ks4_panel(results: list[pd.DataFrame], line: pd.DataFrame) -> pd.DataFrame:
 def converted_share(table: pd.DataFrame, *, years: range, phase: str = "Secondary") -> pd.DataFrame:
     """Share of each council's academies (in July 2022) that had converted by each school year.
 
+    The denominator is the council's academies open in July 2022, so schools
+    that stayed maintained are left out: this measures *when* a council's
+    eventual converters converted, not how far the council academised (for
+    that, see :func:`academised_share`).
+
     A school counts as converted in school year ``t`` if its conversion date
     (:func:`conversion_dates`) falls before 1 September of ``t``. Free schools
     (no conversion) and academies without a dated conversion are left out of
@@ -367,3 +382,338 @@ def converted_share(table: pd.DataFrame, *, years: range, phase: str = "Secondar
     out = out[["la_code", "school_year", "academies", "converted_share"]]
     out.attrs["excluded"] = len(chosen) - len(usable)
     return out.sort_values(["la_code", "school_year"]).reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------- national panel
+#: The headline KS4 measure of each exam year, 2013-2019. The share with 5+ A*-C
+#: including English and maths until 2015, and Attainment 8 from 2016.
+HEADLINE_MEASURES = {2013: "pct_5em", 2014: "pct_5em", 2015: "pct_5em"}
+HEADLINE_MEASURES |= {year: "att8" for year in range(2016, 2020)}
+
+
+def national_panel(results: list[pd.DataFrame], line: pd.DataFrame) -> pd.DataFrame:
+    """Join yearly school-level KS4 frames into one panel keyed by current URN and year.
+
+    Each school keeps one identifier, ``school``: the URN of the school it
+    became (from :func:`lineage`), else its own URN. Frames for the same year
+    are joined on ``school`` (a column present in two frames keeps the first
+    non-missing value). Where two old URNs lead to one school in a year (a
+    merger), that school-year is dropped, as its results cannot be told
+    apart; the number dropped is in ``attrs["merged"]``.
+
+    Parameters
+    ----------
+    results
+        Tidy frames with ``urn`` and ``year`` (e.g. from
+        :mod:`evaluation.data.loaders.schools_ks4`), at most one row per URN and year.
+    line
+        ``old_urn`` -> ``urn`` map from :func:`lineage`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``school``, ``year`` and every other column of the frames, with
+        ``urn`` the URN the result was published under.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"urn": [1, 2], "year": 2015, "pct_5em": [50.0, 60.0]})
+    >>> b = pd.DataFrame({"urn": [3, 2], "year": 2017, "att8": [45.0, 50.0]})
+    >>> line = pd.DataFrame({"old_urn": [1], "urn": [3]})
+    >>> national_panel([a, b], line)[["school", "year", "urn"]].values.tolist()
+    [[2, 2015, 2], [2, 2017, 2], [3, 2015, 1], [3, 2017, 3]]
+    """
+    _need(line, ["old_urn", "urn"])
+    to_current = dict(zip(line["old_urn"], line["urn"], strict=True))
+    merged = 0
+    by_year: dict[int, pd.DataFrame] = {}
+    for frame in results:
+        _need(frame, ["urn", "year"])
+        if frame.duplicated(["urn", "year"]).any():
+            raise ValueError("column 'urn': a frame has two rows for one URN and year")
+        part = frame.assign(school=frame["urn"].map(to_current).fillna(frame["urn"]))
+        part["school"] = part["school"].astype("int64")
+        clash = part.duplicated(["school", "year"], keep=False)
+        merged += int(clash.sum())
+        for year in part.loc[~clash, "year"].unique():
+            rows = part[~clash & (part["year"] == year)].set_index("school")
+            old = by_year.get(int(year))
+            by_year[int(year)] = rows if old is None else old.combine_first(rows)
+    out = pd.concat([f.reset_index() for f in by_year.values()], ignore_index=True)
+    out = out.sort_values(["school", "year"]).reset_index(drop=True)
+    out.attrs["merged"] = merged
+    return out
+
+
+def standardise(
+    data: pd.DataFrame, *, year_measures: dict[int, str] | None = None, method: str = "z"
+) -> pd.DataFrame:
+    """Put each year's headline measure on a common scale within that year.
+
+    Parameters
+    ----------
+    data
+        Long panel with ``year`` and the columns named in ``year_measures``.
+    year_measures
+        Measure of each year (default :data:`HEADLINE_MEASURES`); years not
+        listed are dropped.
+    method
+        ``"z"``: (value - year mean) / year SD across the rows with a value;
+        ``"rank"``: percentile rank within the year, 0-100.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``data`` with ``measure`` (the column used that year) and ``score``.
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"year": [2015] * 3 + [2016] * 3,
+    ...                   "pct_5em": [40.0, 50, 60, None, None, None],
+    ...                   "att8": [None, None, None, 40.0, 45, 50]})
+    >>> standardise(p)["score"].round(2).tolist()
+    [-1.0, 0.0, 1.0, -1.0, 0.0, 1.0]
+    """
+    measures = HEADLINE_MEASURES if year_measures is None else year_measures
+    if method not in ("z", "rank"):
+        raise ValueError(f"method must be 'z' or 'rank', not {method!r}")
+    _need(data, ["year", *sorted(set(measures.values()))])
+    out = data[data["year"].isin(list(measures))].copy()
+    out["measure"] = out["year"].map(measures).astype("string")
+    value = pd.Series(np.nan, index=out.index)
+    for year, column in measures.items():
+        rows = out["year"] == year
+        value[rows] = out.loc[rows, column]
+    scale = value.notna()
+    if method == "z":
+        mean = value[scale].groupby(out["year"]).mean()
+        sd = value[scale].groupby(out["year"]).std()
+        out["score"] = (value - out["year"].map(mean)) / out["year"].map(sd)
+    else:
+        ranks = []
+        for year in out["year"].unique():
+            these = value[out["year"] == year]
+            ref = np.sort(value[scale & (out["year"] == year)].to_numpy())
+            pct = np.searchsorted(ref, these.to_numpy(), side="right") / max(len(ref), 1) * 100
+            ranks.append(pd.Series(pct, index=these.index).where(these.notna()))
+        out["score"] = pd.concat(ranks)
+    return out
+
+
+def first_exam_year(dates: pd.Series) -> pd.Series:
+    """Calendar year of the first summer exams a school sat after a date.
+
+    GCSEs are sat in May and June: a school converting before 1 June sits
+    that summer's exams as an academy, one converting later sits the next
+    summer's.
+
+    Examples
+    --------
+    >>> first_exam_year(pd.Series(pd.to_datetime(["2015-04-01", "2015-06-01"]))).tolist()
+    [2015, 2016]
+    """
+    year = dates.dt.year + (dates.dt.month >= 6).astype("Int64")
+    return year.astype("Int64")
+
+
+def check_carried_results(
+    results: pd.DataFrame, line: pd.DataFrame, published: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Check results a compiler carried from a predecessor onto an academy's URN.
+
+    A result is carried when it is reported under a URN for a summer before
+    that URN opened (:func:`first_exam_year` of ``open_date`` after the exam
+    year). Each is checked two ways: does GIAS link the URN to a predecessor
+    (``line``), and where a file published under the old URN is at hand
+    (``published``), is its Attainment 8 the same?
+
+    Parameters
+    ----------
+    results
+        ``urn``, ``year``, ``open_date`` and ``att8`` (e.g. the fft panel).
+    line
+        ``old_urn`` -> ``urn`` map from :func:`lineage`.
+    published
+        Optional ``urn``, ``year``, ``att8`` as published under each URN that
+        year (e.g. :func:`evaluation.data.loaders.schools_ks4.read_ks4final`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per ``year``: ``results`` (non-missing Attainment 8),
+        ``carried``, ``linked`` (carried with a GIAS predecessor), ``compared``
+        (carried with the predecessor's published figure at hand) and
+        ``agree`` (those within 0.05 points).
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"urn": [9, 9], "year": [2017, 2018], "att8": [40.0, 42.0],
+    ...                   "open_date": pd.to_datetime(["2017-09-01"] * 2)})
+    >>> line = pd.DataFrame({"old_urn": [8], "urn": [9]})
+    >>> pub = pd.DataFrame({"urn": [8], "year": [2017], "att8": [40.0]})
+    >>> check_carried_results(r, line, pub).loc[0, ["carried", "linked", "agree"]].tolist()
+    [1, 1, 1]
+    """
+    _need(results, ["urn", "year", "open_date", "att8"])
+    _need(line, ["old_urn", "urn"])
+    rows = results[results["att8"].notna()].copy()
+    rows["carried"] = first_exam_year(rows["open_date"]).fillna(0).astype("int64") > rows["year"]
+    rows["linked"] = rows["carried"] & rows["urn"].isin(line["urn"])
+    rows["compared"] = False
+    rows["agree"] = False
+    if published is not None:
+        _need(published, ["urn", "year", "att8"])
+        pairs = published.merge(line, left_on="urn", right_on="old_urn", suffixes=("_old", ""))
+        earlier = pairs.groupby(["urn", "year"])["att8"].first().rename("att8_old")
+        rows = rows.join(earlier, on=["urn", "year"])
+        rows["compared"] = rows["carried"] & rows["att8_old"].notna()
+        rows["agree"] = rows["compared"] & (rows["att8"] - rows["att8_old"]).abs().lt(0.05)
+    out = rows.groupby("year").agg(
+        results=("att8", "size"),
+        carried=("carried", "sum"),
+        linked=("linked", "sum"),
+        compared=("compared", "sum"),
+        agree=("agree", "sum"),
+    )
+    return out.astype("int64").reset_index()
+
+
+def event_panel(
+    data: pd.DataFrame,
+    schools: pd.DataFrame,
+    *,
+    years: range,
+    covariates: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """A balanced panel for a staggered DiD of conversion over ``years``.
+
+    Keeps schools with a ``score`` in every year. ``cohort`` is the first exam
+    year as an academy (:func:`first_exam_year` of the conversion date) for
+    schools converting after the first year's exams and by the last year's,
+    and 0 for schools still maintained after the last year (including those
+    that converted later). Schools already academies in ``first`` (no year before
+    conversion), free schools and academies without a dated conversion are
+    dropped; the counts are in ``attrs["dropped"]``.
+
+    Parameters
+    ----------
+    data
+        ``school``, ``year``, ``score`` (e.g. :func:`standardise`).
+    schools
+        One row per ``school``: ``route`` (``"maintained"``, ``"converter"``,
+        ``"sponsor-led"``, other routes dropped) and ``conversion_date``
+        (missing for maintained schools).
+    years
+        Consecutive exam years, e.g. ``range(2013, 2020)``.
+    covariates
+        Optional one row per ``school`` of numeric columns, joined on (rows
+        with a missing covariate are dropped).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``school``, ``year``, ``score``, ``route``, ``cohort``,
+        ``converted_later`` (bool: an academy converting after the last year,
+        counted with the never-converted at cohort 0) and covariates.
+    """
+    _need(data, ["school", "year", "score"])
+    _need(schools, ["school", "route", "conversion_date"])
+    first, last = min(years), max(years)
+    wide = data[data["year"].isin(list(years))].pivot_table(
+        index="school", columns="year", values="score"
+    )
+    complete = wide.reindex(columns=list(years)).dropna().index
+    info = schools.set_index("school").reindex(complete)
+    converted = first_exam_year(info["conversion_date"])
+    dated = info["route"].isin(["converter", "sponsor-led"]) & converted.notna()
+    early = dated & converted.le(first)
+    later = dated & converted.gt(last)
+    treated = dated & ~early & ~later
+    keep = treated | later | info["route"].eq("maintained")
+    dropped = {
+        "not in every year": int(len(wide) - len(complete)),
+        "academy before the first year": int(early.sum()),
+        "other routes or no conversion date": int((~keep & ~early).sum()),
+    }
+    cohort = converted.where(treated, 0).fillna(0).astype("int64")
+    info = info[keep].assign(cohort=cohort[keep], converted_later=later[keep])
+    out = data[data["school"].isin(info.index) & data["year"].isin(list(years))]
+    out = out[["school", "year", "score"]].join(
+        info[["route", "cohort", "converted_later"]], on="school"
+    )
+    if covariates is not None:
+        before = out["school"].nunique()
+        out = out.join(covariates.set_index("school"), on="school").dropna()
+        dropped["missing covariate"] = int(before - out["school"].nunique())
+    out.attrs["dropped"] = dropped
+    return out.sort_values(["school", "year"]).reset_index(drop=True)
+
+
+def academised_share(schools: pd.DataFrame, links: pd.DataFrame, *, years: range) -> pd.DataFrame:
+    """Share of each council's state secondary schools that had converted, by school year.
+
+    The denominator is every school in ``schools`` that was or had been
+    council-maintained: maintained schools and converted academies (free
+    schools, studio schools and UTCs, which never were maintained, are left
+    out). A maintained school counts as converted from the date GIAS gives it
+    a dated ``Successor`` link since 2002 (a conversion after the list was
+    drawn); an academy from its ``conversion_date``. A school counts in year
+    ``t`` if converted before 1 September of ``t``. Academies with no dated
+    conversion are left out, counted in ``attrs["excluded"]``.
+
+    Unlike :func:`converted_share`, whose denominator is a council's
+    academies open in July 2022, this keeps schools that stayed maintained in
+    the denominator, so it measures how far a council's schools had
+    academised.
+
+    Parameters
+    ----------
+    schools
+        One row per school: ``urn``, ``la_code``, ``route`` (``"maintained"``,
+        ``"converter"``, ``"sponsor-led"``; other routes dropped) and
+        ``conversion_date`` (academies).
+    links
+        Tidy GIAS links (:func:`evaluation.data.loaders.schools.gias_links`).
+    years
+        School years (first calendar year, 2015 for 2015/16).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``la_code``, ``school_year``, ``schools`` (the denominator) and
+        ``academised_share`` (0-1).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"urn": [1, 2, 3], "la_code": 100,
+    ...     "route": ["maintained", "maintained", "converter"],
+    ...     "conversion_date": pd.to_datetime([None, None, "2012-09-01"])})
+    >>> links = pd.DataFrame({"urn": [2], "linked_urn": [9], "link_type": ["Successor"],
+    ...                       "link_date": pd.to_datetime(["2021-04-01"])})
+    >>> academised_share(s, links, years=range(2020, 2022))["academised_share"].round(2).tolist()
+    [0.33, 0.67]
+    """
+    _need(schools, ["urn", "la_code", "route", "conversion_date"])
+    _need(links, ["urn", "link_type", "link_date"])
+    chosen = schools[schools["route"].isin(["maintained", "converter", "sponsor-led"])].copy()
+    successor = links[(links["link_type"] == "Successor") & (links["link_date"] >= PROGRAMME_START)]
+    later = successor.groupby("urn")["link_date"].min()
+    maintained = chosen["route"] == "maintained"
+    chosen.loc[maintained, "conversion_date"] = chosen.loc[maintained, "urn"].map(later)
+    academy_undated = ~maintained & chosen["conversion_date"].isna()
+    usable = chosen[~academy_undated]
+    converted_year = academic_year(pd.to_datetime(usable["conversion_date"]))
+    rows = [
+        pd.DataFrame(
+            {
+                "la_code": usable["la_code"],
+                "school_year": year,
+                "converted": converted_year.lt(year).fillna(False).astype("int64"),
+            }
+        )
+        for year in years
+    ]
+    out = pd.concat(rows).groupby(["la_code", "school_year"])["converted"].agg(["size", "mean"])
+    out = out.rename(columns={"size": "schools", "mean": "academised_share"}).reset_index()
+    out.attrs["excluded"] = int(academy_undated.sum())
+    return out

@@ -44,6 +44,21 @@ def discover() -> dict[str, Loader]:
     return TIDY_LOADERS
 
 
+#: The columns of the transcribed published-figures files (one figure a row, with its source).
+PUBLISHED_FIGURE_COLUMNS = [
+    "provider",
+    "area",
+    "measure",
+    "period",
+    "value",
+    "unit",
+    "source_title",
+    "source_address",
+    "source_location",
+    "note",
+]
+
+
 def require_columns(frame: pd.DataFrame, columns: list[str], file: Path) -> None:
     """Raise ValueError if the published file lacks any of ``columns``."""
     missing = [c for c in columns if c not in frame.columns]

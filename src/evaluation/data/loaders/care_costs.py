@@ -235,3 +235,72 @@ def _register_workbook(name: str, period: str) -> Callable[[Path], pd.DataFrame]
 
 for _name, _period in SUMMARY_WORKBOOKS.items():
     _register_workbook(_name, _period)
+
+
+#: Start of the descriptions (lower case) of the PSS-EX1 columns on all older people's
+#: residential and nursing care, and the name each gets.
+OLDER_CARE_COLUMNS = {
+    "gross total cost for residential and nursing care for older people": "gross_cost",
+    "the total number of weeks older people were supported in residential and nursing": "weeks",
+    "gross total cost for nursing care for older people": "nursing_cost",
+    "the total number of weeks older people (including full cost and preserved rights "
+    "clients) were supported in nursing care": "nursing_weeks",
+    "the total number of weeks older people were supported in own provision residential": (
+        "own_weeks"
+    ),
+    "the total number of weeks older people (including full cost paying and preserved "
+    "rights residents) were supported in residential care provided by others": "others_weeks",
+}
+
+
+def older_care_totals(file: Path, period: str) -> pd.DataFrame:
+    """All residential and nursing care for older people by council, from a PSS-EX1 unit-cost file.
+
+    Reads the same files as :func:`read_unit_costs` (registry names in
+    :data:`UNIT_COST_FILES`; pass the verified path from
+    :func:`evaluation.data.registry.path`), but the columns on residential and
+    nursing care together rather than residential care alone.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per council: ``la_code``, ``council`` (harmonised),
+        ``council_published``, ``period``, ``fy_end``, ``gross_cost`` (£
+        thousands, cash, residential and nursing), ``weeks`` (weeks of
+        residential and nursing care, including full-cost payers),
+        ``nursing_cost``, ``nursing_weeks`` (nursing care, all of it bought
+        from others), ``own_weeks`` and ``others_weeks`` (residential care in
+        the council's own homes and bought from others). Suppression codes
+        become missing and are counted in ``attrs["suppressed"]``.
+    """
+    raw = pd.read_csv(file, header=None, dtype=str, encoding="latin-1")
+    header_row = next(
+        (i for i in range(10) if raw.iloc[i].astype(str).str.startswith("Gross total cost").any()),
+        None,
+    )
+    if header_row is None:
+        raise ValueError(f"{file.name}: no row of indicator descriptions in the first 10 rows.")
+    text = raw.iloc[header_row].astype("string").fillna("").str.lower()
+    text = text.str.replace(r"\s+", " ", regex=True).str.strip()
+    columns = {}
+    for start, name in OLDER_CARE_COLUMNS.items():
+        found = [c for c, t in text.items() if t.startswith(start)]
+        if len(found) != 1:
+            raise ValueError(f"{file.name}: expected one column '{start}...', found {len(found)}.")
+        columns[name] = found[0]
+    matched = raw[0].astype("string").str.extract(_COUNCIL_ROW)
+    rows = raw.loc[matched[0].notna()]
+    out = pd.DataFrame(
+        {
+            "la_code": matched.loc[rows.index, 0].astype("string"),
+            "council_published": matched.loc[rows.index, 1].astype("string"),
+        }
+    )
+    out.insert(1, "council", harmonise_council(out["council_published"]))
+    out["period"] = period
+    out["fy_end"] = int(period[:4]) + 1
+    for name, column in columns.items():
+        out[name] = numeric(rows[column].str.replace(",", "", regex=False).str.strip(), out)
+    if out["la_code"].duplicated().any():
+        raise ValueError(f"{file.name}: a council appears twice.")
+    return out.reset_index(drop=True)

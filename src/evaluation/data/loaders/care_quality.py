@@ -105,3 +105,29 @@ def community_care_ratings_by_ownership(file: Path) -> pd.DataFrame:
     if out.duplicated(["year", "ownership", "rating"]).any():
         raise ValueError(f"{file.name} lists a year, ownership and rating twice.")
     return out
+
+
+@tidy("care_home_ratings_by_ownership")
+def care_home_ratings_by_ownership(file: Path) -> pd.DataFrame:
+    """Care homes' CQC overall ratings by ownership, England, late December 2015-2024.
+
+    One row per year, ownership and rating. Columns: ``year``, ``date`` (the
+    snapshot date), ``ownership`` (``for-profit``, ``local authority``,
+    ``third sector``), ``rating`` (worst to best: ``Inadequate``, ``Requires
+    improvement``, ``Good``, ``Outstanding``), ``homes`` (rated homes with that
+    rating), ``rated`` (rated homes of that ownership) and ``percent``.
+    """
+    raw = pd.read_csv(file)
+    require_columns(raw, ["ownership", "rating", "N", "total", "percent", "date", "year"], file)
+    out = pd.DataFrame(
+        {
+            "year": raw["year"].astype("int64"),
+            "date": pd.to_datetime(raw["date"], format="%Y-%m-%d"),
+        }
+    )
+    out["ownership"] = _mapped(raw["ownership"], OWNERSHIP, "ownership", file)
+    out["rating"] = _mapped(raw["rating"], RATINGS, "rating", file)
+    out["homes"] = numeric(raw["N"], out).astype("Int64")
+    out["rated"] = numeric(raw["total"], out).astype("Int64")
+    out["percent"] = numeric(raw["percent"], out)
+    return out

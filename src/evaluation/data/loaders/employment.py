@@ -95,7 +95,7 @@ PRIME_NAMES = {
     "Rehab JobFit (Rehab Group + Interserve)": "Rehab JobFit",
 }
 
-#: One name for each contract package area, from the names the sources use (None: not stated).
+#: One name for each contract package area, from the names the sources use; None where unstated.
 CPA_NAMES = {
     "Merseyside, Halton, Cumbria and Lancashire": "North West (Merseyside, Halton, Cumbria "
     "and Lancashire)",

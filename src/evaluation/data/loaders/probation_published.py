@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from evaluation.data.loaders import numeric, require_columns, tidy
+from evaluation.data.loaders import PUBLISHED_FIGURE_COLUMNS, numeric, require_columns, tidy
 
 
 @tidy("peterborough_interim_reconviction")
@@ -164,18 +164,7 @@ def tr_crc_contracts_owners_ratings(file: Path) -> pd.DataFrame:
     newspaper's or a copy's report of an NAO figure is secondary).
     """
     raw = pd.read_csv(file)
-    columns = [
-        "provider",
-        "area",
-        "measure",
-        "period",
-        "value",
-        "unit",
-        "source_title",
-        "source_address",
-        "source_location",
-        "note",
-    ]
+    columns = PUBLISHED_FIGURE_COLUMNS
     require_columns(raw, columns, file)
     out = pd.DataFrame({c: raw[c].astype("string") for c in columns[:4]})
     text = raw["value"].astype(str).str.strip()
