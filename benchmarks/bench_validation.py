@@ -1,0 +1,191 @@
+"""Benchmark evaluation.data.validation on a one-million-row provider table.
+
+A provider performance table in the standard form is simulated: 20,000
+providers x 10 measures x 5 years (one million rows, every one of the 22
+fields filled as a publisher would fill them), with one row in a thousand
+made wrong in one of five ways (a rate that does not match its counts, a
+numerator above its denominator, a bad area code, an unknown licence, a
+duplicated key). It is validated twice: as a UTF-8 CSV file (read and checked)
+and as a typed DataFrame (strings, Int64, Float64, boolean and datetime64
+columns, as ``to_standard`` makes). Each task is timed (median of several
+repeats after one warm-up run) and its peak traced memory measured in a
+separate, untimed run with ``tracemalloc`` (pandas, numpy and pyarrow report
+their buffers to it); the process's peak resident memory is recorded too.
+Writes ``benchmarks/results/validation.csv`` with the columns of the other
+results files (``task, ours_s, peer, peer_s, ratio, max_abs_diff, n_rows,
+repeats, machine, date, peak_mem_mb, peer_peak_mem_mb``) and ``n_problems``
+and ``max_rss_mb``. There is no peer library: the validator it replaced read
+the table cell by cell in Python.
+
+Run from the repository root::
+
+    .venv/bin/python benchmarks/bench_validation.py
+"""
+
+from __future__ import annotations
+
+import csv
+import gc
+import platform
+import resource
+import statistics
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from evaluation.data.validation import validate
+
+RESULTS = Path(__file__).resolve().parent / "results" / "validation.csv"
+N_PROVIDERS, N_MEASURES, N_YEARS = 20_000, 10, 5
+N_ROWS = N_PROVIDERS * N_MEASURES * N_YEARS
+ERROR_EVERY = 1_000
+
+
+def provider_table(seed: int = 2024) -> pd.DataFrame:
+    """One million rows in the standard form, as text, with one row in a thousand wrong."""
+    rng = np.random.default_rng(seed)
+    provider = np.repeat(np.arange(N_PROVIDERS), N_MEASURES * N_YEARS)
+    measure = np.tile(np.repeat(np.arange(N_MEASURES), N_YEARS), N_PROVIDERS)
+    year = np.tile(np.arange(2020, 2020 + N_YEARS), N_PROVIDERS * N_MEASURES)
+    den = rng.integers(0, 5_000, N_ROWS)
+    num = rng.binomial(den, 0.6)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = pd.Series(np.round(100 * num / den, 1)).astype(str).where(den > 0, "")
+    ids = pd.Series(provider).map("P{:06d}".format)
+    codes = pd.Series(provider % 400).map("E{:08d}".format)
+    frame = pd.DataFrame(
+        {
+            "provider_id": ids,
+            "provider_name": "Provider " + ids,
+            "provider_type": np.array(["public", "private", "voluntary"])[provider % 3],
+            "area_code": codes,
+            "area_name": "Area " + codes,
+            "measure_id": pd.Series(measure).map("M{:02d}".format),
+            "measure_name": "Measure " + pd.Series(measure).astype(str),
+            "measure_type": "outcome",
+            "ratio_type": "proportion",
+            "period_start": pd.Series(year).astype(str) + "-04-01",
+            "period_end": pd.Series(year + 1).astype(str) + "-03-31",
+            "numerator": num.astype(str),
+            "denominator": den.astype(str),
+            "rate": rate,
+            "rate_per": "100",
+            "expected": "",
+            "risk_model": "",
+            "adjustment_variables": "",
+            "suppressed": "false",
+            "publisher": "Department for Education",
+            "licence": "OGL-UK-3.0",
+            "source_url": "https://www.gov.uk/government/statistics",
+        }
+    )
+    return plant_errors(frame)
+
+
+def plant_errors(frame: pd.DataFrame) -> pd.DataFrame:
+    """Make one row in ``ERROR_EVERY`` wrong, cycling through five kinds of error."""
+    rows = np.arange(7, len(frame), ERROR_EVERY)
+    kinds = np.arange(len(rows)) % 5
+    frame.loc[rows[kinds == 0], "rate"] = "99.9"
+    frame.loc[rows[kinds == 1], ["numerator", "denominator", "rate"]] = ["12", "10", ""]
+    frame.loc[rows[kinds == 2], "area_code"] = "E0900011"
+    frame.loc[rows[kinds == 3], "licence"] = "MIT"
+    duplicated = rows[kinds == 4]
+    frame.loc[duplicated, ["provider_id", "period_start", "period_end"]] = frame.loc[
+        duplicated - 1, ["provider_id", "period_start", "period_end"]
+    ].to_numpy()
+    return frame
+
+
+def typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table with the dtypes ``to_standard`` gives."""
+    out = frame.replace("", None)
+    for name in ("numerator", "denominator", "rate_per"):
+        out[name] = pd.to_numeric(out[name]).astype("Int64")
+    for name in ("rate", "expected"):
+        out[name] = pd.to_numeric(out[name]).astype("Float64")
+    for name in ("period_start", "period_end"):
+        out[name] = pd.to_datetime(out[name], format="%Y-%m-%d")
+    out["suppressed"] = (out["suppressed"] == "true").astype("boolean")
+    return out
+
+
+def median_time(task: Callable[[], Any], repeats: int) -> tuple[float, Any]:
+    """Median wall time of ``task`` over ``repeats`` runs after one warm-up; and its output."""
+    output = task()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        output = task()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), output
+
+
+def peak_memory_mb(task: Callable[[], Any]) -> float:
+    """Peak memory traced while ``task`` runs, in MB (the input data excluded)."""
+    gc.collect()
+    tracemalloc.start()
+    task()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / 1e6
+
+
+def max_rss_mb() -> float:
+    """The process's peak resident memory so far, in MB (Linux reports kB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
+
+
+def machine() -> str:
+    return f"{platform.machine()} {platform.os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def row(task: str, run: Callable[[], Any], repeats: int) -> dict[str, Any]:
+    """Time ``run``, measure its peak memory, count the problems it reports."""
+    seconds, report = median_time(run, repeats)
+    result = {
+        "task": task,
+        "ours_s": round(seconds, 4),
+        "peer": "none",
+        "peer_s": "",
+        "ratio": "",
+        "max_abs_diff": "",
+        "n_rows": report.n_rows,
+        "repeats": repeats,
+        "machine": machine(),
+        "date": date.today().isoformat(),
+        "peak_mem_mb": round(peak_memory_mb(run), 1),
+        "peer_peak_mem_mb": "",
+        "n_problems": len(report.problems),
+        "max_rss_mb": round(max_rss_mb(), 1),
+    }
+    print(result, flush=True)
+    return result
+
+
+def main() -> None:
+    table = provider_table()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "providers.csv"
+        table.to_csv(path, index=False, lineterminator="\n")
+        rows = [row("validate a 1M-row CSV file (read + check)", lambda: validate(path), 3)]
+    frame = typed(table)
+    del table
+    rows.append(row("validate a 1M-row typed DataFrame", lambda: validate(frame), 3))
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    with RESULTS.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
