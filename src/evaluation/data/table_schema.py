@@ -433,8 +433,13 @@ def _texts(column: pd.Series) -> pd.Series:
     >>> _texts(pd.Series([112.0, 0.5, None])).tolist()
     ['112', '0.5', nan]
     """
-    texts = _raw_texts(column).str.strip()
-    return texts.where(texts != "").set_axis(column.index)
+    texts = _raw_texts(column)
+    stripped = texts.str.strip()
+    if ((stripped != texts) & texts.notna()).any():  # else keep the one copy
+        texts = stripped
+    del stripped
+    empty = (texts == "").to_numpy(dtype=bool, na_value=False)
+    return (texts.where(~empty) if empty.any() else texts).set_axis(column.index)
 
 
 def _integers(texts: pd.Series) -> pd.Series:
@@ -454,10 +459,16 @@ def _booleans(texts: pd.Series, field: Mapping[str, Any]) -> pd.Series:
 
 
 def _dates(texts: pd.Series) -> pd.Series:
-    """Dates written YYYY-MM-DD (datetime64[s]); missing where not a calendar date."""
-    written = texts.str.fullmatch(_DATE.pattern) & (texts.str.slice(0, 4) != "0000")
-    dates = pd.to_datetime(texts.where(written), format="%Y-%m-%d", errors="coerce")
-    return dates.astype("datetime64[s]")
+    """Dates written YYYY-MM-DD (datetime64[s]); missing where not a calendar date.
+
+    Each distinct text is read once (a table holds few distinct dates).
+    """
+    codes, distinct = pd.factorize(texts)
+    distinct = pd.Series(distinct, dtype="str")
+    written = distinct.str.fullmatch(_DATE.pattern) & (distinct.str.slice(0, 4) != "0000")
+    dates = pd.to_datetime(distinct.where(written), format="%Y-%m-%d", errors="coerce")
+    parsed = np.append(dates.to_numpy(dtype="datetime64[s]"), np.datetime64("NaT", "s"))
+    return pd.Series(parsed[codes], index=texts.index)
 
 
 def _parse_texts(texts: pd.Series, field: Mapping[str, Any]) -> tuple[pd.Series, pd.Series]:

@@ -24,6 +24,7 @@ from evaluation.data.table_schema import (
     Problem,
     _broken,
     _constraint_problems,
+    _decimals,
     _field_map,
     _parse,
     _parse_texts,
@@ -122,11 +123,9 @@ def _line(raw: bytes, position: int) -> int:
     return raw.count(b"\n", 0, position) + 1
 
 
-def _nul_problem(raw: bytes, path: Path) -> Problem | None:
+def _nul_problem(raw: bytes, path: Path) -> Problem:
     """A NUL byte, which no text file holds: name the lines it is on."""
     first = raw.find(b"\x00")
-    if first < 0:
-        return None
     lines = [_line(raw, first)]
     while len(lines) <= _SHOWN and (following := raw.find(b"\n", first)) >= 0:
         first = raw.find(b"\x00", following)
@@ -167,9 +166,10 @@ def _encoding_problem(raw: bytes, path: Path) -> Problem | None:
     return Problem(None, None, "wrong encoding", f"0x{bad}", msg)
 
 
-def _header(raw: bytes, start: int) -> list[str]:
+def _header(head: bytes) -> list[str]:
     """The header's field names, read by the csv module from the file's first lines."""
-    first = raw[start : start + (1 << 20)].decode("utf-8", errors="replace")
+    end = head.rfind(b"\n")
+    first = head[: end if end > 0 else len(head)].decode("utf-8-sig")
     return next(csv.reader(io.StringIO(first)), [])
 
 
@@ -192,8 +192,13 @@ def _row_slots(lines: list[int], n_read: int) -> np.ndarray:
     return np.minimum(lines_after_header, n_read + np.arange(len(lines)))
 
 
-def _read_csv(raw: bytes, start: int) -> tuple[pa.Table, list[pcsv.InvalidRow]]:
-    """All cells as text; rows with the wrong number of fields set aside."""
+def _read_csv(
+    path: Path, header: list[str], *, threads: bool
+) -> tuple[pa.Table, list[pcsv.InvalidRow]]:
+    """All cells as text; rows with the wrong number of fields set aside.
+
+    pyarrow numbers the rows it sets aside only when it reads in one thread.
+    """
     ragged: list[pcsv.InvalidRow] = []
 
     def set_aside(row: pcsv.InvalidRow) -> str:
@@ -202,18 +207,26 @@ def _read_csv(raw: bytes, start: int) -> tuple[pa.Table, list[pcsv.InvalidRow]]:
         ragged.append(row)
         return "skip"
 
-    header = _header(raw, start)
     table = pcsv.read_csv(
-        pa.py_buffer(raw),
-        read_options=pcsv.ReadOptions(use_threads=False),
+        str(path),
+        read_options=pcsv.ReadOptions(use_threads=threads),
         parse_options=pcsv.ParseOptions(newlines_in_values=True, invalid_row_handler=set_aside),
         convert_options=pcsv.ConvertOptions(
-            column_types={name: pa.string() for name in header},
+            column_types={name: pa.large_string() for name in header},
             strings_can_be_null=False,
             quoted_strings_can_be_null=False,
         ),
     )
     return table.rename_columns(_names(table.column_names)), ragged
+
+
+def _read_table(path: Path, head: bytes) -> tuple[pa.Table, list[pcsv.InvalidRow]]:
+    """Read in threads; again in one if some rows are ragged, to number them."""
+    header = _header(head)
+    table, ragged = _read_csv(path, header, threads=True)
+    if ragged:
+        table, ragged = _read_csv(path, header, threads=False)
+    return table, ragged
 
 
 def _ragged_problems(ragged: list[pcsv.InvalidRow], rows: np.ndarray) -> list[Problem]:
@@ -227,16 +240,24 @@ def _ragged_problems(ragged: list[pcsv.InvalidRow], rows: np.ndarray) -> list[Pr
     return found
 
 
-def _parse_csv(raw: bytes, path: Path, start: int) -> tuple[pd.DataFrame | None, list[Problem]]:
-    try:
-        table, ragged = _read_csv(raw, start)
-    except (pa.ArrowInvalid, ValueError) as err:
-        msg = f"{path.name} could not be read as CSV: {str(err).strip()}"
-        return None, [Problem(None, None, "unreadable file", None, msg)]
-    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype(na_value=np.nan)}.get)
+def _frame(table: pa.Table, ragged: list[pcsv.InvalidRow]) -> tuple[pd.DataFrame, list[Problem]]:
+    """The table as text columns indexed by row number, and its ragged rows."""
+    frame = table.to_pandas(types_mapper={pa.large_string(): pd.StringDtype(na_value=np.nan)}.get)
     rows = _row_slots([r.number for r in ragged], len(frame))
     frame.index = np.delete(np.arange(len(frame) + len(rows)), rows)
     return frame, _ragged_problems(ragged, rows)
+
+
+def _scan(path: Path) -> tuple[bool, bool, bytes]:
+    """Read the file in chunks: does it hold a NUL byte, is it blank; and its first megabyte."""
+    nul, blank, head = False, True, b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            start = len(codecs.BOM_UTF8) if not head and chunk.startswith(codecs.BOM_UTF8) else 0
+            head = head or chunk[: 1 << 20]
+            nul = nul or b"\x00" in chunk
+            blank = blank and _BLANK.fullmatch(chunk, start) is not None
+    return nul, blank, head
 
 
 def _read_file(path: Path) -> tuple[pd.DataFrame | None, list[Problem]]:
@@ -247,16 +268,20 @@ def _read_file(path: Path) -> tuple[pd.DataFrame | None, list[Problem]]:
     if not path.exists():
         return None, [Problem(None, None, "file not found", str(path), f"No file at {path}.")]
     try:
-        raw = path.read_bytes()
+        nul, blank, head = _scan(path)
+        if nul:
+            return None, [_nul_problem(path.read_bytes(), path)]
     except OSError as err:
         return None, [Problem(None, None, "unreadable file", str(path), f"{path}: {err}")]
-    problem = _nul_problem(raw, path) or _encoding_problem(raw, path)
-    if problem is not None:
-        return None, [problem]
-    start = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
-    if _BLANK.fullmatch(raw, start):
+    if blank:
         return None, [Problem(None, None, "empty file", None, f"{path.name} has no header row.")]
-    return _parse_csv(raw, path, start)
+    try:  # pyarrow checks the text is UTF-8; where it is not, say where
+        table, ragged = _read_table(path, head)
+    except (pa.ArrowInvalid, ValueError) as err:
+        msg = f"{path.name} could not be read as CSV: {str(err).strip()}"
+        problem = _encoding_problem(path.read_bytes(), path)
+        return None, [problem or Problem(None, None, "unreadable file", None, msg)]
+    return _frame(table, ragged)
 
 
 # --------------------------------------------------------------------------- validation
@@ -351,9 +376,12 @@ _TOLERANCE = np.array([0.5 * 10.0**-places for places in range(13)])
 
 def _decimal_places(texts: pd.Series) -> np.ndarray:
     """:func:`~evaluation.data.table_schema._decimals` of number texts, at most 12."""
-    parts = texts.str.extract(r"^[+-]?[0-9]*(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?$")
-    places = parts[0].str.len().fillna(0) - pd.to_numeric(parts[1]).fillna(0)
-    return places.clip(0, 12).to_numpy(dtype=np.int64)
+    dot = texts.str.find(".").to_numpy(dtype=np.float64, na_value=-1)
+    length = texts.str.len().to_numpy(dtype=np.float64, na_value=0)
+    places = np.where(dot >= 0, length - dot - 1, 0)
+    powers = ((texts.str.find("e") >= 0) | (texts.str.find("E") >= 0)).to_numpy(bool)
+    places[powers] = [_decimals(text) for text in texts[powers]]  # few: one by one
+    return np.clip(places, 0, 12).astype(np.int64)
 
 
 def _rate_tolerance(texts: pd.Series, rate_tolerance: float | None) -> np.ndarray:
@@ -364,36 +392,34 @@ def _rate_tolerance(texts: pd.Series, rate_tolerance: float | None) -> np.ndarra
 
 def _check_proportion(values: dict[str, pd.Series]) -> list[Problem]:
     num, den = values["numerator"], values["denominator"]
-    above = (values["ratio_type"] == "proportion") & (num > den)
+    above = ((values["ratio_type"] == "proportion") & (num > den)).fillna(False).astype(bool)
     return [
         Problem(row, "numerator", "numerator above denominator", str(n),
                 f"numerator {n} is above denominator {d} in a proportion.")
-        for row, n, d in zip(_rows(above), num[above.fillna(False)], den[above.fillna(False)],
-                             strict=True)
+        for row, n, d in zip(_rows(above), num[above], den[above], strict=True)
     ]  # fmt: skip
 
 
 def _check_rate(
     values: dict[str, pd.Series], texts: dict[str, pd.Series], rate_tolerance: float | None
 ) -> list[Problem]:
-    num, den, rate, per = (values[n] for n in ("numerator", "denominator", "rate", "rate_per"))
-    given = (num.notna() & den.notna() & rate.notna() & per.notna()).to_numpy(bool)
-    zero = given & (den == 0).to_numpy(dtype=bool, na_value=False)
+    names = ("numerator", "denominator", "rate_per", "rate")
+    num, den, per, rate = (values[n].to_numpy(np.float64, na_value=np.nan) for n in names)
+    given = ~(np.isnan(num) | np.isnan(den) | np.isnan(per) | np.isnan(rate))
+    zero = given & (den == 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gap = np.abs(rate - num / den * per)
+    tolerance = _rate_tolerance(texts["rate"], rate_tolerance) * (1 + 1e-9) + 1e-12 * per
+    off = given & ~zero & (gap > tolerance)
     found = [
         Problem(row, "rate", "rate with zero denominator", text,
                 f"rate {text} is given although the denominator is 0.")
         for row, text in texts["rate"][zero].items()
     ]  # fmt: skip
-    check = given & ~zero
-    n, d, p = (v[check].to_numpy(dtype=np.float64) for v in (num, den, per))
-    exact, written = n / d * p, texts["rate"][check]
-    gap = np.abs(rate[check].to_numpy(dtype=np.float64) - exact)
-    off = gap > _rate_tolerance(written, rate_tolerance) * (1 + 1e-9) + 1e-12 * p
-    for row, text, *counts in zip(
-        written.index[off].tolist(), written[off], num[check][off], den[check][off],
-        per[check][off], exact[off].tolist(), strict=True,
-    ):  # fmt: skip
-        msg = "rate {} but {} / {} x {} = {:.6g}.".format(text, *counts)
+    counts = (values[n][off].tolist() for n in names[:3])
+    for row, text, n, d, p in zip(_rows(pd.Series(off, index=texts["rate"].index)),
+                                  texts["rate"][off], *counts, strict=True):  # fmt: skip
+        msg = f"rate {text} but {n} / {d} x {p} = {n / d * p:.6g}."
         found.append(Problem(row, "rate", "rate mismatch", text, msg))
     return found
 
@@ -401,8 +427,9 @@ def _check_rate(
 def _check_duplicates(
     values: dict[str, pd.Series], texts: dict[str, pd.Series], key: list[str]
 ) -> list[Problem]:
-    keys = pd.DataFrame({name: values[name] for name in key}).dropna()
-    repeated = keys[keys.duplicated(keep=False)]
+    keys = pd.DataFrame({name: values[name] for name in key}, copy=False)
+    complete = keys.notna().all(axis=1)
+    repeated = keys[keys.duplicated(keep=False) & complete]  # a missing key matches none
     if repeated.empty:
         return []
     first = repeated.index.to_series().groupby([repeated[n] for n in key], sort=False)
