@@ -18,7 +18,6 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 __all__ = [
     "Problem",
@@ -391,10 +390,19 @@ def _float_texts(column: pd.Series) -> pd.Series:
     size, finite = np.abs(values), np.isfinite(values)
     whole = finite & (np.floor(values) == values) & (size < 2.0**63)
     texts = _arrow_text(values).where(~whole, _arrow_text(np.where(whole, values, 0).astype(np.int64)))
-    # pyarrow and repr() switch to exponent notation at other sizes: those go through repr().
-    odd = finite & ~whole & ((size < 1e-4) | (size >= 1e15))
+    # pyarrow and repr() write the same shortest digits but switch to exponent notation at
+    # other places (repr: below 1e-4 or from 1e16): those go through repr().
+    exponent = (texts.str.find("e") >= 0).to_numpy(dtype=bool, na_value=False)
+    odd = finite & ~whole & ((size < 1e-4) | (size >= 1e16) | exponent)
     texts[odd] = [_as_text(float(v)) for v in values[odd]]
     return texts
+
+
+def _distinct_texts(column: pd.Series) -> pd.Series:
+    """:func:`_as_text` once per distinct value (dates: a table holds few)."""
+    codes, distinct = pd.factorize(column)
+    words = np.array([*(_as_text(value) for value in distinct), None], dtype=object)
+    return pd.Series(words[codes], dtype="str")
 
 
 def _raw_texts(column: pd.Series) -> pd.Series:
@@ -415,8 +423,7 @@ def _raw_texts(column: pd.Series) -> pd.Series:
     if pd.api.types.is_float_dtype(kind):
         return _float_texts(column)
     if pd.api.types.is_datetime64_any_dtype(kind):
-        dates = pc.strftime(pa.array(column, from_pandas=True), format="%Y-%m-%d")
-        return pd.Series(dates.to_pandas(), dtype="str")
+        return _distinct_texts(column)
     if pd.api.types.is_string_dtype(kind):
         return column.astype("str").reset_index(drop=True)
     return pd.Series([_as_text(v) for v in column], dtype="str")
