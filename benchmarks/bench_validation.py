@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import gc
+import os
 import platform
 import resource
 import statistics
@@ -144,7 +145,7 @@ def max_rss_mb() -> float:
 
 
 def machine() -> str:
-    return f"{platform.machine()} {platform.os.cpu_count()} cores, Python {platform.python_version()}"
+    return f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
 def row(task: str, run: Callable[[], Any], repeats: int) -> dict[str, Any]:

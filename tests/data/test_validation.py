@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -79,7 +78,9 @@ def plant(table: pd.DataFrame) -> list[Problem]:
 
     for row, text in [(3, ""), (40, " ")]:
         put(row, "provider_name", text)
-        want.append(Problem(row, "provider_name", "missing value", None, "provider_name is required."))
+        want.append(
+            Problem(row, "provider_name", "missing value", None, "provider_name is required.")
+        )
     for row, column, text, why in [
         (5, "numerator", "12a", "'12a' is not a whole number"),
         (6, "numerator", "12.0", "'12.0' is not a whole number (pandas writes counts as 12.0 "
@@ -91,7 +92,9 @@ def plant(table: pd.DataFrame) -> list[Problem]:
         put(row, column, text)
         want.append(Problem(row, column, "wrong type", text, f"{column}: {why}."))
     put(11, "expected", "-3")
-    want.append(Problem(11, "expected", "negative value", "-3", "expected is -3; it cannot be below 0."))
+    want.append(
+        Problem(11, "expected", "negative value", "-3", "expected is -3; it cannot be below 0.")
+    )
     for row, column, text, rule in [
         (12, "area_code", "E0900011", "does not match [EWSNK][0-9]{8}"),
         (13, "source_url", "ftp://x", "does not match https?://\\S+"),
@@ -303,4 +306,7 @@ def test_texts_of_a_float_column_are_as_repr(values: list[float]):
     texts = _texts(pd.Series(values, dtype="float64"))
     want = [_as_text(v) for v in values]
     assert [None if pd.isna(t) else t for t in texts] == want
-    assert all(t is None or math.isinf(float(t)) or float(t) == v for t, v in zip(want, values))
+    assert all(
+        t is None or math.isinf(float(t)) or float(t) == v
+        for t, v in zip(want, values, strict=True)
+    )

@@ -181,18 +181,17 @@ def to_standard(
     return _typed(values, list(spec))
 
 
-def _derive_rate(
-    num: pd.Series, den: pd.Series, per: pd.Series, decimals: int | None
-) -> pd.Series:
+def _derive_rate(num: pd.Series, den: pd.Series, per: pd.Series, decimals: int | None) -> pd.Series:
     """numerator / denominator x rate_per (missing where a count is or the denominator is 0).
 
     Rounded as Python's ``round`` does (to the nearest, ties to even, of the binary value).
     """
     rate = (num.astype("Float64") / den.astype("Float64") * per.astype("Float64")).mask(den == 0)
-    if decimals is not None:
-        given = rate.notna()
-        rate[given] = [round(value, decimals) for value in rate[given].tolist()]
-    return rate
+    if decimals is None:
+        return rate
+    return rate.map(lambda value: round(float(value), decimals), na_action="ignore").astype(
+        "Float64"
+    )
 
 
 def write_standard(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:

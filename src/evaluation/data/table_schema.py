@@ -389,7 +389,9 @@ def _float_texts(column: pd.Series) -> pd.Series:
     values = column.to_numpy(dtype="float64", na_value=np.nan)
     size, finite = np.abs(values), np.isfinite(values)
     whole = finite & (np.floor(values) == values) & (size < 2.0**63)
-    texts = _arrow_text(values).where(~whole, _arrow_text(np.where(whole, values, 0).astype(np.int64)))
+    texts = _arrow_text(values).where(
+        ~whole, _arrow_text(np.where(whole, values, 0).astype(np.int64))
+    )
     # pyarrow and repr() write the same shortest digits but switch to exponent notation at
     # other places (repr: below 1e-4 or from 1e16): those go through repr().
     exponent = (texts.str.find("e") >= 0).to_numpy(dtype=bool, na_value=False)
@@ -408,7 +410,7 @@ def _distinct_texts(column: pd.Series) -> pd.Series:
 def _raw_texts(column: pd.Series) -> pd.Series:
     """A column's cells as text before stripping, by its dtype (on a fresh 0..n-1 index)."""
     kind = column.dtype
-    if isinstance(kind, pd.CategoricalDtype) or kind == object:
+    if isinstance(kind, pd.CategoricalDtype) or kind is np.dtype(object):
         values = column.astype(object).reset_index(drop=True)
         inferred = pd.api.types.infer_dtype(values, skipna=True)
         if inferred in ("string", "empty"):
@@ -470,8 +472,8 @@ def _dates(texts: pd.Series) -> pd.Series:
 
     Each distinct text is read once (a table holds few distinct dates).
     """
-    codes, distinct = pd.factorize(texts)
-    distinct = pd.Series(distinct, dtype="str")
+    codes, uniques = pd.factorize(texts)
+    distinct = pd.Series(uniques, dtype="str")
     written = distinct.str.fullmatch(_DATE.pattern) & (distinct.str.slice(0, 4) != "0000")
     dates = pd.to_datetime(distinct.where(written), format="%Y-%m-%d", errors="coerce")
     parsed = np.append(dates.to_numpy(dtype="datetime64[s]"), np.datetime64("NaT", "s"))

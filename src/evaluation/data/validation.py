@@ -313,7 +313,7 @@ def _read_field(
     if field.get("constraints", {}).get("required"):
         msg = f"{name} is required."
         found += [Problem(r, name, "missing value", None, msg) for r in _rows(texts.isna())]
-    for row, text in texts[wrong].items():
+    for row, text in zip(_rows(wrong), texts[wrong], strict=True):
         found.append(Problem(row, name, "wrong type", text, f"{name}: {_parse(text, field)[1]}."))
     broken = _broken(values, texts, field)
     for row, value, text in zip(_rows(broken), values[broken], texts[broken], strict=True):
@@ -354,14 +354,12 @@ def _check_period(values: dict[str, pd.Series], texts: dict[str, pd.Series]) -> 
     ]  # fmt: skip
 
 
-def _check_suppression(
-    values: dict[str, pd.Series], texts: dict[str, pd.Series]
-) -> list[Problem]:
+def _check_suppression(values: dict[str, pd.Series], texts: dict[str, pd.Series]) -> list[Problem]:
     found = []
     suppressed = values["suppressed"]
     for name in _COUNTS:
-        shown = (suppressed == True) & texts[name].notna()  # noqa: E712 (missing stays missing)
-        for row, text in texts[name][shown.fillna(False).astype(bool)].items():
+        shown = ((suppressed == True) & texts[name].notna()).fillna(False).astype(bool)  # noqa: E712
+        for row, text in zip(_rows(shown), texts[name][shown], strict=True):
             msg = f"Row is marked suppressed but shows {name} {text}."
             found.append(Problem(row, name, "suppressed row carries numbers", text, msg))
     for name in ("numerator", "denominator"):
@@ -414,7 +412,7 @@ def _check_rate(
     found = [
         Problem(row, "rate", "rate with zero denominator", text,
                 f"rate {text} is given although the denominator is 0.")
-        for row, text in texts["rate"][zero].items()
+        for row, text in zip(texts["rate"].index[zero].tolist(), texts["rate"][zero], strict=True)
     ]  # fmt: skip
     counts = (values[n][off].tolist() for n in names[:3])
     for row, text, n, d, p in zip(_rows(pd.Series(off, index=texts["rate"].index)),
@@ -435,7 +433,7 @@ def _check_duplicates(
     first = repeated.index.to_series().groupby([repeated[n] for n in key], sort=False)
     seen = first.transform("min")[repeated.duplicated(keep="first")]
     found = []
-    for row, earlier in seen.items():
+    for row, earlier in zip(seen.index.tolist(), seen.tolist(), strict=True):
         shown = ", ".join(str(texts[name][row]) for name in key)
         msg = f"Same {' + '.join(key)} ({shown}) as row {earlier}."
         found.append(Problem(row, "+".join(key), "duplicate row", shown, msg))
@@ -445,7 +443,9 @@ def _check_duplicates(
 def _check_risk_model(values: dict[str, pd.Series], texts: dict[str, pd.Series]) -> list[Problem]:
     unnamed = values["expected"].notna() & texts["risk_model"].isna()
     msg = "expected events are given but risk_model does not say how they were predicted."
-    return [Problem(r, "risk_model", "expected without risk model", None, msg) for r in _rows(unnamed)]
+    return [
+        Problem(r, "risk_model", "expected without risk model", None, msg) for r in _rows(unnamed)
+    ]
 
 
 def _problems(
