@@ -215,7 +215,7 @@ def test_planted_errors_in_a_file_with_ragged_rows(tmp_path: Path):
     report = validate(path)
     assert list(report.problems) == in_order(want)
     assert report.n_rows == N_ROWS
-    assert "ragged row: (file), 3 (rows 0, 100, 200)" in report.summary()
+    assert "ragged row: (row), 3 (rows 0, 100, 200)" in report.summary()
 
 
 def test_a_ragged_first_row_does_not_shift_the_columns(tmp_path: Path):

@@ -6,8 +6,6 @@ Every problem is reported by row and column.
 from __future__ import annotations
 
 import codecs
-import csv
-import io
 import os
 import re
 from dataclasses import dataclass
@@ -72,7 +70,8 @@ class ValidationReport:
         errors = self.errors
         if errors.empty:
             return pd.DataFrame(columns=["problem", "column", "n", "rows"])
-        errors["column"] = errors["column"].fillna("(file)")
+        whole_row = errors["row"].notna() & errors["column"].isna()  # a ragged row
+        errors["column"] = errors["column"].mask(whole_row, "(row)").fillna("(file)")
         grouped = errors.groupby(["problem", "column"], sort=False)["row"]
         out = grouped.agg(n="size", rows=_first_rows).reset_index()
         return out.sort_values("n", ascending=False, kind="stable", ignore_index=True)
@@ -166,11 +165,11 @@ def _encoding_problem(raw: bytes, path: Path) -> Problem | None:
     return Problem(None, None, "wrong encoding", f"0x{bad}", msg)
 
 
-def _header(head: bytes) -> list[str]:
-    """The header's field names, read by the csv module from the file's first lines."""
-    end = head.rfind(b"\n")
-    first = head[: end if end > 0 else len(head)].decode("utf-8-sig")
-    return next(csv.reader(io.StringIO(first)), [])
+def _header(path: Path) -> list[str]:
+    """The header's field names, as pyarrow reads them from the file's first block."""
+    options = pcsv.ParseOptions(newlines_in_values=True, invalid_row_handler=lambda row: "skip")
+    with pcsv.open_csv(str(path), parse_options=options) as reader:
+        return list(reader.schema.names)
 
 
 def _names(header: list[str]) -> list[str]:
@@ -220,9 +219,9 @@ def _read_csv(
     return table.rename_columns(_names(table.column_names)), ragged
 
 
-def _read_table(path: Path, head: bytes) -> tuple[pa.Table, list[pcsv.InvalidRow]]:
+def _read_table(path: Path) -> tuple[pa.Table, list[pcsv.InvalidRow]]:
     """Read in threads; again in one if some rows are ragged, to number them."""
-    header = _header(head)
+    header = _header(path)
     table, ragged = _read_csv(path, header, threads=True)
     if ragged:
         table, ragged = _read_csv(path, header, threads=False)
@@ -248,16 +247,16 @@ def _frame(table: pa.Table, ragged: list[pcsv.InvalidRow]) -> tuple[pd.DataFrame
     return frame, _ragged_problems(ragged, rows)
 
 
-def _scan(path: Path) -> tuple[bool, bool, bytes]:
-    """Read the file in chunks: does it hold a NUL byte, is it blank; and its first megabyte."""
-    nul, blank, head = False, True, b""
+def _scan(path: Path) -> tuple[bool, bool]:
+    """Read the file in chunks: does it hold a NUL byte; is it blank."""
+    nul, blank, first = False, True, True
     with path.open("rb") as handle:
         while chunk := handle.read(_CHUNK):
-            start = len(codecs.BOM_UTF8) if not head and chunk.startswith(codecs.BOM_UTF8) else 0
-            head = head or chunk[: 1 << 20]
+            start = len(codecs.BOM_UTF8) if first and chunk.startswith(codecs.BOM_UTF8) else 0
             nul = nul or b"\x00" in chunk
             blank = blank and _BLANK.fullmatch(chunk, start) is not None
-    return nul, blank, head
+            first = False
+    return nul, blank
 
 
 def _read_file(path: Path) -> tuple[pd.DataFrame | None, list[Problem]]:
@@ -268,7 +267,7 @@ def _read_file(path: Path) -> tuple[pd.DataFrame | None, list[Problem]]:
     if not path.exists():
         return None, [Problem(None, None, "file not found", str(path), f"No file at {path}.")]
     try:
-        nul, blank, head = _scan(path)
+        nul, blank = _scan(path)
         if nul:
             return None, [_nul_problem(path.read_bytes(), path)]
     except OSError as err:
@@ -276,7 +275,7 @@ def _read_file(path: Path) -> tuple[pd.DataFrame | None, list[Problem]]:
     if blank:
         return None, [Problem(None, None, "empty file", None, f"{path.name} has no header row.")]
     try:  # pyarrow checks the text is UTF-8; where it is not, say where
-        table, ragged = _read_table(path, head)
+        table, ragged = _read_table(path)
     except (pa.ArrowInvalid, ValueError) as err:
         msg = f"{path.name} could not be read as CSV: {str(err).strip()}"
         problem = _encoding_problem(path.read_bytes(), path)
@@ -503,7 +502,9 @@ def validate(
     A file that holds a NUL byte, is not UTF-8 or is empty is refused with one
     problem that says so. A row with more or fewer fields than the header is
     reported as a ``ragged row`` at its row, naming its line, and left out of
-    the other checks; the rows after it keep their numbers. The checks run a
+    the other checks; the rows after it keep their numbers. Lines are counted
+    as rows are (the header is line 1): this is the line in an editor unless a
+    blank line or a quoted value holding a line break comes before. The checks run a
     column at a time (pandas string methods and arithmetic); only the cells
     found wrong are looked at one by one, to word their messages.
 
