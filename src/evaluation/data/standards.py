@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 
 from evaluation.data.table_schema import (
+    _TEXT,
     PROBLEMS,
     SCHEMA_FILE,
     TABLE_SCHEMA_METASCHEMA,
@@ -168,7 +169,7 @@ def to_standard(
             raw[name] = source[columns[name]]
         else:  # a constant, or missing: the same text on every row
             text = _as_text(constants[name]) if name in constants else None
-            raw[name] = pd.Series(np.nan if text is None else text, index=source.index, dtype="str")
+            raw[name] = pd.Series(np.nan if text is None else text, index=source.index, dtype=_TEXT)
     values, _, found = _read_fields(raw, spec, keep_invalid=True)
     bad = [p for p in found if p.problem == "wrong type"]
     if bad:

@@ -142,6 +142,11 @@ _TYPES_USED = ("string", "integer", "number", "boolean", "date")
 _COUNTS = ("numerator", "denominator", "rate", "expected")
 
 
+#: Text cells: pyarrow-backed strings with NaN for missing (pandas' ``str``), whatever the
+#: pandas version's default string type.
+_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+
+
 # ASCII digits only (`\d` would also take other scripts' digits), so that the cell
 # parser and the column parser (pandas string methods) read a text alike.
 _INTEGER = re.compile(r"[+-]?[0-9]+")
@@ -375,13 +380,14 @@ def _constraint_problems(value: Any, text: str, field: Mapping[str, Any]) -> lis
 # --------------------------------------------------------------------------- reading columns
 def _arrow_text(values: Any) -> pd.Series:
     """Numbers or datetimes as text by pyarrow's cast; missing stays missing."""
-    return pd.Series(pa.array(values, from_pandas=True).cast(pa.string()).to_pandas(), dtype="str")
+    strings = pa.array(values, from_pandas=True).cast(pa.large_string())
+    return pd.Series(strings.to_pandas(types_mapper={pa.large_string(): _TEXT}.get), dtype=_TEXT)
 
 
 def _bool_texts(column: pd.Series) -> pd.Series:
     flags = column.astype("boolean")
     words = np.where(flags.fillna(False).to_numpy(bool), "true", "false")
-    return pd.Series(words, dtype="str").where(flags.notna().to_numpy())
+    return pd.Series(words, dtype=_TEXT).where(flags.notna().to_numpy())
 
 
 def _float_texts(column: pd.Series) -> pd.Series:
@@ -404,7 +410,7 @@ def _distinct_texts(column: pd.Series) -> pd.Series:
     """:func:`_as_text` once per distinct value (dates: a table holds few)."""
     codes, distinct = pd.factorize(column)
     words = np.array([*(_as_text(value) for value in distinct), None], dtype=object)
-    return pd.Series(words[codes], dtype="str")
+    return pd.Series(words[codes], dtype=_TEXT)
 
 
 def _raw_texts(column: pd.Series) -> pd.Series:
@@ -414,10 +420,10 @@ def _raw_texts(column: pd.Series) -> pd.Series:
         values = column.astype(object).reset_index(drop=True)
         inferred = pd.api.types.infer_dtype(values, skipna=True)
         if inferred in ("string", "empty"):
-            return values.astype("str")
+            return values.astype(_TEXT)
         if inferred == "boolean":
             return _bool_texts(values)
-        return pd.Series([_as_text(v) for v in values], dtype="str")
+        return pd.Series([_as_text(v) for v in values], dtype=_TEXT)
     if pd.api.types.is_bool_dtype(kind):
         return _bool_texts(column)
     if pd.api.types.is_integer_dtype(kind):
@@ -427,8 +433,8 @@ def _raw_texts(column: pd.Series) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(kind):
         return _distinct_texts(column)
     if pd.api.types.is_string_dtype(kind):
-        return column.astype("str").reset_index(drop=True)
-    return pd.Series([_as_text(v) for v in column], dtype="str")
+        return column.astype(_TEXT).reset_index(drop=True)
+    return pd.Series([_as_text(v) for v in column], dtype=_TEXT)
 
 
 def _texts(column: pd.Series) -> pd.Series:
@@ -473,7 +479,7 @@ def _dates(texts: pd.Series) -> pd.Series:
     Each distinct text is read once (a table holds few distinct dates).
     """
     codes, uniques = pd.factorize(texts)
-    distinct = pd.Series(uniques, dtype="str")
+    distinct = pd.Series(uniques, dtype=_TEXT)
     written = distinct.str.fullmatch(_DATE.pattern) & (distinct.str.slice(0, 4) != "0000")
     dates = pd.to_datetime(distinct.where(written), format="%Y-%m-%d", errors="coerce")
     parsed = np.append(dates.to_numpy(dtype="datetime64[s]"), np.datetime64("NaT", "s"))
@@ -489,7 +495,7 @@ def _parse_texts(texts: pd.Series, field: Mapping[str, Any]) -> tuple[pd.Series,
 
     Examples
     --------
-    >>> texts = pd.Series(["12", "+3", "12.0", None], dtype="str")
+    >>> texts = pd.Series(["12", "+3", "12.0", None], dtype=_TEXT)
     >>> values, wrong = _parse_texts(texts, {"name": "n", "type": "integer"})
     >>> values.tolist(), wrong.tolist()
     ([12, 3, <NA>, <NA>], [False, False, True, False])
@@ -525,7 +531,7 @@ def _broken(values: pd.Series, texts: pd.Series, field: Mapping[str, Any]) -> pd
     Examples
     --------
     >>> field = {"name": "n", "type": "integer", "constraints": {"minimum": 0}}
-    >>> values, _ = _parse_texts(pd.Series(["3", "-1", None], dtype="str"), field)
+    >>> values, _ = _parse_texts(pd.Series(["3", "-1", None], dtype=_TEXT), field)
     >>> _broken(values, pd.Series(["3", "-1", None]), field).tolist()
     [False, True, False]
     """

@@ -19,6 +19,7 @@ import pyarrow.csv as pcsv
 
 from evaluation.data.table_schema import (
     _COUNTS,
+    _TEXT,
     Problem,
     _broken,
     _constraint_problems,
@@ -241,7 +242,7 @@ def _ragged_problems(ragged: list[pcsv.InvalidRow], rows: np.ndarray) -> list[Pr
 
 def _frame(table: pa.Table, ragged: list[pcsv.InvalidRow]) -> tuple[pd.DataFrame, list[Problem]]:
     """The table as text columns indexed by row number, and its ragged rows."""
-    frame = table.to_pandas(types_mapper={pa.large_string(): pd.StringDtype(na_value=np.nan)}.get)
+    frame = table.to_pandas(types_mapper={pa.large_string(): _TEXT}.get)
     rows = _row_slots([r.number for r in ragged], len(frame))
     frame.index = np.delete(np.arange(len(frame) + len(rows)), rows)
     return frame, _ragged_problems(ragged, rows)
@@ -337,7 +338,7 @@ def _read_fields(
             values[name], problems = _read_field(texts[name], field, keep_invalid)
             found += problems
         else:  # reported once, as a missing column
-            texts[name] = pd.Series(np.nan, index=frame.index, dtype="str")
+            texts[name] = pd.Series(np.nan, index=frame.index, dtype=_TEXT)
             values[name] = _parse_texts(texts[name], field)[0]
     return values, texts, found
 
