@@ -14,10 +14,13 @@ does not count; ``tracemalloc`` would miss pyarrow's buffers), then it is
 timed (median of several repeats after one warm-up run). Writes
 ``benchmarks/results/validation.csv`` with the columns of the other results
 files (``task, ours_s, peer, peer_s, ratio, max_abs_diff, n_rows, repeats,
-machine, date, peak_mem_mb, peer_peak_mem_mb``) and ``n_problems`` and
-``max_rss_mb`` (the process's peak in all, input included). There is no peer
-library. The cell-by-cell validator this one replaced took 91 s (the file) and
-97 s (the frame) on the same table and machine, with a peak of 2.6 GB resident.
+machine, date, peak_mem_mb, peer_peak_mem_mb``) and ``n_problems``,
+``max_rss_mb`` (the process's peak in all, input included), ``cpu_s`` (median
+CPU time of the process, all threads) and ``load_1min`` (the machine's load
+average as the timing began: the machine is shared, and wall time grows with
+it). There is no peer library. The cell-by-cell validator this one replaced
+took 91 s (the file) and 97 s (the frame) on the same table and machine, under
+a similar load, with a peak of 2.6 GB resident.
 
 Linux only (it reads ``/proc/self``). Run from the repository root::
 
@@ -121,15 +124,19 @@ def typed(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def median_time(task: Callable[[], Any], repeats: int) -> tuple[float, Any]:
-    """Median wall time of ``task`` over ``repeats`` runs after one warm-up; and its output."""
+def median_time(task: Callable[[], Any], repeats: int) -> tuple[float, float, Any]:
+    """Median wall and CPU time of ``task`` over ``repeats`` runs after a warm-up; its output.
+
+    The CPU time (all threads of the process) is the steadier figure on a shared machine.
+    """
     output = task()
-    times = []
+    wall, cpu = [], []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         output = task()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), output
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    return statistics.median(wall), statistics.median(cpu), output
 
 
 def resident_mb(field: str) -> float:
@@ -162,7 +169,8 @@ def machine() -> str:
 def measure(task: str, run: Callable[[], Any], repeats: int) -> dict[str, Any]:
     """Peak memory (first, in a fresh process), then time; count the problems reported."""
     peak_mb, max_rss_mb = peak_memory_mb(run)
-    seconds, report = median_time(run, repeats)
+    load = os.getloadavg()[0]
+    seconds, cpu_seconds, report = median_time(run, repeats)
     return {
         "task": task,
         "ours_s": round(seconds, 4),
@@ -178,6 +186,8 @@ def measure(task: str, run: Callable[[], Any], repeats: int) -> dict[str, Any]:
         "peer_peak_mem_mb": "",
         "n_problems": len(report.problems),
         "max_rss_mb": round(max_rss_mb, 1),
+        "cpu_s": round(cpu_seconds, 4),
+        "load_1min": round(load, 2),
     }
 
 

@@ -515,6 +515,16 @@ def validate(
     >>> report = validate(pd.DataFrame({"provider_id": ["A1"]}))
     >>> report.ok, sorted(set(report.errors["problem"]))
     (False, ['missing column'])
+
+    A row with one field too many is named for what it is, at its row:
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "ragged.csv")
+    >>> with open(path, "w", encoding="utf-8") as out:
+    ...     _ = out.write("provider_id,provider_name\\nA1,Camden\\nA2,Greenwich,extra\\n")
+    >>> (ragged,) = [p for p in validate(path).problems if p.problem == "ragged row"]
+    >>> ragged.row, ragged.message
+    (1, 'Line 3 has 3 field(s) but the header has 2; the row is left out of the other checks.')
     """
     if isinstance(table, pd.DataFrame):
         frame, source, found = table.reset_index(drop=True), "DataFrame", list[Problem]()
