@@ -459,7 +459,7 @@ def _texts(column: pd.Series) -> pd.Series:
 
 def _integers(texts: pd.Series) -> pd.Series:
     """Whole numbers written as ``[+-]digits`` (Int64; Float64 beyond 64 bits)."""
-    digits = texts.str.removeprefix("+")
+    digits = texts.str.removeprefix("+") if texts.str.startswith("+").any() else texts
     try:
         return digits.astype("int64[pyarrow]").astype("Int64")
     except (pa.ArrowInvalid, ValueError, OverflowError):
@@ -486,6 +486,12 @@ def _dates(texts: pd.Series) -> pd.Series:
     return pd.Series(parsed[codes], index=texts.index)
 
 
+def _written(texts: pd.Series, pattern: str) -> pd.Series:
+    """The texts that match ``pattern`` in full; missing elsewhere (no copy if all do)."""
+    written = texts.str.fullmatch(pattern) | texts.isna()
+    return texts if written.all() else texts.where(written)
+
+
 def _parse_texts(texts: pd.Series, field: Mapping[str, Any]) -> tuple[pd.Series, pd.Series]:
     """:func:`_parse` for a column of texts: ``(values, wrong)``.
 
@@ -502,11 +508,9 @@ def _parse_texts(texts: pd.Series, field: Mapping[str, Any]) -> tuple[pd.Series,
     """
     kind = field["type"]
     if kind == "integer":
-        written = texts.str.fullmatch(_INTEGER.pattern)
-        values = _integers(texts.where(written))
+        values = _integers(_written(texts, _INTEGER.pattern))
     elif kind == "number":
-        written = texts.str.fullmatch(_NUMBER.pattern)
-        values = texts.where(written).astype("float64[pyarrow]").astype("Float64")
+        values = _written(texts, _NUMBER.pattern).astype("float64[pyarrow]").astype("Float64")
     elif kind == "boolean":
         values = _booleans(texts, field)
     elif kind == "date":
