@@ -49,20 +49,23 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from evaluation.data.table_schema import (
+    _TEXT,
     PROBLEMS,
     SCHEMA_FILE,
     TABLE_SCHEMA_METASCHEMA,
+    _as_text,
     _field_map,
+    _texts,
     check_descriptor,
     fields,
     schema,
 )
 from evaluation.data.validation import (
     ValidationReport,
-    _cells,
     _problems,
     _read_fields,
     _read_file,
@@ -85,17 +88,13 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- standard form
-def _typed(values: dict[str, list[Any]], columns: list[str]) -> pd.DataFrame:
-    """Typed columns from parsed values: string, Int64, Float64, boolean, datetime64."""
+def _typed(values: dict[str, pd.Series], columns: list[str]) -> pd.DataFrame:
+    """Typed columns from parsed values: string, Int64, Float64, boolean, datetime64[s]."""
     spec = _field_map()
-    dtypes = {"string": "string", "integer": "Int64", "number": "Float64", "boolean": "boolean"}
-    out: dict[str, Any] = {}
+    out = {}
     for name in columns:
-        kind = spec[name]["type"]
-        if kind == "date":
-            out[name] = pd.to_datetime(pd.Series(values[name], dtype="object"))
-        else:
-            out[name] = pd.Series(values[name], dtype=dtypes[kind])
+        column = values[name].reset_index(drop=True)
+        out[name] = column.astype("string") if spec[name]["type"] == "string" else column
     return pd.DataFrame(out)
 
 
@@ -168,34 +167,32 @@ def to_standard(
     for name in spec:
         if name in columns:
             raw[name] = source[columns[name]]
-        elif name in constants:
-            raw[name] = pd.Series(
-                [constants[name]] * len(source), index=source.index, dtype="object"
-            )
-        else:
-            raw[name] = pd.Series([None] * len(source), index=source.index, dtype="object")
+        else:  # a constant, or missing: the same text on every row
+            text = _as_text(constants[name]) if name in constants else None
+            raw[name] = pd.Series(np.nan if text is None else text, index=source.index, dtype=_TEXT)
     values, _, found = _read_fields(raw, spec, keep_invalid=True)
     bad = [p for p in found if p.problem == "wrong type"]
     if bad:
         where = ", ".join(f"{p.column} row {p.row} ({p.value!r})" for p in bad[:5])
         raise ValueError(f"to_standard could not read {len(bad)} value(s): {where}.")
     if "rate" not in columns and "rate" not in constants:
-        values["rate"] = [
-            _derive_rate(*args, rate_decimals)
-            for args in zip(
-                values["numerator"], values["denominator"], values["rate_per"], strict=True
-            )
-        ]
+        values["rate"] = _derive_rate(
+            values["numerator"], values["denominator"], values["rate_per"], rate_decimals
+        )
     return _typed(values, list(spec))
 
 
-def _derive_rate(
-    num: int | None, den: int | None, per: int | None, decimals: int | None
-) -> float | None:
-    if num is None or den is None or per is None or den == 0:
-        return None
-    rate = num / den * per
-    return rate if decimals is None else round(rate, decimals)
+def _derive_rate(num: pd.Series, den: pd.Series, per: pd.Series, decimals: int | None) -> pd.Series:
+    """numerator / denominator x rate_per (missing where a count is or the denominator is 0).
+
+    Rounded as Python's ``round`` does (to the nearest, ties to even, of the binary value).
+    """
+    rate = (num.astype("Float64") / den.astype("Float64") * per.astype("Float64")).mask(den == 0)
+    if decimals is None:
+        return rate
+    return rate.map(lambda value: round(float(value), decimals), na_action="ignore").astype(
+        "Float64"
+    )
 
 
 def write_standard(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
@@ -224,7 +221,7 @@ def write_standard(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     if not report.ok:
         raise ValueError(f"Not written: {report.summary()}")
     order = [name for name in _field_map() if name in frame.columns]
-    text = pd.DataFrame({name: _cells(frame.reset_index(drop=True), name) for name in order})
+    text = pd.DataFrame({name: _texts(frame[name]).reset_index(drop=True) for name in order})
     out = Path(path)
     text.to_csv(out, index=False, encoding="utf-8", lineterminator="\n")
     return out

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 __all__ = [
     "Problem",
@@ -57,6 +58,10 @@ PROBLEMS: dict[str, str] = {
     "suppressed row carries numbers": "A row marked suppressed still shows a count or rate.",
     "missing count": "A row that is not suppressed lacks its numerator or denominator.",
     "expected without risk model": "Expected events are given without naming the risk model.",
+    "NUL byte": "The file holds NUL (0x00) bytes, which text never does: it may be UTF-16 or "
+    "not a CSV file.",
+    "ragged row": "A row of the file has more or fewer fields than the header; it is left out "
+    "of the other checks.",
 }
 
 
@@ -137,13 +142,20 @@ _TYPES_USED = ("string", "integer", "number", "boolean", "date")
 _COUNTS = ("numerator", "denominator", "rate", "expected")
 
 
-_INTEGER = re.compile(r"[+-]?\d+")
+#: Text cells: pyarrow-backed strings with NaN for missing (pandas' ``str``), whatever the
+#: pandas version's default string type.
+_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 
 
-_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+# ASCII digits only (`\d` would also take other scripts' digits), so that the cell
+# parser and the column parser (pandas string methods) read a text alike.
+_INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class Problem(NamedTuple):
@@ -324,7 +336,7 @@ def _parse(text: str | None, field: Mapping[str, Any]) -> tuple[Any, str | None]
         if _INTEGER.fullmatch(text):
             return int(text), None
         hint = ""
-        if re.fullmatch(r"[+-]?\d+\.0+", text):
+        if re.fullmatch(r"[+-]?[0-9]+\.0+", text):
             hint = " (pandas writes counts as 12.0 when a column has gaps: use Int64)"
         return None, f"{text!r} is not a whole number{hint}"
     if kind == "number":
@@ -363,3 +375,181 @@ def _constraint_problems(value: Any, text: str, field: Mapping[str, Any]) -> lis
         allowed = ", ".join(str(v) for v in rules["enum"])
         found.append(("unknown enum value", f"{name} {text!r} is not one of: {allowed}"))
     return found
+
+
+# --------------------------------------------------------------------------- reading columns
+def _arrow_text(values: Any) -> pd.Series:
+    """Numbers or datetimes as text by pyarrow's cast; missing stays missing."""
+    strings = pa.array(values, from_pandas=True).cast(pa.large_string())
+    return pd.Series(strings.to_pandas(types_mapper={pa.large_string(): _TEXT}.get), dtype=_TEXT)
+
+
+def _bool_texts(column: pd.Series) -> pd.Series:
+    flags = column.astype("boolean")
+    words = np.where(flags.fillna(False).to_numpy(bool), "true", "false")
+    return pd.Series(words, dtype=_TEXT).where(flags.notna().to_numpy())
+
+
+def _float_texts(column: pd.Series) -> pd.Series:
+    """Floats as :func:`_as_text` writes them: whole numbers without ``.0``, others as repr()."""
+    values = column.to_numpy(dtype="float64", na_value=np.nan)
+    size, finite = np.abs(values), np.isfinite(values)
+    whole = finite & (np.floor(values) == values) & (size < 2.0**63)
+    texts = _arrow_text(values).where(
+        ~whole, _arrow_text(np.where(whole, values, 0).astype(np.int64))
+    )
+    # pyarrow and repr() write the same shortest digits but switch to exponent notation at
+    # other places (repr: below 1e-4 or from 1e16): those go through repr().
+    exponent = (texts.str.find("e") >= 0).to_numpy(dtype=bool, na_value=False)
+    odd = finite & ~whole & ((size < 1e-4) | (size >= 1e16) | exponent)
+    texts[odd] = [_as_text(float(v)) for v in values[odd]]
+    return texts
+
+
+def _distinct_texts(column: pd.Series) -> pd.Series:
+    """:func:`_as_text` once per distinct value (dates: a table holds few)."""
+    codes, distinct = pd.factorize(column)
+    words = np.array([*(_as_text(value) for value in distinct), None], dtype=object)
+    return pd.Series(words[codes], dtype=_TEXT)
+
+
+def _raw_texts(column: pd.Series) -> pd.Series:
+    """A column's cells as text before stripping, by its dtype (on a fresh 0..n-1 index)."""
+    kind = column.dtype
+    if isinstance(kind, pd.CategoricalDtype) or kind is np.dtype(object):
+        values = column.astype(object).reset_index(drop=True)
+        inferred = pd.api.types.infer_dtype(values, skipna=True)
+        if inferred in ("string", "empty"):
+            return values.astype(_TEXT)
+        if inferred == "boolean":
+            return _bool_texts(values)
+        return pd.Series([_as_text(v) for v in values], dtype=_TEXT)
+    if pd.api.types.is_bool_dtype(kind):
+        return _bool_texts(column)
+    if pd.api.types.is_integer_dtype(kind):
+        return _arrow_text(column)
+    if pd.api.types.is_float_dtype(kind):
+        return _float_texts(column)
+    if pd.api.types.is_datetime64_any_dtype(kind):
+        return _distinct_texts(column)
+    if pd.api.types.is_string_dtype(kind):
+        return column.astype(_TEXT).reset_index(drop=True)
+    return pd.Series([_as_text(v) for v in column], dtype=_TEXT)
+
+
+def _texts(column: pd.Series) -> pd.Series:
+    """:func:`_as_text` for a whole column: stripped text, missing where the cell is empty.
+
+    Examples
+    --------
+    >>> cells = pd.Series([" A1 ", "", None, 12.0, 57.7, True], dtype=object)
+    >>> _texts(cells).tolist()
+    ['A1', nan, nan, '12', '57.7', 'true']
+    >>> _texts(pd.Series([112.0, 0.5, None])).tolist()
+    ['112', '0.5', nan]
+    """
+    texts = _raw_texts(column)
+    stripped = texts.str.strip()
+    if ((stripped != texts) & texts.notna()).any():  # else keep the one copy
+        texts = stripped
+    del stripped
+    empty = (texts == "").to_numpy(dtype=bool, na_value=False)
+    return (texts.where(~empty) if empty.any() else texts).set_axis(column.index)
+
+
+def _integers(texts: pd.Series) -> pd.Series:
+    """Whole numbers written as ``[+-]digits`` (Int64; Float64 beyond 64 bits)."""
+    digits = texts.str.removeprefix("+") if texts.str.startswith("+").any() else texts
+    try:
+        return digits.astype("int64[pyarrow]").astype("Int64")
+    except (pa.ArrowInvalid, ValueError, OverflowError):
+        return digits.astype("float64[pyarrow]").astype("Float64")
+
+
+def _booleans(texts: pd.Series, field: Mapping[str, Any]) -> pd.Series:
+    values = pd.Series(pd.NA, index=texts.index, dtype="boolean")
+    values[texts.isin(field.get("falseValues", ["false", "False", "FALSE", "0"]))] = False
+    values[texts.isin(field.get("trueValues", ["true", "True", "TRUE", "1"]))] = True
+    return values
+
+
+def _dates(texts: pd.Series) -> pd.Series:
+    """Dates written YYYY-MM-DD (datetime64[s]); missing where not a calendar date.
+
+    Each distinct text is read once (a table holds few distinct dates).
+    """
+    codes, uniques = pd.factorize(texts)
+    distinct = pd.Series(uniques, dtype=_TEXT)
+    written = distinct.str.fullmatch(_DATE.pattern) & (distinct.str.slice(0, 4) != "0000")
+    dates = pd.to_datetime(distinct.where(written), format="%Y-%m-%d", errors="coerce")
+    parsed = np.append(dates.to_numpy(dtype="datetime64[s]"), np.datetime64("NaT", "s"))
+    return pd.Series(parsed[codes], index=texts.index)
+
+
+def _written(texts: pd.Series, pattern: str) -> pd.Series:
+    """The texts that match ``pattern`` in full; missing elsewhere (no copy if all do)."""
+    written = texts.str.fullmatch(pattern) | texts.isna()
+    return texts if written.all() else texts.where(written)
+
+
+def _parse_texts(texts: pd.Series, field: Mapping[str, Any]) -> tuple[pd.Series, pd.Series]:
+    """:func:`_parse` for a column of texts: ``(values, wrong)``.
+
+    ``values`` is typed (the texts for a string; Int64, Float64, boolean or
+    datetime64[s]) and missing where the text is missing or not of the type;
+    ``wrong`` marks the texts that are not of the type.
+
+    Examples
+    --------
+    >>> texts = pd.Series(["12", "+3", "12.0", None], dtype=_TEXT)
+    >>> values, wrong = _parse_texts(texts, {"name": "n", "type": "integer"})
+    >>> values.tolist(), wrong.tolist()
+    ([12, 3, <NA>, <NA>], [False, False, True, False])
+    """
+    kind = field["type"]
+    if kind == "integer":
+        values = _integers(_written(texts, _INTEGER.pattern))
+    elif kind == "number":
+        values = _written(texts, _NUMBER.pattern).astype("float64[pyarrow]").astype("Float64")
+    elif kind == "boolean":
+        values = _booleans(texts, field)
+    elif kind == "date":
+        values = _dates(texts)
+    else:
+        values = texts
+    return values, (texts.notna() & values.isna()).astype(bool)
+
+
+def _fullmatch(texts: pd.Series, pattern: str) -> pd.Series:
+    """Where each text matches ``pattern`` in full, by Python's ``re`` (once per distinct text)."""
+    regex = re.compile(pattern)
+    failing = [text for text in texts.dropna().unique() if not regex.fullmatch(text)]
+    return texts.notna() & ~texts.isin(failing)
+
+
+def _broken(values: pd.Series, texts: pd.Series, field: Mapping[str, Any]) -> pd.Series:
+    """Where a value of the field's type breaks one of its constraints.
+
+    The cells marked are those for which :func:`_constraint_problems` finds a problem.
+
+    Examples
+    --------
+    >>> field = {"name": "n", "type": "integer", "constraints": {"minimum": 0}}
+    >>> values, _ = _parse_texts(pd.Series(["3", "-1", None], dtype=_TEXT), field)
+    >>> _broken(values, pd.Series(["3", "-1", None]), field).tolist()
+    [False, True, False]
+    """
+    rules = field.get("constraints", {})
+    present = values.notna()
+    broken = pd.Series(False, index=values.index)
+    if "minimum" in rules:
+        broken |= (values < rules["minimum"]).fillna(False).astype(bool)
+    if "maximum" in rules:
+        broken |= (values > rules["maximum"]).fillna(False).astype(bool)
+    if "minLength" in rules:
+        broken |= (texts.str.len() < rules["minLength"]).fillna(False).astype(bool)
+    if "pattern" in rules:
+        broken |= ~_fullmatch(texts, rules["pattern"])
+    if "enum" in rules:
+        broken |= ~values.isin(rules["enum"])
+    return present & broken
