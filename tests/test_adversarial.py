@@ -613,3 +613,30 @@ def test_every_public_function_is_tried() -> None:
         if name not in FRAME_FUNCTIONS and f"{name.split('.')[1]}(" not in source
     ]
     assert untried == [], f"public functions no bad input here tries: {untried}"
+
+
+def test_synthetic_control_warns_on_a_predictor_that_is_the_same_everywhere() -> None:
+    from evaluation.simulate import synth as simulated
+
+    data = simulated.panel(effect=-10.0, seed=5).assign(flat=1.0)
+    with pytest.warns(UserWarning, match=r"\['flat'\] take the same value for every unit"):
+        synth.synthetic_control(
+            data,
+            outcome="outcome",
+            unit="unit",
+            time="period",
+            treated_unit="treated",
+            treatment_time=data.attrs["treatment_time"],
+            predictors=["flat"],
+        )
+
+
+def test_shares_that_fall_short_of_the_whole_are_not_rescaled_silently() -> None:
+    shares = pd.DataFrame({"market": ["a", "a", "b", "b"], "firm": ["p", "q", "p", "r"],
+                           "share_pct": [50.0, 30.0, 60.0, 40.0]})  # fmt: skip
+    with pytest.warns(UserWarning, match="sum to less than 100 in 1 market"):
+        markets.hhi(shares, market="market", provider="firm", size="share_pct")
+    beds = shares.rename(columns={"share_pct": "beds"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        markets.hhi(beds, market="market", provider="firm", size="beds")  # sizes: no warning

@@ -38,6 +38,7 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -121,11 +122,32 @@ def _check_sizes(data: pd.DataFrame, keys: list[str], size: str) -> None:
             "a share of capacity needs sizes of zero or more."
         )
     totals = data.groupby(keys, observed=True, sort=False)[size].sum()
+    _warn_if_shares_fall_short(data[size], totals, size)
     empty = totals.index[totals <= 0]
     if len(empty):
         raise ValueError(
             f"{len(empty)} market(s) have a total {size!r} of zero, e.g. {list(empty[:3])}: "
             "shares are undefined there. Drop those markets explicitly first."
+        )
+
+
+def _warn_if_shares_fall_short(values: pd.Series, totals: pd.Series, size: str) -> None:
+    """Warn when sizes look like shares (0-1, or per cent in a column named so) that sum to
+    less than the whole in some market: rescaling them to 1 overstates the HHI when the
+    missing share belongs to providers left out of the data."""
+    per_cent = any(word in size.lower() for word in ("share", "pct", "percent"))
+    whole = 100.0 if per_cent and values.max() > 1 else 1.0
+    if values.max() > whole or not (per_cent or whole == 1.0 and values.max() <= 1):
+        return
+    short = totals.index[(totals > 0) & (totals < 0.995 * whole)]
+    if len(short):
+        warnings.warn(
+            f"Column {size!r} looks like shares, and they sum to less than {whole:g} in "
+            f"{len(short)} market(s), e.g. {list(short[:3])}. They are rescaled to sum to "
+            f"{whole:g}; if the rest belongs to providers missing from the data, the HHI "
+            "and shares are overstated. Add those providers, or pass sizes (beds, places).",
+            UserWarning,
+            stacklevel=4,
         )
 
 
