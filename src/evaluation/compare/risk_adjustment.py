@@ -105,7 +105,7 @@ def _design(
                         f"(rows {_show_rows(frame.index[unseen])})."
                     )
                 coded = pd.get_dummies(
-                    pd.Categorical(values, categories=levels),
+                    pd.Categorical(values.astype(object), categories=levels),
                     prefix=column,
                     drop_first=True,
                     dtype=float,
