@@ -116,7 +116,8 @@ def test_break_even_handles_a_threshold_and_never():
     assert vfm.break_even(npv, lower=0.0, upper=1.0) == 0.0
     # ... but among effects that trigger payment it is 0.1 (1,000 x 0.1 = 100)
     assert vfm.break_even(npv, lower=0.075, upper=1.0) == pytest.approx(0.1, abs=1e-9)
-    assert math.isnan(vfm.break_even(lambda e: -1.0, upper=1.0))
+    with pytest.warns(UserWarning, match="stays below zero"):
+        assert math.isnan(vfm.break_even(lambda e: -1.0, upper=1.0))
     # a jump: NPV turns from negative to positive at a threshold, without a root
     assert vfm.break_even(lambda e: 10.0 if e >= 0.3 else -1.0) == pytest.approx(0.3, abs=1e-3)
 

@@ -132,12 +132,14 @@ def _check_sizes(data: pd.DataFrame, keys: list[str], size: str) -> None:
 
 
 def _warn_if_shares_fall_short(values: pd.Series, totals: pd.Series, size: str) -> None:
-    """Warn when sizes look like shares (0-1, or per cent in a column named so) that sum to
-    less than the whole in some market: rescaling them to 1 overstates the HHI when the
-    missing share belongs to providers left out of the data."""
-    per_cent = any(word in size.lower() for word in ("share", "pct", "percent"))
-    whole = 100.0 if per_cent and values.max() > 1 else 1.0
-    if values.max() > whole or not (per_cent or whole == 1.0 and values.max() <= 1):
+    """Warn when a column named as shares (share, pct, percent) sums to less than the whole
+    (1, or 100 when a value exceeds 1) in some market: rescaling it overstates the HHI when
+    the missing share belongs to providers left out of the data. Sizes on any scale (beds,
+    or beds in thousands) are shares of their total and need no warning."""
+    if not any(word in size.lower() for word in ("share", "pct", "percent")):
+        return
+    whole = 100.0 if values.max() > 1 else 1.0
+    if values.max() > whole:
         return
     short = totals.index[(totals > 0) & (totals < 0.995 * whole)]
     if len(short):
