@@ -166,7 +166,11 @@ def twfe_task(frame: pd.DataFrame, repeats: int) -> dict[str, Any]:
     }
 
 
-def main() -> pd.DataFrame:
+def main(only: list[str] | None = None) -> pd.DataFrame:
+    """Run every task, or those whose name contains one of ``only``, and update the CSV.
+
+    Rows of tasks not run are kept from the previous results file.
+    """
     import moderndid
 
     mpdta = moderndid.load_mpdta().to_pandas()
@@ -195,6 +199,8 @@ def main() -> pd.DataFrame:
     )
     rows = []
     for task, frame, repeats, run in plan:
+        if only and not any(part in task for part in only):
+            continue
         outcome = run(frame, repeats)
         rows.append(
             {
@@ -212,10 +218,15 @@ def main() -> pd.DataFrame:
         )
         print(rows[-1], flush=True)
     table = pd.DataFrame(rows)
+    if only and RESULTS.exists():
+        kept = pd.read_csv(RESULTS)
+        table = pd.concat([kept[~kept["task"].isin(table["task"])], table], ignore_index=True)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(RESULTS, index=False, quoting=csv.QUOTE_MINIMAL)
     return table
 
 
 if __name__ == "__main__":
-    print(main().to_string(index=False))
+    import sys
+
+    print(main(sys.argv[1:] or None).to_string(index=False))
