@@ -29,6 +29,7 @@ from evaluation import (
     compare,
     contracts,
     did,
+    disclosure,
     its,
     markets,
     matching,
@@ -247,6 +248,9 @@ FACTORIES: dict[str, Factory] = {
             group="who", good=["g", "o"], rated="n", first="public", second="private",
             level=lv), None),
     "TenderResult": lambda lv: (tender(replications=50, seed=1), None),
+    "DisclosureCheck": lambda lv: (
+        disclosure.check_counts(pd.DataFrame({"area": list("abc"), "n": [4, 30, 25]}),
+                                count="n", keys=["area"]), None),
 }  # fmt: skip
 
 

@@ -5,7 +5,8 @@ modules are its public face, each one design or job: :mod:`~evaluation.did`,
 :mod:`~evaluation.synth`, :mod:`~evaluation.its`, :mod:`~evaluation.rdd`,
 :mod:`~evaluation.matching`, :mod:`~evaluation.panel`, :mod:`~evaluation.meta`,
 :mod:`~evaluation.compare`, :mod:`~evaluation.markets`, :mod:`~evaluation.contracts`,
-:mod:`~evaluation.power` and :mod:`~evaluation.vfm`. Every estimator takes a tidy
+:mod:`~evaluation.power`, :mod:`~evaluation.vfm` and :mod:`~evaluation.disclosure`
+(checking outputs before they leave a secure environment). Every estimator takes a tidy
 DataFrame and column names and returns an immutable
 :class:`~evaluation.results.Result` with ``estimate``, ``se``, ``ci_low``, ``ci_high``,
 ``p_value``, ``n_obs``, ``tidy()`` and ``summary()``.
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
         contracts,
         data,
         did,
+        disclosure,
         guide,
         its,
         keywords,
@@ -67,7 +69,7 @@ if TYPE_CHECKING:
 
 #: The method modules, the public face of the library.
 METHODS = ("did", "synth", "its", "rdd", "matching", "panel", "meta", "compare", "markets",
-           "contracts", "power", "vfm")  # fmt: skip
+           "contracts", "power", "vfm", "disclosure")  # fmt: skip
 _LAYERS = ("data", "services", "guide", "report", "simulate", "results", "keywords")
 _NAMES = {"load": "evaluation.data.registry", "catalog": "evaluation.data.registry",
           "Result": "evaluation.results"}  # fmt: skip
@@ -75,8 +77,8 @@ _NAMES = {"load": "evaluation.data.registry", "catalog": "evaluation.data.regist
 __all__ = [
     "METHODS", "Result", "__version__", "catalog", "load",
     "did", "synth", "its", "rdd", "matching", "panel", "meta", "compare", "markets",
-    "contracts", "power", "vfm", "data", "services", "guide", "report", "simulate", "results",
-    "keywords",
+    "contracts", "power", "vfm", "disclosure", "data", "services", "guide", "report",
+    "simulate", "results", "keywords",
 ]  # fmt: skip
 
 

@@ -55,6 +55,9 @@ KINDS: dict[str, str] = {
 
 _TABLE: dict[str, dict[str, str]] = {
     "column": {
+        "count": "Column of counts of people in each cell of a table (whole, not negative).",
+        "magnitude": "Column of each record's amount (spend, income) whose cell totals are "
+        "checked for dominance.",
         "area": "Column naming the area a contract serves (the contract package area).",
         "attachment_fee": "Column of the fee paid for each participant attached to a provider.",
         "benefit_per_unit": "Column of the benefit a unit of effect brings in each year.",
@@ -123,6 +126,14 @@ _TABLE: dict[str, dict[str, str]] = {
         "weights": "Column of positive weights (or one weight per row).",
     },
     "option": {
+        "dominance_k": "Share of a cell total its largest contributors may not exceed (NK "
+        "rule).",
+        "dominance_n": "How many of a cell's largest contributors the NK rule adds up.",
+        "minimum_count": "Fewest people or contributors a released cell may rest on.",
+        "p_ratio": "Least share of the largest contribution the rest of a cell must add up to.",
+        "protection": "Width of the range an intruder must be left with for a suppressed cell.",
+        "rounding_base": "Base released counts are rounded to (such as 5).",
+        "zeros_disclosive": "Whether a zero count is treated as a cell too small to release.",
         "alpha": "Size of a significance test (the chance of a false positive), not a confidence "
         "level.",
         "bandwidth": "Half-width of the window around the cut-off, in units of the running "
@@ -245,6 +256,7 @@ _TABLE: dict[str, dict[str, str]] = {
         "low": "Lower end of a range.",
     },
     "data": {
+        "records": "Table of records, one row per person or contribution.",
         "activity": "Tidy table of care activity by council, setting and provision.",
         "checks": "Verdicts of the contract checklist.",
         "cohort_sizes": "Number of people in each unit's cohort.",
