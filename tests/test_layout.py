@@ -17,7 +17,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "evaluation"
 METHODS = {"did", "synth", "its", "rdd", "matching", "panel", "meta", "compare", "markets",
-           "contracts", "power", "vfm", "disclosure"}  # fmt: skip
+           "contracts", "power", "vfm", "disclosure", "cells"}  # fmt: skip
 MAX_LINES = 800
 
 

@@ -43,6 +43,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 if TYPE_CHECKING:
     from evaluation import (
+        cells,
         compare,
         contracts,
         data,
@@ -69,7 +70,7 @@ if TYPE_CHECKING:
 
 #: The method modules, the public face of the library.
 METHODS = ("did", "synth", "its", "rdd", "matching", "panel", "meta", "compare", "markets",
-           "contracts", "power", "vfm", "disclosure")  # fmt: skip
+           "contracts", "power", "vfm", "disclosure", "cells")  # fmt: skip
 _LAYERS = ("data", "services", "guide", "report", "simulate", "results", "keywords")
 _NAMES = {"load": "evaluation.data.registry", "catalog": "evaluation.data.registry",
           "Result": "evaluation.results"}  # fmt: skip
@@ -77,7 +78,7 @@ _NAMES = {"load": "evaluation.data.registry", "catalog": "evaluation.data.regist
 __all__ = [
     "METHODS", "Result", "__version__", "catalog", "load",
     "did", "synth", "its", "rdd", "matching", "panel", "meta", "compare", "markets",
-    "contracts", "power", "vfm", "disclosure", "data", "services", "guide", "report",
+    "contracts", "power", "vfm", "disclosure", "cells", "data", "services", "guide", "report",
     "simulate", "results", "keywords",
 ]  # fmt: skip
 

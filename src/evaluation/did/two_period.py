@@ -10,6 +10,7 @@ import pandas as pd
 import statsmodels.api as sm
 from matplotlib.axes import Axes
 
+from evaluation.did._cells import two_by_two_records
 from evaluation.did._checks import check_binary, check_weights
 from evaluation.did._common import DEFAULT_SOURCE, _readable
 from evaluation.report import style
@@ -118,7 +119,10 @@ def two_by_two(
     Parameters
     ----------
     data
-        One row per observation (person, area, house...).
+        One row per observation (person, area, house...): a pandas frame, or
+        person-level records in another engine (a polars frame, a DuckDB relation,
+        a PySpark DataFrame), which are summarised into cells where they live
+        (:mod:`evaluation.cells`) with the same estimate and standard errors.
     outcome
         Numeric outcome column.
     treated, post
@@ -154,6 +158,23 @@ def two_by_two(
     1.5
     """
     covariates = list(covariates or [])
+    if not isinstance(data, pd.DataFrame):
+        if covariates:
+            raise ValueError(
+                "covariates need a pandas frame: records in another engine are summarised into "
+                "treated-by-period cells, within which covariates are not constant."
+            )
+        fields = two_by_two_records(
+            data,
+            outcome=outcome,
+            treated=treated,
+            post=post,
+            cluster=cluster,
+            weights=weights,
+            cov_type=cov_type,
+            level=level,
+        )
+        return TwoByTwoResult(**fields, estimand="ATT", level=level, outcome=outcome)
     require_columns(
         data,
         {
