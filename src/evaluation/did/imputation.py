@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from scipy import stats
 
 from evaluation.did._checks import check_cohort, check_panel, drop_always_treated, shown
 from evaluation.did._common import DEFAULT_SOURCE, WaldTest, _event_plot, _interval_columns
@@ -164,8 +165,6 @@ def _pretrend(
     ).sort_values("event_time", ignore_index=True)
     _interval_columns(table, level)
     statistic = float(params @ np.linalg.solve(cov, params))
-    from scipy import stats
-
     return table, WaldTest(statistic, k, float(stats.chi2.sf(statistic, k)))
 
 
