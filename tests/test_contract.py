@@ -165,6 +165,10 @@ FACTORIES: dict[str, Factory] = {
         did.staggered(STAGGERED, **DID, cohort="cohort", level=lv), "outcome"),
     "EventStudyResult": lambda lv: (
         did.event_study(STAGGERED, **DID, cohort="cohort", level=lv), "outcome"),
+    "ImputationResult": lambda lv: (
+        did.imputation(STAGGERED, **DID, cohort="cohort", level=lv), "outcome"),
+    "BaconResult": lambda lv: (
+        did.bacon_decomposition(STAGGERED, **DID, treatment="treated", level=lv), "outcome"),
     "SyntheticControlResult": lambda lv: (
         synth.synthetic_control(SYNTH, outcome="outcome", unit="unit", time="period",
                                 treated_unit=SYNTH.loc[SYNTH["treated"] == 1, "unit"].iloc[0],

@@ -159,6 +159,7 @@ _TABLE: dict[str, dict[str, str]] = {
         "higher_is_better": "Whether rank 1 goes to the highest rate (True) or the lowest.",
         "k": "Number of largest providers whose shares a concentration ratio adds.",
         "kernel": "Weighting kernel of local regression: triangular, uniform or epanechnikov.",
+        "leads": "Number of periods before adoption whose indicators a pre-trend test includes.",
         "level": "Confidence level of intervals, between 0 and 1 (default 0.95).",
         "levels": "Confidence levels of the inner and outer limits of a funnel plot.",
         "log": "Whether to model the logarithm of the outcome.",

@@ -1,6 +1,6 @@
 """Difference-in-differences: 2x2, two-way fixed effects, staggered adoption, event studies.
 
-Four estimators, one shape. Each takes a tidy DataFrame and column names and
+Six estimators, one shape. Each takes a tidy DataFrame and column names and
 returns a frozen result with ``estimate, se, ci_low, ci_high, p_value, n_obs``,
 ``tidy()``, ``summary()`` and, where a picture is the natural answer, ``plot()``.
 
@@ -11,6 +11,10 @@ returns a frozen result with ``estimate, se, ci_low, ci_high, p_value, n_obs``,
   aggregations, with analytic influence-function standard errors as R's ``did``.
 - :func:`event_study`: effects by time since adoption, Sun and Abraham (2021)
   interaction-weighted or the conventional dynamic TWFE, with a pre-trend test.
+- :func:`imputation`: Borusyak, Jaravel and Spiess (2024) imputation estimator,
+  with their conservative standard errors and pre-trend test.
+- :func:`bacon_decomposition`: Goodman-Bacon (2021) decomposition of the TWFE
+  coefficient into its 2x2 comparisons.
 
 Examples
 --------
@@ -23,13 +27,19 @@ True
 """
 
 from evaluation.did._common import WaldTest
+from evaluation.did.bacon import BaconResult, bacon_decomposition
 from evaluation.did.callaway_santanna import StaggeredResult, staggered
 from evaluation.did.event_time import EventStudyResult, event_study
 from evaluation.did.fixed_effects import TwfeResult, twfe
+from evaluation.did.imputation import ImputationResult, imputation
 from evaluation.did.rates import TwoByTwoRatesResult, relative_change, two_by_two_rates
 from evaluation.did.two_period import TwoByTwoResult, two_by_two
 
 __all__ = [
+    "BaconResult",
+    "bacon_decomposition",
+    "ImputationResult",
+    "imputation",
     "TwoByTwoRatesResult",
     "two_by_two_rates",
     "relative_change",
