@@ -1,0 +1,146 @@
+# ruff: noqa: E402  (imports follow the BLAS thread limits, which must precede numpy)
+"""Benchmark the 2x2 difference-in-differences on person-level records at scale.
+
+Writes simulated person-level records (pupils in schools, a reform in some areas,
+a known effect of -0.15) as Parquet with DuckDB, then times the same estimate,
+clustered by area, three ways on the same file:
+
+- ``duckdb``: ``did.two_by_two`` on a DuckDB relation over the Parquet file (the
+  records stay in DuckDB; only the cells come back);
+- ``pandas``: the file read into pandas, then ``did.two_by_two`` on every row
+  (statsmodels WLS);
+- ``pyfixest``: ``feols`` on the same pandas frame, the peer.
+
+Each figure is the median of the repeats after one warm-up, with the peak
+resident memory of a fresh child process per engine and size. Writes
+``benchmarks/results/scale.csv``. Sizes are given in millions of rows::
+
+    .venv/bin/python benchmarks/bench_scale.py 1 10          # the default
+    .venv/bin/python benchmarks/bench_scale.py 1 10 100 --folder /big/disk
+
+The Parquet files are written to ``--folder`` (a temporary folder by default)
+and deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
+import argparse
+import multiprocessing as mp
+import platform
+import resource
+import statistics
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+RESULTS = Path(__file__).resolve().parent / "results" / "scale.csv"
+NAMES = {"outcome": "y", "treated": "treated", "post": "post", "cluster": "area"}
+
+
+def write_records(path: Path, n_rows: int, seed: int = 1) -> None:
+    """Pupils in 3,000 schools within 150 areas; areas below 60 reformed; effect -0.15."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(f"SELECT setseed({seed / 10})")
+    con.execute(
+        f"""
+        COPY (
+          SELECT area, treated, post,
+                 1.0 + 0.3 * treated + 0.2 * post - 0.15 * treated * post
+                   + 0.3 * sin(area) + sqrt(-2 * ln(random())) * cos(2 * pi() * random()) AS y
+          FROM (
+            SELECT (i % 3000) // 20 AS area, CAST(((i % 3000) // 20) < 60 AS INTEGER) AS treated,
+                   CAST(i % 2 AS INTEGER) AS post
+            FROM range({n_rows}) t(i)
+          )
+        ) TO '{path}' (FORMAT parquet)
+        """
+    )
+    con.close()
+
+
+def _run(engine: str, path: str, repeats: int) -> dict[str, Any]:
+    from evaluation import did
+
+    def once() -> float:
+        if engine == "duckdb":
+            import duckdb
+
+            return did.two_by_two(duckdb.read_parquet(path), **NAMES).estimate
+        frame = pd.read_parquet(path)
+        if engine == "pandas":
+            return did.two_by_two(frame, **NAMES).estimate
+        import pyfixest as pf
+
+        fit = pf.feols("y ~ treated * post", data=frame, vcov={"CRV1": "area"})
+        return float(fit.coef()["treated:post"])
+
+    once()
+    times, estimate = [], 0.0
+    for _ in range(repeats):
+        start = time.perf_counter()
+        estimate = once()
+        times.append(time.perf_counter() - start)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"seconds": statistics.median(times), "estimate": estimate, "peak_mb": peak_mb}
+
+
+def _child(queue: Any, engine: str, path: str, repeats: int) -> None:
+    queue.put(_run(engine, path, repeats))
+
+
+def measure(engine: str, path: Path, repeats: int) -> dict[str, Any]:
+    """Time one engine in a fresh process, so peak memory is its own."""
+    context = mp.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_child, args=(queue, engine, str(path), repeats))
+    process.start()
+    outcome = queue.get()
+    process.join()
+    return outcome
+
+
+def main(millions: list[float], folder: Path | None, repeats: int) -> pd.DataFrame:
+    rows = []
+    machine = f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}"
+    with tempfile.TemporaryDirectory(dir=folder) as tmp:
+        for size in millions:
+            n_rows = int(size * 1_000_000)
+            path = Path(tmp) / f"records_{n_rows}.parquet"
+            write_records(path, n_rows)
+            engines = ["duckdb", "pandas", "pyfixest"] if size <= 10 else ["duckdb"]
+            found = {engine: measure(engine, path, repeats) for engine in engines}
+            for engine, outcome in found.items():
+                rows.append({"rows_millions": size, "engine": engine,
+                             "seconds": round(outcome["seconds"], 3),
+                             "peak_mb": round(outcome["peak_mb"]),
+                             "estimate": outcome["estimate"],
+                             "diff_from_duckdb": abs(outcome["estimate"]
+                                                     - found["duckdb"]["estimate"]),
+                             "repeats": repeats, "machine": machine,
+                             "date": date.today().isoformat()})  # fmt: skip
+                print(rows[-1], flush=True)
+            path.unlink()
+    table = pd.DataFrame(rows)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(RESULTS, index=False)
+    return table
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("millions", nargs="*", type=float, default=[1, 10])
+    parser.add_argument("--folder", type=Path, default=None)
+    parser.add_argument("--repeats", type=int, default=3)
+    arguments = parser.parse_args()
+    print(main(arguments.millions, arguments.folder, arguments.repeats).to_string(index=False))
