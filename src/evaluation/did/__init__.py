@@ -11,6 +11,8 @@ returns a frozen result with ``estimate, se, ci_low, ci_high, p_value, n_obs``,
   aggregations, with analytic influence-function standard errors as R's ``did``.
 - :func:`event_study`: effects by time since adoption, Sun and Abraham (2021)
   interaction-weighted or the conventional dynamic TWFE, with a pre-trend test.
+- :func:`switching`: de Chaisemartin and D'Haultfoeuille's ``DID_M`` and
+  first-switch effect for a treatment that switches on and off.
 
 Examples
 --------
@@ -27,6 +29,7 @@ from evaluation.did.callaway_santanna import StaggeredResult, staggered
 from evaluation.did.event_time import EventStudyResult, event_study
 from evaluation.did.fixed_effects import TwfeResult, twfe
 from evaluation.did.rates import TwoByTwoRatesResult, relative_change, two_by_two_rates
+from evaluation.did.switching import SwitchingResult, switching
 from evaluation.did.two_period import TwoByTwoResult, two_by_two
 
 __all__ = [
@@ -35,11 +38,13 @@ __all__ = [
     "relative_change",
     "EventStudyResult",
     "StaggeredResult",
+    "SwitchingResult",
     "TwfeResult",
     "TwoByTwoResult",
     "WaldTest",
     "event_study",
     "staggered",
+    "switching",
     "twfe",
     "two_by_two",
 ]
