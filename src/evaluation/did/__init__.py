@@ -1,6 +1,6 @@
-"""Difference-in-differences: 2x2, two-way fixed effects, staggered adoption, event studies.
+"""Difference-in-differences: 2x2, two-way fixed effects, staggered, event studies, switching.
 
-Four estimators, one shape. Each takes a tidy DataFrame and column names and
+Five estimators, one shape. Each takes a tidy DataFrame and column names and
 returns a frozen result with ``estimate, se, ci_low, ci_high, p_value, n_obs``,
 ``tidy()``, ``summary()`` and, where a picture is the natural answer, ``plot()``.
 
