@@ -60,7 +60,14 @@ from matplotlib.axes import Axes
 from evaluation.did._checks import check_binary, check_panel
 from evaluation.did._common import DEFAULT_SOURCE, _bars
 from evaluation.report import style
-from evaluation.results import CopiedFrame, Result, headline, normal_interval, tidy_columns
+from evaluation.results import (
+    CopiedFrame,
+    Result,
+    headline,
+    normal_interval,
+    require_columns,
+    tidy_columns,
+)
 
 __all__ = ["SwitchingResult", "switching"]
 
@@ -148,19 +155,20 @@ def _cell_centres(
     of its period and prior treatment; a pooled cell of one gets no centring.
     """
     n_rows, n_cols = change.shape
-    column = np.broadcast_to(np.arange(n_cols), (n_rows, n_cols))
     used = role > 0
-    frame = pd.DataFrame(
-        {"col": column[used], "base": base[used], "role": role[used], "dy": change[used]}
-    )
-    cell = frame.groupby(["col", "base", "role"])["dy"].transform
-    pooled = frame.groupby(["col", "base"])["dy"].transform
-    n_cell, n_pool = cell("size").to_numpy(), pooled("size").to_numpy()
-    centre = np.where(
-        n_cell >= 2,
-        cell("mean").to_numpy(),
-        np.where(n_pool >= 2, pooled("mean").to_numpy(), 0.0),
-    )
+    column = np.broadcast_to(np.arange(n_cols), (n_rows, n_cols))[used]
+    pool = 2 * column + base[used].astype(int)
+    cell = 2 * pool + role[used] - 1
+    dy = change[used]
+
+    def size_and_mean(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        size = np.bincount(key, minlength=4 * n_cols)
+        total = np.bincount(key, weights=dy, minlength=4 * n_cols)
+        return size[key], total[key] / size[key]
+
+    n_cell, cell_mean = size_and_mean(cell)
+    n_pool, pool_mean = size_and_mean(pool)
+    centre = np.where(n_cell >= 2, cell_mean, np.where(n_pool >= 2, pool_mean, 0.0))
     n = np.where(n_cell >= 2, n_cell, np.where(n_pool >= 2, n_pool, 0))
     factor = np.where(n >= 2, np.sqrt(n / np.maximum(n - 1, 1)), 1.0)
     centres, factors = np.zeros((n_rows, n_cols)), np.ones((n_rows, n_cols))
@@ -245,15 +253,12 @@ def switching(
     >>> fit.effects["term"].tolist()[:2]
     ['DID_M', 'DID_+ (switching on)']
     """
-    check_panel(
-        data,
-        unit=unit,
-        time=time,
-        numeric=[outcome],
-        columns={"outcome": outcome, "unit": unit, "time": time, "treatment": treatment},
-    )
-    check_binary(data, treatment)
-    ordered = data.sort_values([unit, time])
+    columns = {"outcome": outcome, "unit": unit, "time": time, "treatment": treatment}
+    require_columns(data, dict(columns))
+    frame = data[list(dict.fromkeys(columns.values()))]
+    check_panel(frame, unit=unit, time=time, numeric=[outcome], columns=columns)
+    check_binary(frame, treatment)
+    ordered = frame.sort_values([unit, time])
     n_units = int(ordered[unit].nunique())
     y = ordered[outcome].to_numpy(dtype=float).reshape(n_units, -1)
     d = ordered[treatment].to_numpy(dtype=float).reshape(n_units, -1).astype(int)
