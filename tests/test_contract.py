@@ -159,6 +159,9 @@ FACTORIES: dict[str, Factory] = {
     "TwoByTwoResult": lambda lv: (
         did.two_by_two(_two_by_two(), outcome="outcome", treated="treated_group",
                        post="after", level=lv), "outcome"),
+    "SwitchingResult": lambda lv: (
+        did.switching(sim_did.switching_panel(n_units=120, seed=1), outcome="outcome",
+                      unit="unit", time="time", treatment="treated", level=lv), "outcome"),
     "TwfeResult": lambda lv: (
         did.twfe(STAGGERED, **DID, treatment="treated", level=lv), "outcome"),
     "StaggeredResult": lambda lv: (

@@ -146,7 +146,8 @@ _TABLE: dict[str, dict[str, str]] = {
         "cohort_length": "Length of the published reoffending cohorts: annual or 3-monthly.",
         "control_group": "Which untreated units form the comparison: never treated or not yet "
         "treated.",
-        "cov_type": "Kind of standard errors: heteroskedasticity-robust or classical.",
+        "cov_type": "Kind of standard errors: cluster-robust, heteroskedasticity-robust or "
+        "classical.",
         "decimals": "Decimal places the published rates were rounded to.",
         "decrease": "Whether the change to detect is a fall (True) or a rise.",
         "discount_outcomes": "Whether outcomes are discounted like costs.",

@@ -6,7 +6,12 @@ share of a council's pupils in academies). :func:`association` fits
 
 ``outcome ~ exposure + C(unit) + C(time)``
 
-by OLS (statsmodels) with standard errors clustered by unit. It compares each
+by OLS with standard errors clustered by unit. It is the library's one plain panel
+fixed-effects regression, shared with :func:`evaluation.did.twfe` (which takes a 0/1
+treatment, covariates, weights and other clusters): unit effects removed by the
+within transformation, period effects as dummies, statsmodels for the fit, and the
+cluster-robust small-sample factor of Stata's ``xtreg, fe`` and ``fixest`` (the unit
+effects, nested in the clusters, are not counted as regressors). It compares each
 unit with itself over time, net of the shocks every unit shares in a year, so
 fixed differences between units cannot explain the slope; anything that changes
 within a unit and moves both the exposure and the outcome still can. Read it as
@@ -32,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from evaluation.did._within import fit_within, residualise
 from evaluation.results import Result, headline, require_frame
 
 __all__ = ["PanelAssociation", "association"]
@@ -97,28 +103,31 @@ def association(
         no unit with two periods, or an exposure that never changes within a
         unit (the fixed effects absorb it, so no slope can be estimated).
     """
-    import statsmodels.formula.api as smf
-
     columns = {"outcome": outcome, "exposure": exposure, "unit": unit, "time": time}
     require_frame(data, columns, numeric=[outcome, exposure], unique=[unit, time])
     frame = data[[outcome, exposure, unit, time]].reset_index(drop=True)
     counts = frame.groupby(unit)[time].transform("size")
     if (counts < 2).all():
         raise ValueError(f"Every unit of {unit!r} has one period: no within-unit variation.")
-    fixed_effects = f"C(Q('{unit}')) + C(Q('{time}'))"
-    residual = smf.ols(f"Q('{exposure}') ~ {fixed_effects}", frame).fit().resid
+    unit_codes = pd.factorize(frame[unit])[0]
+    x = frame[exposure].to_numpy(dtype=float)
+    residual = residualise(x, unit_codes, frame[time])
     within_sd = float(np.std(residual, ddof=1))
     if within_sd <= ABSORBED_SHARE * max(float(frame[exposure].std(ddof=1)), 1e-300):
         raise ValueError(
             f"exposure={exposure!r} does not change within any unit of {unit!r} once period "
             "effects are removed: the fixed effects absorb it and no slope can be estimated."
         )
-    formula = f"Q('{outcome}') ~ Q('{exposure}') + {fixed_effects}"
-    groups = pd.factorize(frame[unit])[0]
-    fit = smf.ols(formula, frame).fit(cov_type="cluster", cov_kwds={"groups": groups})
-    term = f"Q('{exposure}')"
+    fit = fit_within(
+        frame[outcome].to_numpy(dtype=float),
+        x[:, None],
+        [exposure],
+        unit_codes=unit_codes,
+        time=frame[time],
+        clusters=unit_codes,
+    ).results
     return PanelAssociation(
-        **headline(float(fit.params[term]), float(fit.bse[term]), level),
+        **headline(float(fit.params[0]), float(fit.bse[0]), level),
         n_obs=len(frame),
         method=f"Panel regression, {unit} and {time} fixed effects, {unit}-clustered SE",
         estimand=f"within-{unit} slope of {outcome} on {exposure}",

@@ -47,15 +47,18 @@ def test_missing_values_duplicates_and_unbalanced_panels_are_refused(panel: pd.D
         )
 
 
-def test_treatment_that_switches_off_is_refused(panel: pd.DataFrame) -> None:
+def test_treatment_that_switches_off_is_counted_and_cohorts_must_be_constant(
+    panel: pd.DataFrame,
+) -> None:
     switching = panel.copy()
     row = switching.index[
         (switching["unit"] == switching.loc[switching["treated"] == 1, "unit"].iloc[0])
         & (switching["time"] == 6)
     ][0]
     switching.loc[row, "treated"] = 0
-    with pytest.raises(ValueError, match=r"switches from 1 back to 0 for 1 unit"):
-        did.twfe(switching, outcome="outcome", unit="unit", time="time", treatment="treated")
+    fit = did.twfe(switching, outcome="outcome", unit="unit", time="time", treatment="treated")
+    assert fit.switches_off == 1
+    assert any("switches off in 1 unit" in note for note in fit.notes)
     varying = panel.copy()
     varying.loc[varying.index[0], "cohort"] = 5 if varying.loc[0, "cohort"] != 5 else 3
     with pytest.raises(ValueError, match="'cohort' must be constant within each unit"):

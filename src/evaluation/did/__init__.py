@@ -1,6 +1,6 @@
-"""Difference-in-differences: 2x2, two-way fixed effects, staggered adoption, event studies.
+"""Difference-in-differences: 2x2, two-way fixed effects, staggered, event studies, switching.
 
-Six estimators, one shape. Each takes a tidy DataFrame and column names and
+Eight estimators, one shape. Each takes a tidy DataFrame and column names and
 returns a frozen result with ``estimate, se, ci_low, ci_high, p_value, n_obs``,
 ``tidy()``, ``summary()`` and, where a picture is the natural answer, ``plot()``.
 
@@ -15,6 +15,8 @@ returns a frozen result with ``estimate, se, ci_low, ci_high, p_value, n_obs``,
   with their conservative standard errors and pre-trend test.
 - :func:`bacon_decomposition`: Goodman-Bacon (2021) decomposition of the TWFE
   coefficient into its 2x2 comparisons.
+- :func:`switching`: de Chaisemartin and D'Haultfoeuille's ``DID_M`` and
+  first-switch effect for a treatment that switches on and off.
 
 Examples
 --------
@@ -33,6 +35,7 @@ from evaluation.did.event_time import EventStudyResult, event_study
 from evaluation.did.fixed_effects import TwfeResult, twfe
 from evaluation.did.imputation import ImputationResult, imputation
 from evaluation.did.rates import TwoByTwoRatesResult, relative_change, two_by_two_rates
+from evaluation.did.switching import SwitchingResult, switching
 from evaluation.did.two_period import TwoByTwoResult, two_by_two
 
 __all__ = [
@@ -45,11 +48,13 @@ __all__ = [
     "relative_change",
     "EventStudyResult",
     "StaggeredResult",
+    "SwitchingResult",
     "TwfeResult",
     "TwoByTwoResult",
     "WaldTest",
     "event_study",
     "staggered",
+    "switching",
     "twfe",
     "two_by_two",
 ]

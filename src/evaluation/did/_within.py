@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-__all__ = ["WithinFit", "fit_within", "time_dummies"]
+__all__ = ["WithinFit", "fit_within", "residualise", "time_dummies"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,19 @@ def time_dummies(time: pd.Series) -> tuple[np.ndarray, list[str]]:
     return dummies, [f"time={level}" for level in levels[1:]]
 
 
+def residualise(
+    values: np.ndarray, unit_codes: np.ndarray, time: pd.Series, weights: np.ndarray | None = None
+) -> np.ndarray:
+    """What is left of ``values`` once unit and time fixed effects are removed (the residual)."""
+    w = np.ones(len(unit_codes)) if weights is None else weights
+    dummies, _ = time_dummies(time)
+    target = demean(values, unit_codes, w)[:, 0]
+    if dummies.shape[1] == 0:
+        return target
+    design = demean(dummies, unit_codes, w)
+    return np.asarray(sm.WLS(target, design, weights=w).fit(method="qr").resid, dtype=float)
+
+
 def fit_within(
     y: np.ndarray,
     regressors: np.ndarray,
@@ -59,8 +72,14 @@ def fit_within(
     time: pd.Series,
     clusters: np.ndarray,
     weights: np.ndarray | None = None,
+    cov_type: str = "cluster",
 ) -> WithinFit:
     """Regress ``y`` on ``regressors`` with unit and time fixed effects, clustered SEs.
+
+    ``cov_type="classical"`` gives the conventional fixed-effects standard errors
+    instead (homoskedastic, no clustering), with the residual degrees of freedom
+    counting every unit effect: ``n - units - regressors - (periods - 1)``, as
+    Stata's ``xtreg, fe`` and textbook fixed-effects tables report.
 
     Raises
     ------
@@ -81,9 +100,17 @@ def fit_within(
             "fully dynamic specification is not identified: bin the end points (window=) or "
             "add a comparison group."
         )
-    results = sm.WLS(outcome, design, weights=w).fit(
-        method="qr", cov_type="cluster", cov_kwds={"groups": clusters, "use_correction": True}
-    )
+    model = sm.WLS(outcome, design, weights=w)
+    if cov_type == "classical":
+        # statsmodels counts the regressors and the constant; the absorbed unit effects
+        # (one per unit, the constant standing for one of them) also use up residual df.
+        n_units = len(np.unique(unit_codes))
+        model.df_resid = model.df_resid - (n_units - 1)
+        results = model.fit(method="qr")
+    else:
+        results = model.fit(
+            method="qr", cov_type="cluster", cov_kwds={"groups": clusters, "use_correction": True}
+        )
     return WithinFit(
         results=results, names=[*names, *dummy_names, "const"], design=design, weights=w
     )

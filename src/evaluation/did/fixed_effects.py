@@ -1,19 +1,31 @@
 """The two-way fixed-effects regression.
 
 With the implicit weight it gives each treated unit-period (some may be negative).
+The treatment may switch on and off (a firm given a grant for one year, a council
+that brings a service back in house): the regression is then the plain panel
+fixed-effects regression of textbook panel chapters (Wooldridge, Example 14.1),
+with every coefficient in :attr:`TwfeResult.coefficients`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from evaluation.did._checks import check_binary, check_panel, check_weights, shown
-from evaluation.did._within import fit_within
-from evaluation.results import CopiedFrame, Result, headline, require_no_missing
+from evaluation.did._checks import check_binary, check_panel, check_weights
+from evaluation.did._within import WithinFit, fit_within
+from evaluation.results import (
+    CopiedFrame,
+    Result,
+    headline,
+    normal_interval,
+    require_no_missing,
+    tidy_frame,
+)
 
 __all__ = ["TwfeResult", "twfe"]
 
@@ -26,27 +38,41 @@ class TwfeResult(Result):
     regression implicitly puts on its effect (de Chaisemartin and
     D'Haultfoeuille 2020). The weights sum to one; negative ones mean the
     estimate can take the wrong sign when effects vary over time or cohorts.
+
+    ``coefficients`` holds every coefficient of the regression: the treatment,
+    each covariate and each period effect (relative to the first period), with
+    standard errors of the kind asked for (``cov_type``). ``tidy()`` gives the
+    treatment and the covariates. ``switches_off`` counts the units whose
+    treatment goes from 1 back to 0.
     """
 
+    switches_off: int = 0
     negative_weight_share: float = float("nan")
     _cell_weights: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
+    _coefficients: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
 
     cell_weights = CopiedFrame(
         "_cell_weights", "Implicit weight of each treated unit-period (a copy)."
     )
+    coefficients = CopiedFrame(
+        "_coefficients", "Every coefficient: treatment, covariates, period effects (a copy)."
+    )
+
+    def tidy(self) -> pd.DataFrame:
+        """The treatment, then one row per covariate (period effects: ``coefficients``)."""
+        table = self._coefficients
+        rows = table.loc[~table["term"].str.startswith("time=")]
+        frame = tidy_frame({name: rows[name] for name in ["term", "estimate", "se", "ci_low",
+                                                          "ci_high", "p_value"]})  # fmt: skip
+        frame["n_obs"] = self.n_obs
+        return frame
 
 
-def _absorbing(data: pd.DataFrame, *, unit: str, time: str, treatment: str) -> None:
-    """Refuse a treatment that switches off within a unit."""
+def _switches_off(data: pd.DataFrame, *, unit: str, time: str, treatment: str) -> int:
+    """Number of units whose treatment goes from 1 back to 0."""
     ordered = data.sort_values([unit, time])
     drops = ordered.groupby(unit, sort=False)[treatment].diff() < 0
-    if drops.any():
-        units = ordered.loc[drops, unit].unique()
-        raise ValueError(
-            f"Column {treatment!r} switches from 1 back to 0 for {len(units)} unit(s) of "
-            f"{unit!r} (e.g. {shown(units)}; rows {shown(ordered.index[drops])}). These "
-            "estimators assume adoption is permanent (staggered adoption)."
-        )
+    return int(ordered.loc[drops, unit].nunique())
 
 
 def twfe(
@@ -59,14 +85,19 @@ def twfe(
     covariates: list[str] | None = None,
     cluster: str | None = None,
     weights: str | None = None,
+    cov_type: Literal["cluster", "classical"] = "cluster",
     level: float = 0.95,
 ) -> TwfeResult:
-    """Two-way fixed-effects difference-in-differences.
+    """Two-way fixed-effects difference-in-differences, or a plain panel fixed-effects regression.
 
     Regresses the outcome on the 0/1 treatment with unit and time fixed effects
     (unit effects by the within transformation, time effects as dummies),
     fitted by statsmodels with standard errors clustered by ``unit`` unless
-    ``cluster`` names another column.
+    ``cluster`` names another column. The treatment may switch on and off;
+    with more than one switch per unit the coefficient is still a weighted
+    average of unit-period effects, with the weights in ``cell_weights``
+    (de Chaisemartin and D'Haultfoeuille 2020); :func:`evaluation.did.switching`
+    gives their estimator, which needs no such weights.
 
     Parameters
     ----------
@@ -75,13 +106,19 @@ def twfe(
     outcome, unit, time
         Outcome, unit identifier and period columns.
     treatment
-        0/1 column: treated in that period. Once on it must stay on.
+        0/1 column: treated in that period. It may switch on and off.
     covariates
-        Time-varying numeric controls.
+        Time-varying numeric controls (a lagged treatment, say).
     cluster
         Column defining clusters; default ``unit``.
     weights
         Positive weights.
+    cov_type
+        ``"cluster"`` (default): cluster-robust standard errors with the
+        small-sample factor of Stata's ``xtreg, fe`` and ``fixest``.
+        ``"classical"``: the conventional fixed-effects standard errors of
+        textbook tables (homoskedastic, residual degrees of freedom net of
+        every unit effect); ``cluster`` must then be left out.
     level
         Confidence level.
 
@@ -93,7 +130,8 @@ def twfe(
     ------
     ValueError
         On absent, non-numeric or missing columns, duplicate unit-periods, an
-        unbalanced panel, a non-binary treatment or one that switches off.
+        unbalanced panel, a non-binary or constant treatment, or an unknown
+        ``cov_type``.
 
     Examples
     --------
@@ -102,7 +140,19 @@ def twfe(
     >>> fit = twfe(panel, outcome="outcome", unit="unit", time="time", treatment="treated")
     >>> abs(fit.estimate - panel.attrs["true_effect"]) < 4 * fit.se
     True
+
+    A treatment that switches on and off, with its lag as a covariate:
+
+    >>> from evaluation.simulate.did import switching_panel
+    >>> sim = switching_panel(n_units=300, seed=2)
+    >>> fit = twfe(sim, outcome="outcome", unit="unit", time="time", treatment="treated")
+    >>> fit.switches_off > 0, abs(fit.estimate - sim.attrs["true_effect"]) < 4 * fit.se
+    (True, True)
     """
+    if cov_type not in ("cluster", "classical"):
+        raise ValueError(f"cov_type must be 'cluster' or 'classical'; it was {cov_type!r}.")
+    if cov_type == "classical" and cluster is not None:
+        raise ValueError("cluster= has no use with cov_type='classical' (no clustering).")
     covariates = list(covariates or [])
     check_panel(
         data,
@@ -124,7 +174,7 @@ def twfe(
     d = check_binary(data, treatment)
     if d.min() == d.max():
         raise ValueError(f"Column {treatment!r} never varies; there is nothing to compare.")
-    _absorbing(data, unit=unit, time=time, treatment=treatment)
+    switches_off = _switches_off(data, unit=unit, time=time, treatment=treatment)
     unit_codes = pd.factorize(data[unit])[0]
     clusters = pd.factorize(data[cluster])[0] if cluster else unit_codes
     w = None if weights is None else data[weights].to_numpy(dtype=float)
@@ -136,23 +186,47 @@ def twfe(
         time=data[time],
         clusters=clusters,
         weights=w,
+        cov_type=cov_type,
     )
     cell_weights = _implicit_weights(fit.design, fit.weights, d, data[[unit, time]])
     negative = float((cell_weights["weight"] < 0).mean())
     results = fit.results
+    kind = "classical SEs" if cov_type == "classical" else f"clustered by {cluster or unit}"
+    notes = [
+        f"{negative:.0%} of treated unit-periods get a negative implicit weight "
+        f"(sum {cell_weights.loc[cell_weights['weight'] < 0, 'weight'].sum():.3f}).",
+    ]
+    if switches_off:
+        notes.append(f"The treatment switches off in {switches_off} unit(s) of {unit!r}.")
     return TwfeResult(
         outcome=outcome,
         **headline(float(results.params[0]), float(results.bse[0]), level),
         n_obs=len(data),
-        method=f"Two-way fixed effects (clustered by {cluster or unit})",
+        method=f"Two-way fixed effects ({kind})",
         estimand="TWFE coefficient",
         level=level,
-        notes=(
-            f"{negative:.0%} of treated unit-periods get a negative implicit weight "
-            f"(sum {cell_weights.loc[cell_weights['weight'] < 0, 'weight'].sum():.3f}).",
-        ),
+        notes=tuple(notes),
+        switches_off=switches_off,
         negative_weight_share=negative,
         _cell_weights=cell_weights,
+        _coefficients=_coefficient_table(fit, "TWFE coefficient", level),
+    )
+
+
+def _coefficient_table(fit: WithinFit, first: str, level: float) -> pd.DataFrame:
+    """Every coefficient but the stand-in constant, the treatment's named ``first``."""
+    params = np.asarray(fit.results.params, dtype=float)[:-1]
+    ses = np.asarray(fit.results.bse, dtype=float)[:-1]
+    bounds = np.array([normal_interval(b, s, level) for b, s in zip(params, ses, strict=True)])
+    return pd.DataFrame(
+        {
+            "term": [first, *fit.names[1:-1]],
+            "estimate": params,
+            "se": ses,
+            "ci_low": bounds[:, 0],
+            "ci_high": bounds[:, 1],
+            "p_value": bounds[:, 2],
+        }
     )
 
 

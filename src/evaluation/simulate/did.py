@@ -6,7 +6,8 @@ optionally with treated areas on a different trend (a failure of parallel
 trends). The true effect of every unit-period is in the ``true_effect``
 column; ``frame.attrs["true_effect"]`` is its average over the treated
 unit-periods, the quantity Callaway and Sant'Anna's simple aggregation
-estimates.
+estimates. :func:`switching_panel` draws a treatment that switches on and off
+(a service brought in house, then contracted out again), with a constant effect.
 
 Examples
 --------
@@ -25,7 +26,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["staggered_adoption"]
+__all__ = ["staggered_adoption", "switching_panel"]
 
 
 def _cohorts(
@@ -116,5 +117,93 @@ def staggered_adoption(
     frame.attrs["description"] = (
         "Simulated staggered adoption: effect "
         f"{effect_start:g} + {effect_growth:g} x periods since adoption; trend gap {trend_gap:g}."
+    )
+    return frame
+
+
+def switching_panel(
+    *,
+    n_units: int = 400,
+    n_periods: int = 6,
+    start_share: float = 0.3,
+    switch_on: float = 0.2,
+    switch_off: float = 0.3,
+    never_share: float = 0.3,
+    effect: float = 1.0,
+    noise: float = 1.0,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """A balanced panel whose 0/1 treatment switches on and off, with a known effect.
+
+    Each unit starts treated with probability ``start_share``; afterwards an
+    untreated unit switches on with probability ``switch_on`` each period and a
+    treated one switches off with probability ``switch_off``. A share
+    ``never_share`` of units keeps its starting state throughout (the
+    comparisons for switchers). The outcome is a unit effect plus a common
+    period effect plus ``effect`` whenever treated (no carry-over), so the
+    instantaneous effect of switching on, or off, is ``effect``.
+
+    Parameters
+    ----------
+    n_units, n_periods
+        Panel size; periods are numbered 1 to ``n_periods``.
+    start_share
+        Share of units treated in period 1.
+    switch_on, switch_off
+        Per-period chances of switching on (if untreated) and off (if treated).
+    never_share
+        Share of units whose treatment never changes.
+    effect
+        The effect of being treated in a period.
+    noise
+        Standard deviation of the idiosyncratic error.
+    seed
+        Seed: the same arguments give the same frame to the byte.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``unit, time, treated`` (0/1), ``outcome``, ``true_effect``;
+        ``attrs["true_effect"]`` is ``effect``. Simulated data.
+
+    Examples
+    --------
+    >>> sim = switching_panel(n_units=100, seed=1)
+    >>> sim.shape, sim.attrs["true_effect"]
+    ((600, 5), 1.0)
+    """
+    for name, value in [("start_share", start_share), ("switch_on", switch_on),
+                        ("switch_off", switch_off), ("never_share", never_share)]:  # fmt: skip
+        if not 0 <= value <= 1:
+            raise ValueError(f"{name} must lie in [0, 1]; it was {value}.")
+    if n_periods < 2:
+        raise ValueError(f"n_periods must be at least 2; it was {n_periods}.")
+    rng = np.random.default_rng(seed)
+    state = rng.random(n_units) < start_share
+    movers = rng.random(n_units) >= never_share
+    paths = [state.copy()]
+    for _ in range(1, n_periods):
+        draw = rng.random(n_units)
+        flip = np.where(state, draw < switch_off, draw < switch_on) & movers
+        state = np.where(flip, ~state, state)
+        paths.append(state.copy())
+    treated = np.column_stack(paths).ravel().astype(int)
+    unit_effect = np.repeat(rng.normal(0.0, 1.0, n_units), n_periods)
+    period_effect = np.tile(np.cumsum(rng.normal(0.1, 0.3, n_periods)), n_units)
+    true_effect = effect * treated
+    outcome = unit_effect + period_effect + true_effect + rng.normal(0.0, noise, len(treated))
+    frame = pd.DataFrame(
+        {
+            "unit": np.repeat(np.arange(1, n_units + 1), n_periods),
+            "time": np.tile(np.arange(1, n_periods + 1), n_units),
+            "treated": treated,
+            "outcome": outcome,
+            "true_effect": true_effect.astype(float),
+        }
+    )
+    frame.attrs["true_effect"] = float(effect)
+    frame.attrs["description"] = (
+        f"Simulated switching treatment: on with chance {switch_on:g}, off with chance "
+        f"{switch_off:g} a period; effect {effect:g} whenever treated."
     )
     return frame
