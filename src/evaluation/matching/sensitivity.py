@@ -481,6 +481,12 @@ def sensitivity_of(
     the weighted-regression version of the estimate; it is usually close to it but
     need not be equal.
 
+    The robustness value RV_q describes the weighted partial correlation and needs no
+    standard error. RV_{q,alpha} uses the classical weighted-least-squares standard
+    error on the rows with positive weight, which treats inverse-probability weights
+    as precision and so overstates the precision of a weighted estimate: read RV_q
+    for weighting, and RV_{q,alpha} for a regression or a matched sample.
+
     Examples
     --------
     >>> from evaluation import matching
