@@ -397,6 +397,10 @@ def nearest_neighbour(
         f"{'with' if replace else 'without'} replacement; Abadie-Imbens (2006) SE "
         "treating the score as known"
     ]
+    if np.isfinite(se_estimated):
+        notes.append(
+            f"SE allowing for the estimated score (Abadie-Imbens 2016): {se_estimated:.4g}"
+        )
     if unmatched:
         message = (
             f"{unmatched} unit(s) have no match within the caliper {caliper} and are left out; "
