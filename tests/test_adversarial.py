@@ -89,6 +89,24 @@ class Case:
 
 CASES = [
     Case(
+        "Rosenbaum pairs from a matching with replacement (controls reused across pairs)",
+        lambda: matching.matched_pairs(
+            matching.nearest_neighbour(
+                _matching_frame(50), outcome="y", treatment="d", covariates=["x"]
+            ),
+            _matching_frame(50),
+        ),
+        error="without replacement",
+    ),
+    Case(
+        "sensitivity of an estimate on data that lack its rows",
+        lambda: matching.sensitivity_of(
+            matching.ipw(_matching_frame(50), outcome="y", treatment="d", covariates=["x"]),
+            _matching_frame(50).iloc[:20],
+        ),
+        error="rows the estimate",
+    ),
+    Case(
         "fixed-effects association with an exposure absorbed by the unit effects",
         lambda: panel.association(
             _units_panel(), outcome="y", exposure="owned", unit="unit", time="year"

@@ -197,6 +197,16 @@ FACTORIES: dict[str, Factory] = {
     "MatchingResult": lambda lv: (
         matching.nearest_neighbour(PROGRAMME, outcome="reoffended", treatment="took_part",
                                    covariates=COVARIATES, level=lv), "reoffended"),
+    "SensitivityResult": lambda lv: (
+        matching.confounder_sensitivity(PROGRAMME, outcome="reoffended", treatment="took_part",
+                                        covariates=COVARIATES, benchmarks=["age"], kd=[1, 2],
+                                        level=lv), "reoffended"),
+    "RosenbaumBounds": lambda lv: (
+        matching.rosenbaum_bounds(
+            matching.matched_pairs(
+                matching.nearest_neighbour(PROGRAMME, outcome="reoffended", treatment="took_part",
+                                           covariates=COVARIATES, replace=False), PROGRAMME),
+            outcome="reoffended", treatment="took_part", pair="pair"), None),
     "Balance": lambda lv: (
         matching.balance(PROGRAMME, treatment="took_part", covariates=COVARIATES), None),
     "FunnelResult": lambda lv: (compare.funnel(PROVIDERS, **RATES), None),

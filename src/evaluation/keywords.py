@@ -94,6 +94,7 @@ _TABLE: dict[str, dict[str, str]] = {
         "outcome_week": "Column of the week of each participant's job outcome.",
         "outcomes": "Column counting the outcomes achieved, in the same rows as the costs.",
         "owner": "Column of ownership types (for-profit, council, third sector, ...).",
+        "pair": "Column identifying the matched pair each row belongs to.",
         "person_time": (
             "Column of time at risk behind each row's count (a Poisson exposure), such as "
             "person-years."
@@ -136,6 +137,7 @@ _TABLE: dict[str, dict[str, str]] = {
         "zeros_disclosive": "Whether a zero count is treated as a cell too small to release.",
         "alpha": "Size of a significance test (the chance of a false positive), not a confidence "
         "level.",
+        "benchmarks": "Recorded covariates that a hypothetical omitted confounder is set against.",
         "bandwidth": "Half-width of the window around the cut-off, in units of the running "
         "variable.",
         "base_period": "Which period a staggered design's pre-period cells compare with.",
@@ -156,9 +158,15 @@ _TABLE: dict[str, dict[str, str]] = {
         "equal_variance": "Whether the two groups' variances are taken to be equal.",
         "estimand": "Which average effect is estimated: on the treated (ATT) or on all (ATE).",
         "family": "Distribution of the counts or outcome: binomial or Poisson.",
+        "gammas": (
+            "Values of Rosenbaum's Gamma (the most hidden bias in the odds of treatment within "
+            "a pair) to report."
+        ),
         "hac_lags": "Lags of the Newey-West (autocorrelation-robust) covariance.",
         "higher_is_better": "Whether rank 1 goes to the highest rate (True) or the lowest.",
         "k": "Number of largest providers whose shares a concentration ratio adds.",
+        "kd": "How many times as strongly as a benchmark a confounder relates to the treatment.",
+        "ky": "How many times as strongly as a benchmark a confounder relates to the outcome.",
         "kernel": "Weighting kernel of local regression: triangular, uniform or epanechnikov.",
         "leads": "Number of periods before adoption whose indicators a pre-trend test includes.",
         "level": "Confidence level of intervals, between 0 and 1 (default 0.95).",
@@ -174,6 +182,7 @@ _TABLE: dict[str, dict[str, str]] = {
         "additive.",
         "per": "Number of HHI points a slope is reported per.",
         "phi": "Multiplicative overdispersion factor of funnel limits (1 for none).",
+        "q": "Share of an estimate an omitted confounder must explain away (1 for all of it).",
         "rate_decimals": "Decimal places a derived rate is rounded to.",
         "rate_tolerance": "Largest allowed gap between a published rate and the one its counts "
         "give.",

@@ -16,6 +16,11 @@ everyone had some chance of either state (overlap).
   standard error that accounts for the estimated score).
 * :func:`doubly_robust` -- augmented IPW: consistent if either the propensity model
   or the outcome regression is right (influence-function standard error).
+* :func:`confounder_sensitivity` and :func:`sensitivity_of` -- how strong an omitted
+  confounder would have to be to overturn a (weighted) regression estimate: Cinelli and
+  Hazlett's (2020) robustness value and benchmark bounds.
+* :func:`rosenbaum_bounds` -- Rosenbaum's bounds on Wilcoxon's signed-rank p-value for
+  matched pairs (:func:`matched_pairs` builds them from a one-to-one matching).
 * :func:`balance` -- standardised mean differences before and after, with a Love plot.
 * :func:`difference_in_means` and :func:`regression_adjustment` -- the experimental
   estimator and the naive regression, for comparison.
@@ -36,17 +41,29 @@ from evaluation.matching.neighbours import MatchingResult, nearest_neighbour
 from evaluation.matching.propensity import propensity_score
 from evaluation.matching.regression import difference_in_means, regression_adjustment
 from evaluation.matching.result import ObservationalResult
+from evaluation.matching.rosenbaum import RosenbaumBounds, matched_pairs, rosenbaum_bounds
+from evaluation.matching.sensitivity import (
+    SensitivityResult,
+    confounder_sensitivity,
+    sensitivity_of,
+)
 from evaluation.matching.weighting import doubly_robust, ipw
 
 __all__ = [
     "Balance",
     "MatchingResult",
     "ObservationalResult",
+    "RosenbaumBounds",
+    "SensitivityResult",
     "balance",
+    "confounder_sensitivity",
     "difference_in_means",
     "doubly_robust",
     "ipw",
+    "matched_pairs",
     "nearest_neighbour",
     "propensity_score",
     "regression_adjustment",
+    "rosenbaum_bounds",
+    "sensitivity_of",
 ]
