@@ -149,7 +149,8 @@ def test_pretrend_test_finds_a_diverging_trend() -> None:
 def test_tidy_plot_and_refusals(mpdta: pd.DataFrame, mp_fit: did.ImputationResult) -> None:
     tidy = mp_fit.tidy()
     assert len(tidy) == 1 + len(mp_fit.effects) + len(mp_fit.leads)
-    assert mp_fit.plot().get_title()
+    axes = mp_fit.plot()
+    assert "".join(axes.get_title(loc=where) for where in ("left", "center", "right"))
     with pytest.raises(ValueError, match="collinear with the unit effects"):
         did.imputation(mpdta, **MPDTA, leads=4)
     with pytest.raises(ValueError, match="No unit is ever treated"):

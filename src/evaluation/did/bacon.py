@@ -30,7 +30,7 @@ from matplotlib.axes import Axes
 
 from evaluation.did._checks import check_binary, check_panel
 from evaluation.did._common import DEFAULT_SOURCE
-from evaluation.did.fixed_effects import _absorbing, twfe
+from evaluation.did.fixed_effects import _switches_off, twfe
 from evaluation.report import style
 from evaluation.results import CopiedFrame, Result, headline, require_no_missing, tidy_frame
 
@@ -252,8 +252,14 @@ def bacon_decomposition(
     d = check_binary(data, treatment)
     if d.min() == d.max():
         raise ValueError(f"Column {treatment!r} never varies; there is nothing to decompose.")
-    _absorbing(data, unit=unit, time=time, treatment=treatment)
     frame = data[[unit, time, outcome]].assign(_d=d)
+    switched = _switches_off(frame, unit=unit, time=time, treatment="_d")
+    if switched:
+        raise ValueError(
+            f"Column {treatment!r} switches from 1 back to 0 for {switched} unit(s) of "
+            f"{unit!r}. The decomposition assumes adoption is permanent (staggered adoption); "
+            "for a treatment that switches, see did.switching."
+        )
     y = _wide(frame, unit=unit, time=time, column=outcome)
     dw = _wide(frame, unit=unit, time=time, column="_d")
     periods = np.sort(data[time].unique())
