@@ -123,8 +123,12 @@ _TABLE: dict[str, dict[str, str]] = {
         "weights": "Column of positive weights (or one weight per row).",
     },
     "option": {
+        "allow_unbalanced": "Whether a panel in which some units miss some periods is used as it "
+        "is (as R did's allow_unbalanced_panel) rather than refused.",
         "alpha": "Size of a significance test (the chance of a false positive), not a confidence "
         "level.",
+        "anticipation": "Number of periods before adoption in which units may already react "
+        "to the treatment.",
         "bandwidth": "Half-width of the window around the cut-off, in units of the running "
         "variable.",
         "base_period": "Which period a staggered design's pre-period cells compare with.",
