@@ -129,6 +129,7 @@ _TABLE: dict[str, dict[str, str]] = {
         "level.",
         "anticipation": "Number of periods before adoption in which units may already react "
         "to the treatment.",
+        "balanced": "Whether to keep only units observed in every period.",
         "bandwidth": "Half-width of the window around the cut-off, in units of the running "
         "variable.",
         "base_period": "Which period a staggered design's pre-period cells compare with.",

@@ -584,10 +584,12 @@ def event_panel(
     *,
     years: range,
     covariates: pd.DataFrame | None = None,
+    balanced: bool = True,
 ) -> pd.DataFrame:
     """A balanced panel for a staggered DiD of conversion over ``years``.
 
-    Keeps schools with a ``score`` in every year. ``cohort`` is the first exam
+    Keeps schools with a ``score`` in every year (or, with ``balanced=False``,
+    every school with a ``score`` in any year, for an unbalanced-panel estimate). ``cohort`` is the first exam
     year as an academy (:func:`first_exam_year` of the conversion date) for
     schools converting after the first year's exams and by the last year's,
     and 0 for schools still maintained after the last year (including those
@@ -608,6 +610,8 @@ def event_panel(
     covariates
         Optional one row per ``school`` of numeric columns, joined on (rows
         with a missing covariate are dropped).
+    balanced
+        Whether to keep only schools with a score in every year.
 
     Returns
     -------
@@ -622,7 +626,8 @@ def event_panel(
     wide = data[data["year"].isin(list(years))].pivot_table(
         index="school", columns="year", values="score"
     )
-    complete = wide.reindex(columns=list(years)).dropna().index
+    scored = wide.reindex(columns=list(years))
+    complete = scored.dropna().index if balanced else scored.dropna(how="all").index
     info = schools.set_index("school").reindex(complete)
     converted = first_exam_year(info["conversion_date"])
     dated = info["route"].isin(["converter", "sponsor-led"]) & converted.notna()
@@ -637,7 +642,9 @@ def event_panel(
     }
     cohort = converted.where(treated, 0).fillna(0).astype("int64")
     info = info[keep].assign(cohort=cohort[keep], converted_later=later[keep])
-    out = data[data["school"].isin(info.index) & data["year"].isin(list(years))]
+    out = data[
+        data["school"].isin(info.index) & data["year"].isin(list(years)) & data["score"].notna()
+    ]
     out = out[["school", "year", "score"]].join(
         info[["route", "cohort", "converted_later"]], on="school"
     )
