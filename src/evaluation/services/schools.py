@@ -593,9 +593,9 @@ def event_panel(
     ``cohort`` is the first exam year as an academy (:func:`first_exam_year`
     of the conversion date) for schools converting after the first year's
     exams and by the last year's, and 0 for schools still maintained after the
-    last year (including those that converted later). Schools already academies in ``first`` (no year before
-    conversion), free schools and academies without a dated conversion are
-    dropped; the counts are in ``attrs["dropped"]``.
+    last year (including those that converted later). Schools already
+    academies in ``first`` (no year before conversion), free schools and
+    academies without a dated conversion are dropped; the counts are in ``attrs["dropped"]``.
 
     Parameters
     ----------
