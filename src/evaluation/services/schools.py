@@ -634,7 +634,7 @@ def event_panel(
     early = dated & converted.le(first)
     later = dated & converted.gt(last)
     treated = dated & ~early & ~later
-    keep = treated | later | info["route"].eq("maintained")
+    keep = treated | later | info["route"].eq("maintained").fillna(False).astype(bool)
     dropped = {
         "not in every year": int(len(wide) - len(complete)),
         "academy before the first year": int(early.sum()),
