@@ -6,7 +6,8 @@ Each option of :func:`evaluation.did.staggered` is run beside the peers on ``mpd
 - ``csdid`` (a port of R ``did``): every group-time effect, its analytic standard
   error, and the simple, dynamic and by-cohort aggregations, for an unbalanced
   panel (``allow_unbalanced_panel``), sampling weights (``weights_name``) and
-  clusters (``clustervar``; csdid has R's analytic cluster-robust errors);
+  clusters (``clustervar``; csdid has R's analytic cluster-robust errors), and all
+  of them at once with anticipation, covariates and the doubly robust estimator;
 - ``moderndid``: every group-time effect and its standard error for each option,
   and the aggregations for anticipation. Its aggregations are not compared with
   weights (its ``aggte`` uses unweighted cohort shares: the result it passes on
@@ -269,3 +270,34 @@ def test_repeated_cross_section_influence_function_matches_a_bootstrap() -> None
         for i in rng.integers(0, n, size=(150, n))
     ]
     assert se / np.std(draws) == pytest.approx(1, abs=0.12)
+
+
+@pytest.mark.parametrize("gaps", [False, True])
+def test_all_options_together_match_csdid(
+    real: pd.DataFrame, gappy: pd.DataFrame, gaps: bool
+) -> None:
+    data = gappy if gaps else real
+    with pytest.warns(UserWarning, match="anticipation"):
+        ours = did.staggered(
+            data,
+            **MPDTA,
+            method="dr",
+            covariates=["lpop"],
+            control_group="not_yet_treated",
+            anticipation=1,
+            weights="w",
+            cluster="state",
+            allow_unbalanced=gaps,
+        )
+    fit, aggregated = _csdid(
+        data,
+        "dr",
+        xformla="lemp ~ lpop",
+        control_group="notyettreated",
+        anticipation=1,
+        weights_name="w",
+        clustervar="state",
+        allow_unbalanced_panel=gaps,
+    )
+    _same_cells(ours, fit.results["att"], fit.results["se"])
+    _same_aggregations(ours, aggregated)
