@@ -47,6 +47,12 @@ Tasks
   difference is the larger of the estimates' and the standard errors'.
 
 Run a subset by giving task-name substrings: ``python benchmarks/bench_did.py dCDH``.
+- staggered DiD options (task names start "staggered options"): an unbalanced
+  ``mpdta`` (a seeded 10% of rows dropped) with seeded county weights, vs
+  ``csdid`` and vs ``moderndid``; ``mpdta`` clustered by state
+  (``countyreal // 1000``) vs ``csdid``'s analytic cluster-robust errors; and a
+  simulated unbalanced, weighted 10,000 x 10 panel vs ``csdid``. The difference
+  is the largest over the ATT(g, t) and their standard errors.
 """
 
 from __future__ import annotations
@@ -202,6 +208,73 @@ def staggered_task(frame: pd.DataFrame, names: dict[str, str], repeats: int) -> 
     return {"ours_s": ours_s, "peer": "csdid", "peer_s": peer_s, "max_abs_diff": diff}
 
 
+def options_frame(frame: pd.DataFrame, unit: str, seed: int) -> pd.DataFrame:
+    """``frame`` with a seeded weight per unit, its state (unit // 1000), 10% of rows dropped."""
+    units = np.sort(frame[unit].unique())
+    weight = dict(
+        zip(units, np.random.default_rng(seed).uniform(0.5, 2.0, len(units)), strict=True)
+    )
+    frame = frame.assign(w=frame[unit].map(weight), state=frame[unit] // 1000)
+    keep = np.random.default_rng(seed + 1).random(len(frame)) > 0.1
+    return frame.loc[keep].reset_index(drop=True)
+
+
+def csdid_options(frame: pd.DataFrame, names: dict[str, str], options: dict[str, Any]) -> Any:
+    """csdid att_gt with the given options, reg, analytic SEs, its printing silenced."""
+    import contextlib
+    import io
+
+    from csdid.att_gt import ATTgt
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        fit = ATTgt(
+            yname=names["outcome"],
+            tname=names["time"],
+            idname=names["unit"],
+            gname=names["cohort"],
+            data=frame,
+            control_group="nevertreated",
+            **options,
+        )
+        fit.fit(est_method="reg", bstrap=False)
+    return np.asarray(fit.results["att"], dtype=float), np.asarray(fit.results["se"], dtype=float)
+
+
+def moderndid_options(frame: pd.DataFrame, names: dict[str, str], options: dict[str, Any]) -> Any:
+    """moderndid att_gt with the given options, reg, analytic SEs."""
+    import moderndid
+
+    fit = moderndid.att_gt(
+        data=frame,
+        yname=names["outcome"],
+        tname=names["time"],
+        idname=names["unit"],
+        gname=names["cohort"],
+        est_method="reg",
+        boot=False,
+        **options,
+    )
+    return np.asarray(fit.att_gt, dtype=float), np.asarray(fit.se_gt, dtype=float)
+
+
+def options_task(
+    frame: pd.DataFrame,
+    names: dict[str, str],
+    repeats: int,
+    *,
+    ours: dict[str, Any],
+    peer: str,
+    peer_options: dict[str, Any],
+) -> dict[str, Any]:
+    """Ours with ``ours`` options vs the peer with the same options (its own names)."""
+    run_peer = csdid_options if peer == "csdid" else moderndid_options
+    ours_s, fit = median_time(lambda: did.staggered(frame, **names, **ours), repeats)
+    peer_s, (att, se) = median_time(lambda: run_peer(frame, names, peer_options), repeats)
+    gt = fit.group_time
+    diff = float(max(np.max(np.abs(gt["att"] - att)), np.nanmax(np.abs(gt["se"] - se))))
+    return {"ours_s": ours_s, "peer": peer, "peer_s": peer_s, "max_abs_diff": diff}
+
+
 def event_study_task(frame: pd.DataFrame, names: dict[str, str], repeats: int) -> dict[str, Any]:
     peer_frame = frame.assign(g_peer=frame[names["cohort"]].astype(int))
     ours_s, ours = median_time(lambda: did.event_study(frame, **names), repeats)
@@ -320,6 +393,70 @@ def switching_task(frame: pd.DataFrame, names: dict[str, str], repeats: int) -> 
             "max_abs_diff": float(np.max(diff))}  # fmt: skip
 
 
+def _option_tasks(
+    mpdta: pd.DataFrame,
+) -> list[tuple[str, pd.DataFrame, int, Callable[[pd.DataFrame, int], dict[str, Any]]]]:
+    """The staggered-options tasks: gaps and weights, clusters, on mpdta and a larger panel."""
+    gappy = options_frame(mpdta, "countyreal", seed=15)
+    full = mpdta.assign(state=mpdta["countyreal"] // 1000)
+    sim = options_frame(staggered_adoption(n_units=10_000, n_periods=10, seed=2), "unit", 3)
+    ours = {"weights": "w", "allow_unbalanced": True}
+    return [
+        (
+            "staggered options: unbalanced + weights, mpdta (vs csdid)",
+            gappy,
+            9,
+            lambda f, r: options_task(
+                f,
+                MPDTA,
+                r,
+                ours=ours,
+                peer="csdid",
+                peer_options={"weights_name": "w", "allow_unbalanced_panel": True},
+            ),
+        ),
+        (
+            "staggered options: unbalanced + weights, mpdta (vs moderndid)",
+            gappy,
+            9,
+            lambda f, r: options_task(
+                f,
+                MPDTA,
+                r,
+                ours=ours,
+                peer="moderndid",
+                peer_options={"weightsname": "w", "allow_unbalanced_panel": True, "panel": False},
+            ),
+        ),
+        (
+            "staggered options: clustered by state, mpdta (vs csdid)",
+            full,
+            9,
+            lambda f, r: options_task(
+                f,
+                MPDTA,
+                r,
+                ours={"cluster": "state"},
+                peer="csdid",
+                peer_options={"clustervar": "state"},
+            ),
+        ),
+        (
+            "staggered options: unbalanced + weights, simulated 10,000 x 10 (vs csdid)",
+            sim,
+            3,
+            lambda f, r: options_task(
+                f,
+                SIM,
+                r,
+                ours=ours,
+                peer="csdid",
+                peer_options={"weights_name": "w", "allow_unbalanced_panel": True},
+            ),
+        ),
+    ]
+
+
 def main(only: list[str] | None = None) -> pd.DataFrame:
     """Run every task, or those whose name contains one of ``only``, and update the CSV.
 
@@ -390,6 +527,7 @@ def main(only: list[str] | None = None) -> pd.DataFrame:
             3,
             lambda f, r: switching_task(f, SWITCH, r),
         ),
+        *_option_tasks(mpdta),
     ]
     machine = (
         f"{platform.machine()} {os.cpu_count()} cores, "

@@ -127,8 +127,7 @@ _TABLE: dict[str, dict[str, str]] = {
         "weights": "Column of positive weights (or one weight per row).",
     },
     "option": {
-        "dominance_k": "Share of a cell total its largest contributors may not exceed (NK "
-        "rule).",
+        "dominance_k": "Share of a cell total its largest contributors may not exceed (NK rule).",
         "dominance_n": "How many of a cell's largest contributors the NK rule adds up.",
         "minimum_count": "Fewest people or contributors a released cell may rest on.",
         "p_ratio": "Least share of the largest contribution the rest of a cell must add up to.",
@@ -138,6 +137,11 @@ _TABLE: dict[str, dict[str, str]] = {
         "alpha": "Size of a significance test (the chance of a false positive), not a confidence "
         "level.",
         "benchmarks": "Recorded covariates that a hypothetical omitted confounder is set against.",
+        "allow_unbalanced": "Whether a panel in which some units miss some periods is used as it "
+        "is (as R did's allow_unbalanced_panel) rather than refused.",
+        "anticipation": "Number of periods before adoption in which units may already react "
+        "to the treatment.",
+        "balanced": "Whether to keep only units observed in every period.",
         "bandwidth": "Half-width of the window around the cut-off, in units of the running "
         "variable.",
         "base_period": "Which period a staggered design's pre-period cells compare with.",

@@ -692,3 +692,17 @@ def test_the_national_panel_has_at_least_500_converting_schools(real):
     assert study.groupby("school")["year"].size().eq(7).all()
     carried = schools.check_carried_results(fft, line)
     assert carried["linked"].sum() >= 0.99 * carried["carried"].sum()
+
+
+def test_event_panel_unbalanced_keeps_schools_missing_a_year():
+    table = pd.DataFrame({
+        "school": [1, 2, 3],
+        "route": ["maintained", "converter", "maintained"],
+        "conversion_date": pd.to_datetime([None, "2014-09-01", None])})  # fmt: skip
+    scores = _scores()
+    scores = scores[(scores["school"] <= 3) & ~((scores["school"] == 3) & (scores["year"] == 2014))]
+    balanced = schools.event_panel(scores, table, years=range(2013, 2017))
+    kept = schools.event_panel(scores, table, years=range(2013, 2017), balanced=False)
+    assert set(balanced["school"]) == {1, 2} and balanced.attrs["dropped"]["not in every year"] == 1
+    assert set(kept["school"]) == {1, 2, 3} and len(kept) == len(scores)
+    assert kept.attrs["dropped"]["not in every year"] == 0

@@ -8,7 +8,9 @@ returns a frozen result with ``estimate, se, ci_low, ci_high, p_value, n_obs``,
 - :func:`twfe`: the two-way fixed-effects regression, with the implicit weight
   it gives each treated unit-period (some may be negative).
 - :func:`staggered`: Callaway and Sant'Anna (2021) group-time effects and their
-  aggregations, with analytic influence-function standard errors as R's ``did``.
+  aggregations, with analytic influence-function standard errors as R's ``did``;
+  unbalanced panels, anticipation, clusters coarser than the unit and sampling
+  weights as R's ``did`` options.
 - :func:`event_study`: effects by time since adoption, Sun and Abraham (2021)
   interaction-weighted or the conventional dynamic TWFE, with a pre-trend test.
 - :func:`imputation`: Borusyak, Jaravel and Spiess (2024) imputation estimator,

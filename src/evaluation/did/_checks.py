@@ -16,11 +16,13 @@ import pandas as pd
 from evaluation.results import require_columns, require_no_missing, require_numeric, require_unique
 
 __all__ = [
+    "as_pandas",
     "check_binary",
     "check_cohort",
     "check_panel",
     "check_weights",
     "drop_always_treated",
+    "unit_constant",
     "shown",
 ]
 
@@ -32,6 +34,37 @@ def shown(values: Iterable[object], limit: int = 5) -> str:
     return text + (" ..." if len(items) > limit else "")
 
 
+def as_pandas(data: object) -> pd.DataFrame:
+    """A pandas frame from ``data``: itself, or ``data.to_pandas()`` (polars, pyarrow...).
+
+    Anything else is refused with a ``TypeError`` naming its library and type.
+    """
+    if isinstance(data, pd.DataFrame):
+        return data
+    convert = getattr(data, "to_pandas", None)
+    if callable(convert):
+        converted = convert()
+        if isinstance(converted, pd.DataFrame):
+            return converted
+    kind = type(data)
+    raise TypeError(
+        f"data must be a pandas DataFrame (or have a to_pandas() method, as polars and pyarrow "
+        f"frames do), not {kind.__module__.split('.')[0]}.{kind.__name__}."
+    )
+
+
+def unit_constant(data: pd.DataFrame, *, unit: str, column: str, role: str) -> pd.Series:
+    """The value of ``column`` for each unit (sorted), refusing one that changes within a unit."""
+    spread = data.groupby(unit, sort=True)[column].nunique(dropna=False)
+    changing = spread.index[spread > 1]
+    if len(changing):
+        raise ValueError(
+            f"Column {column!r} ({role}) must be constant within each unit of {unit!r}; it "
+            f"changes for {len(changing)} unit(s) (e.g. {shown(changing)})."
+        )
+    return data.groupby(unit, sort=True)[column].first()
+
+
 def check_panel(
     data: pd.DataFrame,
     *,
@@ -39,8 +72,10 @@ def check_panel(
     time: str,
     numeric: Sequence[str],
     columns: Mapping[str, str | None],
+    balanced: bool = True,
+    hint: str = "",
 ) -> None:
-    """Check a long panel: columns present, numeric, complete, unique and balanced.
+    """Check a long panel: columns present, numeric, complete, unique and (if asked) balanced.
 
     Parameters
     ----------
@@ -52,6 +87,10 @@ def check_panel(
         Columns that must be numeric and complete (outcome, covariates...).
     columns
         Argument name to column name, for the "is not a column" message.
+    balanced
+        Whether every unit must be observed in every period.
+    hint
+        Text added to the message refusing an unbalanced panel.
     """
     require_columns(data, dict(columns))
     require_numeric(data, [time, *numeric])
@@ -60,11 +99,11 @@ def check_panel(
     periods = data[time].nunique()
     counts = data.groupby(unit, sort=True)[time].size()
     short = counts.index[counts < periods]
-    if len(short):
+    if balanced and len(short):
         raise ValueError(
             f"The panel is unbalanced: {len(short)} unit(s) of {unit!r} are not observed in all "
             f"{periods} periods of {time!r} (e.g. {shown(short)}). Balance the panel explicitly "
-            "(drop those units or fill the gaps) before estimating."
+            f"(drop those units or fill the gaps) before estimating{hint}."
         )
     if periods < 2:
         raise ValueError(f"Column {time!r} has {periods} period(s); at least two are needed.")
@@ -90,11 +129,11 @@ def check_weights(data: pd.DataFrame, column: str | None) -> None:
         return
     require_numeric(data, [column])
     require_no_missing(data, [column])
-    bad = data.index[data[column] <= 0]
+    bad = data.index[(data[column] <= 0) | np.isinf(data[column])]
     if len(bad):
         raise ValueError(
-            f"Column {column!r} holds {len(bad)} weight(s) that are zero or negative "
-            f"(rows {shown(bad)}); weights must be positive."
+            f"Column {column!r} holds {len(bad)} weight(s) that are zero or negative (or infinite) "
+            f"(rows {shown(bad)}); weights must be positive and finite."
         )
 
 
@@ -132,19 +171,30 @@ def check_cohort(data: pd.DataFrame, *, unit: str, time: str, cohort: str) -> pd
 
 
 def drop_always_treated(
-    data: pd.DataFrame, first: pd.Series, *, unit: str, time: str, cohort: str
+    data: pd.DataFrame,
+    first: pd.Series,
+    *,
+    unit: str,
+    time: str,
+    cohort: str,
+    anticipation: int = 0,
 ) -> tuple[pd.DataFrame, pd.Series]:
     """Set aside units treated in the first period: they have no pre-period to compare.
 
-    Warns with the number of units and rows dropped.
+    With ``anticipation`` periods, a unit adopting within that many periods
+    after the first is set aside too (as R's ``did``). Warns with the number
+    of units and rows dropped.
     """
-    early = first.index[first <= data[time].min()]
+    early = first.index[first <= data[time].min() + anticipation]
     if len(early) == 0:
         return data, first
     rows = data[unit].isin(early)
+    limit = data[time].min() + anticipation
     warnings.warn(
         f"Dropped {len(early)} unit(s) ({int(rows.sum())} rows) whose {cohort!r} is at or "
-        f"before the first period {data[time].min()}: they were already treated, so there "
+        f"before {'the first period ' if anticipation == 0 else ''}{limit}"
+        f"{f' (the first period plus {anticipation} of anticipation)' if anticipation else ''}: "
+        "they were already treated, so there "
         f"is no pre-period to compare (e.g. {shown(early)}).",
         UserWarning,
         stacklevel=3,

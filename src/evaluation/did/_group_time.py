@@ -10,20 +10,52 @@ combinations, as in R with ``bstrap = FALSE``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from scipy import stats
+from scipy import sparse, stats
 
-__all__ = ["GroupTime", "aggregate", "estimate_group_time", "multiplier_band", "pre_test"]
+from evaluation.did import _drdid
 
-#: Controls whose propensity score exceeds this are given no weight (as DRDID does).
-TRIM_LEVEL = 0.995
+__all__ = [
+    "ESTIMATORS",
+    "GroupTime",
+    "Panel",
+    "Rows",
+    "aggregate",
+    "estimate_group_time",
+    "multiplier_band",
+    "pre_test",
+]
+
 #: Standard errors below this are reported as missing, as R's ``did`` does.
 SE_FLOOR = float(np.sqrt(np.finfo(float).eps) * 10)
+#: The estimators, by ``method`` (the same names for panels and for rows).
+ESTIMATORS = _drdid.PANEL
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A balanced panel: ``outcomes`` units x periods, ``covariates`` periods x units x k."""
+
+    outcomes: np.ndarray
+    covariates: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class Rows:
+    """An unbalanced panel as rows: each row's unit and period index, outcome and covariates.
+
+    R's ``did`` (``allow_unbalanced_panel = TRUE``) treats such a panel as
+    repeated cross-sections and adds up each unit's rows in the influence function.
+    """
+
+    unit: np.ndarray
+    period: np.ndarray
+    outcome: np.ndarray
+    covariates: np.ndarray | None
 
 
 @dataclass(frozen=True)
@@ -31,8 +63,10 @@ class GroupTime:
     """Group-time effects with their unit-level influence functions.
 
     ``influence`` has one row per unit and one column per ``(cohort, time)`` cell,
-    scaled so that the variance of a linear combination ``w`` is
-    ``mean((influence @ w) ** 2) / n_units``.
+    scaled so that the estimate of a linear combination ``w`` moves by
+    ``mean(influence @ w)`` to first order. Its variance adds the influence within
+    each cluster (each unit its own cluster by default): ``sum_c (sum_{i in c}
+    influence_i @ w) ** 2 / n_units ** 2``.
     """
 
     cohort: np.ndarray
@@ -42,103 +76,53 @@ class GroupTime:
     reference: np.ndarray
     unit_cohort: np.ndarray
     n_units: int
+    weights: np.ndarray = field(default_factory=lambda: np.ones(0))
+    cluster: np.ndarray | None = None
 
     @property
     def levels(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Distinct unit cohorts, each unit's index into them, and their shares ``P(G = g)``."""
-        levels, codes, counts = np.unique(self.unit_cohort, return_inverse=True, return_counts=True)
-        return levels, codes, counts / self.n_units
+        levels, codes = np.unique(self.unit_cohort, return_inverse=True)
+        shares = np.bincount(codes, weights=self.unit_weights, minlength=len(levels))
+        return levels, codes, shares / self.n_units
+
+    @property
+    def unit_weights(self) -> np.ndarray:
+        """Sampling weights of the units, scaled to average one."""
+        return self.weights if self.weights.size else np.ones(self.n_units)
+
+    def cluster_sums(self, influence: np.ndarray) -> np.ndarray:
+        """The influence summed within each cluster (the units themselves if no clusters)."""
+        if self.cluster is None:
+            return influence
+        n_clusters = int(self.cluster.max()) + 1
+        indicator = sparse.csr_matrix(
+            (np.ones(self.n_units), (self.cluster, np.arange(self.n_units))),
+            shape=(n_clusters, self.n_units),
+        )
+        return np.asarray(indicator @ influence)
+
+    def covariance(self, influence: np.ndarray) -> np.ndarray:
+        """Analytic (cluster-robust) covariance of the columns of an influence matrix."""
+        sums = self.cluster_sums(influence)
+        return sums.T @ sums / self.n_units**2
 
     def se(self, influence: np.ndarray) -> np.ndarray:
-        """Analytic standard errors of the columns of an influence matrix."""
-        se = np.sqrt(np.mean(influence**2, axis=0) / self.n_units)
+        """Analytic (cluster-robust) standard errors of the columns of an influence matrix."""
+        sums = self.cluster_sums(influence)
+        se = np.sqrt(np.sum(sums**2, axis=0)) / self.n_units
         return np.where(se <= SE_FLOOR, np.nan, se)
 
 
-Estimator2x2 = Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[float, np.ndarray]]
+def _base_index(
+    periods: np.ndarray, cohort: float, t_index: int, base_period: str, anticipation: int
+) -> int | None:
+    """Index of the comparison period for cell ``(cohort, periods[t_index])``.
 
-
-def _outcome_model(dy: np.ndarray, d: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """OLS of the change in outcome on covariates among controls.
-
-    Returns the fitted change for every unit and the asymptotically linear
-    representation of the coefficients.
+    The last period before ``cohort - anticipation`` for post-adoption cells
+    (and every cell with a universal base); the period before for others.
     """
-    control = d == 0
-    fit = sm.OLS(dy[control], x[control]).fit()
-    fitted = x @ fit.params
-    # (X'X / n)^{-1} over the controls, taken from statsmodels' normalised covariance.
-    gram_inverse = fit.normalized_cov_params * len(d)
-    linear_rep = ((1 - d) * (dy - fitted))[:, None] * x @ gram_inverse
-    return fitted, linear_rep
-
-
-def _propensity_model(d: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Logit of being in the cohort; returns scores and their linear representation."""
-    fit = sm.GLM(d, x, family=sm.families.Binomial()).fit()
-    score = np.clip(fit.fittedvalues, 1e-6, 1 - 1e-6)
-    linear_rep = (d - score)[:, None] * x @ (fit.cov_params() * len(d))
-    return score, linear_rep
-
-
-def regression_2x2(dy: np.ndarray, d: np.ndarray, x: np.ndarray) -> tuple[float, np.ndarray]:
-    """Outcome-regression DiD (Heckman, Ichimura and Todd 1997; DRDID ``reg_did_panel``)."""
-    fitted, linear_rep = _outcome_model(dy, d, x)
-    share = d.mean()
-    eta_treat = np.mean(d * dy) / share
-    eta_cont = np.mean(d * fitted) / share
-    inf_treat = d * (dy - eta_treat) / share
-    inf_cont = (d * (fitted - eta_cont) + linear_rep @ np.mean(d[:, None] * x, axis=0)) / share
-    return float(eta_treat - eta_cont), inf_treat - inf_cont
-
-
-def _ipw_weights(d: np.ndarray, score: np.ndarray) -> np.ndarray:
-    """Odds weights for controls, trimmed where the score is near one."""
-    keep = (d == 1) | (score < TRIM_LEVEL)
-    return keep * score * (1 - d) / (1 - score)
-
-
-def ipw_2x2(dy: np.ndarray, d: np.ndarray, x: np.ndarray) -> tuple[float, np.ndarray]:
-    """Standardised inverse-probability-weighted DiD (Abadie 2005; DRDID ``std_ipw_did_panel``)."""
-    score, ps_rep = _propensity_model(d, x)
-    w_cont = _ipw_weights(d, score)
-    eta_treat = d * dy / d.mean()
-    eta_cont = w_cont * dy / w_cont.mean()
-    att_treat, att_cont = eta_treat.mean(), eta_cont.mean()
-    inf_treat = eta_treat - d * att_treat / d.mean()
-    inf_cont = eta_cont - w_cont * att_cont / w_cont.mean()
-    moment = np.mean((w_cont * (dy - att_cont))[:, None] * x, axis=0) / w_cont.mean()
-    return float(att_treat - att_cont), inf_treat - (inf_cont + ps_rep @ moment)
-
-
-def doubly_robust_2x2(dy: np.ndarray, d: np.ndarray, x: np.ndarray) -> tuple[float, np.ndarray]:
-    """Doubly robust DiD of Sant'Anna and Zhao (2020), DRDID ``drdid_panel``."""
-    score, ps_rep = _propensity_model(d, x)
-    fitted, ols_rep = _outcome_model(dy, d, x)
-    w_cont = _ipw_weights(d, score)
-    resid = dy - fitted
-    eta_treat = np.mean(d * resid) / d.mean()
-    eta_cont = np.mean(w_cont * resid) / w_cont.mean()
-    inf_treat = (d * resid - d * eta_treat - ols_rep @ np.mean(d[:, None] * x, axis=0)) / d.mean()
-    lead = w_cont * resid - w_cont * eta_cont
-    inf_cont = (
-        lead
-        + ps_rep @ np.mean(lead[:, None] * x, axis=0)
-        - ols_rep @ np.mean(w_cont[:, None] * x, axis=0)
-    ) / w_cont.mean()
-    return float(eta_treat - eta_cont), inf_treat - inf_cont
-
-
-ESTIMATORS: dict[str, Estimator2x2] = {
-    "reg": regression_2x2,
-    "ipw": ipw_2x2,
-    "dr": doubly_robust_2x2,
-}
-
-
-def _base_index(periods: np.ndarray, cohort: float, t_index: int, base_period: str) -> int | None:
-    """Index of the comparison period for cell ``(cohort, periods[t_index])``."""
-    before = np.flatnonzero(periods < cohort)
+    before = np.flatnonzero(periods < cohort - anticipation)
     last_pre = int(before[-1]) if len(before) else None
     if base_period == "universal" or periods[t_index] >= cohort:
         return last_pre
@@ -146,40 +130,94 @@ def _base_index(periods: np.ndarray, cohort: float, t_index: int, base_period: s
 
 
 def _cells(
-    periods: np.ndarray, cohorts: np.ndarray, base_period: str
+    periods: np.ndarray, cohorts: np.ndarray, base_period: str, anticipation: int
 ) -> list[tuple[int, int, int]]:
     """``(cohort index, time index, base index)`` for every estimable cell."""
     first = 1 if base_period == "varying" else 0
     cells = []
     for g_index, g in enumerate(cohorts):
         for t_index in range(first, len(periods)):
-            base = _base_index(periods, g, t_index, base_period)
+            base = _base_index(periods, g, t_index, base_period, anticipation)
             if base is not None:
                 cells.append((g_index, t_index, base))
     return cells
 
 
+def _panel_cell(
+    data: Panel,
+    sample: np.ndarray,
+    treat: np.ndarray,
+    cell: tuple[int, int],
+    w: np.ndarray,
+    method: str,
+) -> tuple[float, np.ndarray] | None:
+    """One 2x2 comparison on a balanced panel: the estimate and each unit's influence."""
+    t_index, base = cell
+    dy = data.outcomes[sample, t_index] - data.outcomes[sample, base]
+    x = np.ones((int(sample.sum()), 1))
+    if data.covariates is not None:  # the earlier period's values, as R's did
+        x = np.hstack([x, data.covariates[min(t_index, base)][sample]])
+    att, influence = _drdid.PANEL[method](dy, treat[sample].astype(float), x, w[sample])
+    full = np.zeros(len(sample))
+    full[sample] = influence * len(sample) / sample.sum()
+    return att, full
+
+
+def _rows_cell(
+    data: Rows,
+    sample: np.ndarray,
+    treat: np.ndarray,
+    cell: tuple[int, int],
+    w: np.ndarray,
+    method: str,
+) -> tuple[float, np.ndarray] | None:
+    """One 2x2 comparison on an unbalanced panel, as repeated cross-sections.
+
+    Each row's influence is scaled by units over rows in the comparison and
+    added up by unit, as R's ``did`` does with ``allow_unbalanced_panel``.
+    """
+    t_index, base = cell
+    rows = sample[data.unit] & np.isin(data.period, [t_index, base])
+    d = treat[data.unit[rows]].astype(float)
+    post = (data.period[rows] == t_index).astype(float)
+    groups = 2 * d + post
+    if len(np.unique(groups)) < 4:  # someone missing: treated or comparison, before or after
+        return None
+    x = np.ones((int(rows.sum()), 1))
+    if data.covariates is not None:  # each row's own values, as R's did for cross-sections
+        x = np.hstack([x, data.covariates[rows]])
+    y = data.outcome[rows]
+    att, influence = _drdid.ROWS[method](y, post, d, x, w[data.unit[rows]])
+    scaled = influence * len(sample) / rows.sum()
+    return att, np.bincount(data.unit[rows], weights=scaled, minlength=len(sample))
+
+
 def estimate_group_time(
-    outcomes: np.ndarray,
+    data: Panel | Rows,
     unit_cohort: np.ndarray,
     periods: np.ndarray,
-    covariates: np.ndarray | None,
     *,
     control_group: str,
     method: str,
     base_period: str,
+    anticipation: int = 0,
+    weights: np.ndarray | None = None,
+    cluster: np.ndarray | None = None,
 ) -> GroupTime:
-    """All ATT(g, t) with influence functions, from a units-by-periods outcome matrix.
+    """All ATT(g, t) with influence functions.
 
-    ``covariates`` is periods x units x k (or None); each cell uses the values
-    in its base period, as R's ``did`` does for panel data.
+    ``data`` is a balanced :class:`Panel` (each cell uses the covariates of the
+    earlier of its two periods, as R's ``did``) or the :class:`Rows` of an
+    unbalanced one. ``weights`` are the units' sampling weights; ``cluster``
+    each unit's cluster code (0, 1, ...), or None when units are the clusters.
     """
     n_units = len(unit_cohort)
+    w = np.ones(n_units) if weights is None else weights / weights.mean()
     cohorts = np.unique(unit_cohort[np.isfinite(unit_cohort)])
-    estimator = ESTIMATORS[method]
     rows: list[tuple[float, float, float, float]] = []
     columns: list[np.ndarray] = []
-    for g_index, t_index, base in _cells(periods, cohorts, base_period):
+    skipped: list[str] = []
+    for g_index, t_index, base in _cells(periods, cohorts, base_period, anticipation):
         g, t = cohorts[g_index], periods[t_index]
         if base == t_index:  # universal base: the reference cell is zero by construction
             rows.append((g, t, 0.0, 1.0))
@@ -189,19 +227,24 @@ def estimate_group_time(
         if control_group == "never_treated":
             comparison = ~np.isfinite(unit_cohort)
         else:
-            horizon = periods[max(t_index, base)]
+            horizon = periods[max(t_index, base)] + anticipation
             comparison = (unit_cohort > horizon) & ~treat
-        sample = treat | comparison
         if not treat.any() or not comparison.any():
             continue
-        dy = outcomes[sample, t_index] - outcomes[sample, base]
-        intercept = np.ones((int(sample.sum()), 1))
-        x = intercept if covariates is None else np.hstack([intercept, covariates[base][sample]])
-        att, influence = estimator(dy, treat[sample].astype(float), x)
-        full = np.zeros(n_units)
-        full[sample] = influence * n_units / sample.sum()
-        rows.append((g, t, att, 0.0))
-        columns.append(full)
+        cell = _panel_cell if isinstance(data, Panel) else _rows_cell
+        found = cell(data, treat | comparison, treat, (t_index, base), w, method)  # type: ignore[arg-type]
+        if found is None:
+            skipped.append(f"({g:g}, {t:g})")
+            continue
+        rows.append((g, t, found[0], 0.0))
+        columns.append(found[1])
+    if skipped:
+        warnings.warn(
+            f"{len(skipped)} group-time cell(s) could not be estimated because no treated or no "
+            f"comparison unit was observed in one of the two periods: {', '.join(skipped)}.",
+            UserWarning,
+            stacklevel=3,
+        )
     table = np.array(rows, dtype=float).reshape(-1, 4)
     return GroupTime(
         cohort=table[:, 0],
@@ -211,6 +254,8 @@ def estimate_group_time(
         influence=np.column_stack(columns) if columns else np.zeros((n_units, 0)),
         unit_cohort=unit_cohort,
         n_units=n_units,
+        weights=w,
+        cluster=cluster,
     )
 
 
@@ -226,9 +271,10 @@ def _weighted(gt: GroupTime, keep: np.ndarray) -> tuple[float, np.ndarray]:
     total = shares.sum()
     estimate = float(np.sum(att * shares) / total)
     influence = gt.influence[:, keep] @ (shares / total)
-    # Estimated weights: unit i adds 1{G_i = g} - P(G = g) to the weight of each kept cell of g.
-    unit_att = np.bincount(cell_level, weights=att, minlength=len(levels))[codes]
-    unit_cells = np.bincount(cell_level, minlength=len(levels))[codes]
+    # Estimated weights: unit i adds w_i 1{G_i = g} - P(G = g) to the weight of each cell of g.
+    unit_weight = gt.unit_weights
+    unit_att = unit_weight * np.bincount(cell_level, weights=att, minlength=len(levels))[codes]
+    unit_cells = unit_weight * np.bincount(cell_level, minlength=len(levels))[codes]
     influence += (unit_att - estimate * total) / total - (unit_cells - total) * estimate / total
     return estimate, influence
 
@@ -269,15 +315,20 @@ def pre_test(gt: GroupTime) -> tuple[float, int, float]:
     pre = (gt.cohort > gt.time) & ~gt.reference
     if not pre.any():
         return float("nan"), 0, float("nan")
-    influence = gt.influence[:, pre]
-    covariance = influence.T @ influence / gt.n_units
-    statistic = float(gt.n_units * gt.att[pre] @ np.linalg.solve(covariance, gt.att[pre]))
+    covariance = gt.covariance(gt.influence[:, pre])
+    statistic = float(gt.att[pre] @ np.linalg.solve(covariance, gt.att[pre]))
     df = int(pre.sum())
     return statistic, df, float(stats.chi2.sf(statistic, df))
 
 
 def multiplier_band(
-    influence: np.ndarray, *, draws: int, level: float, seed: int, chunk: int = 100
+    influence: np.ndarray,
+    *,
+    draws: int,
+    level: float,
+    seed: int,
+    n_units: int | None = None,
+    chunk: int = 100,
 ) -> tuple[np.ndarray, float]:
     """Multiplier-bootstrap standard errors and the critical value of a simultaneous band.
 
@@ -285,18 +336,21 @@ def multiplier_band(
     the standard error is the interquartile range of the draws over that of a
     standard normal, and the critical value is the ``level`` quantile of the
     largest absolute t-statistic across columns. Drawn in chunks to bound memory.
+    With clusters, ``influence`` holds the cluster sums (one row per cluster),
+    ``n_units`` the number of units, and each cluster draws one multiplier.
     """
-    n = influence.shape[0]
+    m = influence.shape[0]
+    n = m if n_units is None else n_units
     rng = np.random.default_rng(seed)
     results = []
     for start in range(0, draws, chunk):
         size = min(chunk, draws - start)
-        signs = rng.integers(0, 2, size=(size, n), dtype=np.int8) * 2 - 1
+        signs = rng.integers(0, 2, size=(size, m), dtype=np.int8) * 2 - 1
         results.append(signs @ influence / n)
-    boot = np.sqrt(n) * np.vstack(results)
+    boot = np.sqrt(m) * np.vstack(results)
     q75, q25 = np.quantile(boot, [0.75, 0.25], axis=0)
     sigma = (q75 - q25) / (stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
     valid = sigma > SE_FLOOR
     t_max = np.max(np.abs(boot[:, valid] / sigma[valid]), axis=1)
     critical = float(np.quantile(t_max, level))
-    return sigma / np.sqrt(n), critical
+    return sigma / np.sqrt(m), critical

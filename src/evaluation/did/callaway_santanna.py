@@ -11,9 +11,23 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from evaluation.did import _group_time
-from evaluation.did._checks import check_cohort, check_panel, drop_always_treated
+from evaluation.did._checks import (
+    as_pandas,
+    check_cohort,
+    check_panel,
+    check_weights,
+    drop_always_treated,
+    unit_constant,
+)
 from evaluation.did._common import DEFAULT_SOURCE, WaldTest, _event_plot, _interval_columns
-from evaluation.results import CopiedFrame, Result, headline
+from evaluation.results import (
+    CopiedFrame,
+    Result,
+    headline,
+    require_level,
+    require_no_missing,
+    require_whole,
+)
 
 __all__ = ["StaggeredResult", "staggered"]
 
@@ -29,6 +43,8 @@ class StaggeredResult(Result):
 
     control_group: str = ""
     n_units: int = 0
+    n_clusters: int = 0
+    anticipation: int = 0
     critical_value: float = float("nan")
     _group_time: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
     _dynamic: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
@@ -103,12 +119,33 @@ def _wide_panel(
     return periods, values.reshape(n_units, len(periods), len(columns)).transpose(1, 0, 2)
 
 
+def _prepared(
+    data: pd.DataFrame, first: pd.Series, *, unit: str, time: str, columns: list[str]
+) -> tuple[np.ndarray, _group_time.Panel | _group_time.Rows]:
+    """The periods and the data in the form the estimator needs: balanced panel or rows."""
+    counts = data.groupby(unit)[time].size()
+    if (counts == data[time].nunique()).all():  # balanced: panel estimators, as R's did
+        periods, wide = _wide_panel(data, unit=unit, time=time, columns=columns)
+        covariates = wide[:, :, 1:] if len(columns) > 1 else None
+        return periods, _group_time.Panel(wide[:, :, 0].T, covariates)
+    periods = np.sort(data[time].unique())
+    values = data[columns].to_numpy(dtype=float)
+    rows = _group_time.Rows(
+        unit=first.index.get_indexer(pd.Index(data[unit])),
+        period=np.searchsorted(periods, data[time].to_numpy()),
+        outcome=values[:, 0],
+        covariates=values[:, 1:] if len(columns) > 1 else None,
+    )
+    return periods, rows
+
+
 def _no_never_treated(
-    data: pd.DataFrame, first: pd.Series, *, time: str, control_group: str
+    data: pd.DataFrame, first: pd.Series, *, time: str, control_group: str, anticipation: int
 ) -> tuple[pd.DataFrame, pd.Series]:
     """With no never-treated units, the last cohort becomes the control, as in R's ``did``.
 
-    Periods from its adoption on are dropped (with a warning): nobody is left to compare.
+    Periods from its adoption (less any anticipation) on are dropped (with a
+    warning): nobody is left to compare.
     """
     if np.isinf(first).any():
         return data, first
@@ -118,15 +155,51 @@ def _no_never_treated(
             "never-treated group. Use control_group='not_yet_treated'."
         )
     last = first.max()
-    late = data[time] >= last
+    late = data[time] >= last - anticipation
     warnings.warn(
-        f"No never-treated units: dropped {int(late.sum())} rows in periods from {last:g} on, "
-        f"when the last cohort adopts; the {int((first == last).sum())} units of that cohort "
-        "serve as the comparison group.",
+        f"No never-treated units: dropped {int(late.sum())} rows in periods from "
+        f"{last - anticipation:g} on, when the last cohort adopts"
+        f"{f' (less {anticipation} of anticipation)' if anticipation else ''}; the "
+        f"{int((first == last).sum())} units of that cohort serve as the comparison group.",
         UserWarning,
         stacklevel=3,
     )
     return data.loc[~late], first.where(first < last, np.inf)
+
+
+def _check_options(
+    control_group: str, method: str, base_period: str, anticipation: object, level: float
+) -> int:
+    """Refuse an unknown option; return ``anticipation`` as a whole number."""
+    if control_group not in ("never_treated", "not_yet_treated"):
+        raise ValueError(
+            f"control_group must be 'never_treated' or 'not_yet_treated', not {control_group!r}."
+        )
+    if method not in _group_time.ESTIMATORS:
+        raise ValueError(f"method must be one of {list(_group_time.ESTIMATORS)}, not {method!r}.")
+    if base_period not in ("varying", "universal"):
+        raise ValueError(f"base_period must be 'varying' or 'universal', not {base_period!r}.")
+    require_level(level)
+    return require_whole("anticipation", anticipation, minimum=0)
+
+
+def _unit_columns(
+    data: pd.DataFrame, *, unit: str, weights: str | None, cluster: str | None
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Each unit's sampling weight and cluster code (sorted by unit), or None if not asked."""
+    unit_weights = cluster_codes = None
+    if weights is not None:
+        check_weights(data, weights)
+        unit_weights = unit_constant(data, unit=unit, column=weights, role="weights").to_numpy(
+            dtype=float
+        )
+    if cluster is not None:
+        require_no_missing(data, [cluster])
+        labels = unit_constant(data, unit=unit, column=cluster, role="cluster")
+        cluster_codes = pd.factorize(labels, sort=True)[0]
+        if cluster_codes.max() < 1:
+            raise ValueError(f"Column {cluster!r} (cluster) has one value; two or more are needed.")
+    return unit_weights, cluster_codes
 
 
 def staggered(
@@ -140,6 +213,10 @@ def staggered(
     covariates: list[str] | None = None,
     method: Literal["reg", "ipw", "dr"] = "reg",
     base_period: Literal["varying", "universal"] = "varying",
+    anticipation: int = 0,
+    weights: str | None = None,
+    cluster: str | None = None,
+    allow_unbalanced: bool = False,
     bootstrap: int | None = None,
     seed: int = 0,
     level: float = 0.95,
@@ -150,27 +227,54 @@ def staggered(
     the cohort first treated in period ``g``, by a 2x2 comparison of cohort
     ``g`` with clean controls between period ``t`` and a base period, then
     aggregates them. Standard errors come from unit-level influence functions
-    (analytic, as R's ``did`` with ``bstrap = FALSE``).
+    (analytic, as R's ``did`` with ``bstrap = FALSE``), added up within
+    clusters when ``cluster`` is given.
 
     Parameters
     ----------
     data
-        Balanced long panel: one row per unit and period.
+        Long panel: one row per unit and period (a pandas frame, or any frame
+        with a ``to_pandas()`` method, such as polars).
     outcome, unit, time
         Outcome, unit identifier and period columns.
     cohort
         First period each unit is treated; 0 or missing for never treated.
     control_group
         ``"never_treated"`` or ``"not_yet_treated"`` (never treated plus units
-        adopting after both periods compared).
+        adopting after both periods compared, plus ``anticipation``).
     covariates
-        Numeric columns; each cell uses their base-period values.
+        Numeric columns. On a balanced panel each cell uses their values in the
+        earlier of its two periods; on an unbalanced one each row's own values.
     method
         ``"reg"`` outcome regression, ``"ipw"`` inverse probability weighting
         or ``"dr"`` doubly robust (Sant'Anna and Zhao 2020).
     base_period
         ``"varying"`` (R's default: pre-period cells compare adjacent periods)
         or ``"universal"`` (every cell compares with the period before adoption).
+    anticipation
+        Periods before adoption in which units may already react (R ``did``'s
+        ``anticipation``): post-adoption cells compare with the last period
+        before ``cohort - anticipation``, not-yet-treated controls must adopt
+        more than ``anticipation`` periods after the later period compared,
+        and units adopting within ``anticipation`` periods of the first period
+        are set aside (with a warning).
+    weights
+        Column of sampling weights (R ``did``'s ``weightsname``), positive and
+        the same in every row of a unit. They weight each 2x2 comparison and
+        the cohort shares of the aggregations.
+    cluster
+        Column of clusters coarser than the unit (e.g. the state of a county),
+        the same in every row of a unit. Standard errors (and the bootstrap
+        band, and the pre-trend test) then add the influence function up within
+        clusters: ``se**2 = sum_c (sum_{i in c} psi_i)**2 / n**2``, with no
+        small-sample correction (as R's ``did`` bootstrap).
+    allow_unbalanced
+        Accept a panel in which some units miss some periods, as R's ``did``
+        with ``allow_unbalanced_panel = TRUE``: each 2x2 comparison then uses
+        the repeated cross-section estimators on the rows observed in its two
+        periods, and the influence function adds up each unit's rows. Without
+        it an unbalanced panel is refused. A balanced panel gives the same
+        answer either way.
     bootstrap
         Number of multiplier-bootstrap draws for a simultaneous band around the
         event-study effects; ``None`` for none.
@@ -187,7 +291,9 @@ def staggered(
     ------
     ValueError
         On absent, non-numeric or missing columns, duplicate unit-periods, an
-        unbalanced panel, a cohort that varies within a unit, or no valid controls.
+        unbalanced panel (unless ``allow_unbalanced``), a cohort, weight or
+        cluster that varies within a unit, weights that are not positive, a
+        negative ``anticipation``, or no valid controls.
 
     Examples
     --------
@@ -196,38 +302,48 @@ def staggered(
     >>> fit = staggered(panel, outcome="outcome", unit="unit", time="time", cohort="cohort")
     >>> list(fit.group_time.columns)
     ['cohort', 'time', 'att', 'se', 'ci_low', 'ci_high']
+    >>> gappy = panel.sample(frac=0.9, random_state=1)
+    >>> fit = staggered(gappy, outcome="outcome", unit="unit", time="time", cohort="cohort",
+    ...                 anticipation=1, allow_unbalanced=True)
+    >>> fit.n_obs == len(gappy)
+    True
     """
+    data = as_pandas(data)
     covariates = list(covariates or [])
-    if control_group not in ("never_treated", "not_yet_treated"):
-        raise ValueError(
-            f"control_group must be 'never_treated' or 'not_yet_treated', not {control_group!r}."
-        )
-    if method not in _group_time.ESTIMATORS:
-        raise ValueError(f"method must be one of {list(_group_time.ESTIMATORS)}, not {method!r}.")
-    if base_period not in ("varying", "universal"):
-        raise ValueError(f"base_period must be 'varying' or 'universal', not {base_period!r}.")
+    anticipation = _check_options(control_group, method, base_period, anticipation, level)
     check_panel(
         data,
         unit=unit,
         time=time,
         numeric=[outcome, *covariates],
         columns={"outcome": outcome, "unit": unit, "time": time, "cohort": cohort}
-        | {f"covariates[{i}]": c for i, c in enumerate(covariates)},
+        | {f"covariates[{i}]": c for i, c in enumerate(covariates)}
+        | {"weights": weights, "cluster": cluster},
+        balanced=not allow_unbalanced,
+        hint=", or pass allow_unbalanced=True",
     )
     first = check_cohort(data, unit=unit, time=time, cohort=cohort)
-    data, first = drop_always_treated(data, first, unit=unit, time=time, cohort=cohort)
-    data, first = _no_never_treated(data, first, time=time, control_group=control_group)
+    data, first = drop_always_treated(
+        data, first, unit=unit, time=time, cohort=cohort, anticipation=anticipation
+    )
+    data, first = _no_never_treated(
+        data, first, time=time, control_group=control_group, anticipation=anticipation
+    )
     if np.isinf(first).all():
         raise ValueError(f"No unit is ever treated: column {cohort!r} is 0 or missing throughout.")
-    periods, wide = _wide_panel(data, unit=unit, time=time, columns=[outcome, *covariates])
+    first = first.loc[first.index.isin(data[unit])].sort_index()
+    unit_weights, cluster_codes = _unit_columns(data, unit=unit, weights=weights, cluster=cluster)
+    periods, prepared = _prepared(data, first, unit=unit, time=time, columns=[outcome, *covariates])
     gt = _group_time.estimate_group_time(
-        wide[:, :, 0].T,
-        first.sort_index().to_numpy(),
+        prepared,
+        first.to_numpy(),
         periods,
-        wide[:, :, 1:] if covariates else None,
         control_group=control_group,
         method=method,
         base_period=base_period,
+        anticipation=anticipation,
+        weights=unit_weights,
+        cluster=cluster_codes,
     )
     if gt.att.size == 0:
         raise ValueError("No valid controls: no group-time cell has a comparison group.")
@@ -240,6 +356,17 @@ def staggered(
         level=level,
         bootstrap=bootstrap,
         seed=seed,
+        anticipation=anticipation,
+        notes=tuple(
+            note
+            for note, given in [
+                (f"{anticipation} period(s) of anticipation", anticipation > 0),
+                (f"weighted by {weights}", weights is not None),
+                (f"clustered by {cluster}", cluster is not None),
+                ("unbalanced panel", isinstance(prepared, _group_time.Rows)),
+            ]
+            if given
+        ),
     )
 
 
@@ -253,6 +380,8 @@ def _staggered_result(
     level: float,
     bootstrap: int | None,
     seed: int,
+    anticipation: int = 0,
+    notes: tuple[str, ...] = (),
 ) -> StaggeredResult:
     overall, dynamic, by_cohort, dynamic_influence = _group_time.aggregate(gt)
     group_time = pd.DataFrame(
@@ -269,7 +398,11 @@ def _staggered_result(
     critical = float("nan")
     if bootstrap:
         band_se, critical = _group_time.multiplier_band(
-            dynamic_influence, draws=bootstrap, level=level, seed=seed
+            gt.cluster_sums(dynamic_influence),
+            draws=bootstrap,
+            level=level,
+            seed=seed,
+            n_units=gt.n_units,
         )
         tables[1]["band_low"] = tables[1]["att"] - critical * band_se
         tables[1]["band_high"] = tables[1]["att"] + critical * band_se
@@ -282,11 +415,15 @@ def _staggered_result(
         outcome=outcome,
         **headline(overall["att"], overall["se"], level),
         n_obs=len(data),
-        method=f"Callaway-Sant'Anna ({names[method]}, {control_group.replace('_', '-')} controls)",
+        method="Callaway-Sant'Anna ("
+        + ", ".join([names[method], f"{control_group.replace('_', '-')} controls", *notes])
+        + ")",
         estimand="ATT (simple aggregation)",
         level=level,
         control_group=control_group,
         n_units=gt.n_units,
+        n_clusters=gt.n_units if gt.cluster is None else int(gt.cluster.max()) + 1,
+        anticipation=anticipation,
         critical_value=critical,
         _group_time=group_time,
         _dynamic=tables[1],

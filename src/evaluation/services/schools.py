@@ -584,16 +584,18 @@ def event_panel(
     *,
     years: range,
     covariates: pd.DataFrame | None = None,
+    balanced: bool = True,
 ) -> pd.DataFrame:
     """A balanced panel for a staggered DiD of conversion over ``years``.
 
-    Keeps schools with a ``score`` in every year. ``cohort`` is the first exam
-    year as an academy (:func:`first_exam_year` of the conversion date) for
-    schools converting after the first year's exams and by the last year's,
-    and 0 for schools still maintained after the last year (including those
-    that converted later). Schools already academies in ``first`` (no year before
-    conversion), free schools and academies without a dated conversion are
-    dropped; the counts are in ``attrs["dropped"]``.
+    Keeps schools with a ``score`` in every year (or, with ``balanced=False``,
+    every school with a ``score`` in any year, for an unbalanced-panel estimate).
+    ``cohort`` is the first exam year as an academy (:func:`first_exam_year`
+    of the conversion date) for schools converting after the first year's
+    exams and by the last year's, and 0 for schools still maintained after the
+    last year (including those that converted later). Schools already
+    academies in ``first`` (no year before conversion), free schools and
+    academies without a dated conversion are dropped; the counts are in ``attrs["dropped"]``.
 
     Parameters
     ----------
@@ -608,6 +610,8 @@ def event_panel(
     covariates
         Optional one row per ``school`` of numeric columns, joined on (rows
         with a missing covariate are dropped).
+    balanced
+        Whether to keep only schools with a score in every year.
 
     Returns
     -------
@@ -622,14 +626,15 @@ def event_panel(
     wide = data[data["year"].isin(list(years))].pivot_table(
         index="school", columns="year", values="score"
     )
-    complete = wide.reindex(columns=list(years)).dropna().index
+    scored = wide.reindex(columns=list(years))
+    complete = scored.dropna().index if balanced else scored.dropna(how="all").index
     info = schools.set_index("school").reindex(complete)
     converted = first_exam_year(info["conversion_date"])
     dated = info["route"].isin(["converter", "sponsor-led"]) & converted.notna()
     early = dated & converted.le(first)
     later = dated & converted.gt(last)
     treated = dated & ~early & ~later
-    keep = treated | later | info["route"].eq("maintained")
+    keep = treated | later | info["route"].eq("maintained").fillna(False).astype(bool)
     dropped = {
         "not in every year": int(len(wide) - len(complete)),
         "academy before the first year": int(early.sum()),
@@ -637,7 +642,9 @@ def event_panel(
     }
     cohort = converted.where(treated, 0).fillna(0).astype("int64")
     info = info[keep].assign(cohort=cohort[keep], converted_later=later[keep])
-    out = data[data["school"].isin(info.index) & data["year"].isin(list(years))]
+    out = data[
+        data["school"].isin(info.index) & data["year"].isin(list(years)) & data["score"].notna()
+    ]
     out = out[["school", "year", "score"]].join(
         info[["route", "cohort", "converted_later"]], on="school"
     )
