@@ -186,6 +186,8 @@ FACTORIES: dict[str, Factory] = {
     "RobustBandwidth": lambda lv: (
         rdd.robust_bandwidth(THRESHOLD, outcome="reoffended", running="risk_score", cutoff=50),
         "reoffended"),
+    "LocalDensityTest": lambda lv: (
+        rdd.local_density_test(THRESHOLD, running="risk_score", cutoff=50, level=lv), None),
     "IKBandwidth": lambda lv: (
         rdd.ik_bandwidth(THRESHOLD, outcome="reoffended", running="risk_score", cutoff=50),
         "reoffended"),
