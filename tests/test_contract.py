@@ -188,6 +188,8 @@ FACTORIES: dict[str, Factory] = {
         "reoffended"),
     "LocalDensityTest": lambda lv: (
         rdd.local_density_test(THRESHOLD, running="risk_score", cutoff=50, level=lv), None),
+    "RDPower": lambda lv: (
+        power.rd_power(THRESHOLD, outcome="reoffended", running="risk_score", cutoff=50), None),
     "IKBandwidth": lambda lv: (
         rdd.ik_bandwidth(THRESHOLD, outcome="reoffended", running="risk_score", cutoff=50),
         "reoffended"),

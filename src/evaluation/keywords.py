@@ -160,6 +160,8 @@ _TABLE: dict[str, dict[str, str]] = {
         "masspoints": "How repeated values of the running variable are handled: adjust "
         "(rdrobust's default) or off.",
         "n_neighbours": "Number of matches for each unit.",
+        "n_window": "Observations within the bandwidth either side of a cutoff in the design "
+        "assessed: one number for each side, or a pair (below, above).",
         "n_sims": "Number of simulated draws.",
         "order": "Order of a local polynomial (1: local linear).",
         "overdispersion": "How funnel limits allow for overdispersion: none, multiplicative or "

@@ -474,6 +474,8 @@ class Estimates:
     gamma: np.ndarray | None
     beta_left: np.ndarray
     beta_right: np.ndarray
+    variances: tuple[float, float, float, float]
+    bias: tuple[float, float]
 
 
 @dataclass
@@ -580,14 +582,16 @@ def estimate(
         return values[1] - values[0], values[0], values[1]
 
     s_y = combo(0)
-    y_cl, y_bc = jump(s_y, "beta_p")[0], jump(s_y, "beta_bc")[0]
+    (y_cl, *y_cl_sides), (y_bc, *y_bc_sides) = jump(s_y, "beta_p"), jump(s_y, "beta_bc")
+    bias_sides = np.subtract(y_cl_sides, y_bc_sides)
     if n_treat:
         s_t = combo(1)
-        t_cl, t_bc = jump(s_t, "beta_p")[0], jump(s_t, "beta_bc")[0]
+        (t_cl, *t_cl_sides), (t_bc, *t_bc_sides) = jump(s_t, "beta_p"), jump(s_t, "beta_bc")
         tau_cl = y_cl / t_cl
         grad = np.array([1 / t_cl, -y_cl / t_cl**2])
         tau_bc = tau_cl - grad @ np.array([y_cl - y_bc, t_cl - t_bc])
         s_tau = grad[0] * s_y + grad[1] * s_t
+        bias_sides = grad[0] * bias_sides + grad[1] * np.subtract(t_cl_sides, t_bc_sides)
     else:
         tau_cl, tau_bc, s_tau = y_cl, y_bc, s_y
     hb_match = h_l == b_l and h_r == b_r
@@ -607,15 +611,19 @@ def estimate(
         )
         res.append((res_h, res_b))
 
-    def standard_errors(s: np.ndarray) -> tuple[float, float]:
-        parts = [
+    def side_variances(s: np.ndarray) -> list[tuple[float, float]]:
+        return [
             _variances(f, s, rh, rb, hb_match, st) for f, (rh, rb) in zip(fits, res, strict=True)
         ]
+
+    def standard_errors(s: np.ndarray) -> tuple[float, float]:
+        parts = side_variances(s)
         return (
             fac * math.sqrt(parts[0][0] + parts[1][0]),
             fac * math.sqrt(parts[0][1] + parts[1][1]),
         )
 
+    sides = side_variances(s_tau)
     se_cl, se_rb = standard_errors(s_tau)
     terms: dict[str, tuple[float, float, float, float]] = {}
     if n_treat:
@@ -637,4 +645,6 @@ def estimate(
         gamma=gamma,
         beta_left=fits[0].beta_p[:, 0].copy(),
         beta_right=fits[1].beta_p[:, 0].copy(),
+        variances=(sides[0][0], sides[1][0], sides[0][1], sides[1][1]),
+        bias=(float(bias_sides[0]), float(bias_sides[1])),
     )
