@@ -12,7 +12,6 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import linalg
 
 #: rdrobust's kernel names, and the constants of its pilot bandwidth for each.
 PILOT_CONSTANT = {"triangular": 2.576, "epanechnikov": 2.34, "uniform": 1.843}
@@ -32,16 +31,21 @@ def kernel_weights(x: np.ndarray, cutoff: float, h: float, kernel: str) -> np.nd
 
 
 def vander(u: np.ndarray, order: int) -> np.ndarray:
-    """Columns 1, u, ..., u^order."""
-    return np.asarray(u, dtype=float)[:, None] ** np.arange(order + 1)
+    """Columns 1, u, ..., u^order (by successive products)."""
+    out = np.empty((u.size, order + 1))
+    out[:, 0] = 1.0
+    for j in range(1, order + 1):
+        out[:, j] = out[:, j - 1] * u
+    return out
 
 
 def inv_spd(matrix: np.ndarray) -> np.ndarray:
     """Inverse of a symmetric positive-definite matrix by Cholesky, pinv if that fails."""
     try:
-        return linalg.cho_solve(linalg.cho_factor(matrix, lower=True), np.eye(matrix.shape[0]))
-    except linalg.LinAlgError:
+        lower_inv = np.linalg.inv(np.linalg.cholesky(matrix))
+    except np.linalg.LinAlgError:
         return np.asarray(np.linalg.pinv(matrix))
+    return np.asarray(lower_inv.T @ lower_inv)
 
 
 def nn_residuals(x: np.ndarray, d: np.ndarray, matches: int) -> np.ndarray:
@@ -100,6 +104,8 @@ class Side:
     cluster: np.ndarray | None = None
     weights: np.ndarray | None = None
     cache: dict[tuple[int, int], tuple[float, float, np.ndarray]] = field(default_factory=dict)
+    windows: dict[float, tuple[Side, np.ndarray]] = field(default_factory=dict)
+    nn: np.ndarray | None = None
 
     @property
     def n_covs(self) -> int:
@@ -108,6 +114,14 @@ class Side:
     def kernel(self, cutoff: float, h: float, kernel: str) -> np.ndarray:
         w = kernel_weights(self.x, cutoff, h, kernel)
         return w if self.weights is None else w * self.weights
+
+    def window(self, cutoff: float, h: float, kernel: str) -> tuple[Side, np.ndarray]:
+        """The rows with positive kernel weight at bandwidth h, and their weights (cached)."""
+        if h not in self.windows:
+            w = self.kernel(cutoff, h, kernel)
+            keep = w > 0
+            self.windows[h] = (self.subset(keep), w[keep])
+        return self.windows[h]
 
     def subset(self, keep: np.ndarray) -> Side:
         return Side(
@@ -129,7 +143,9 @@ def residuals(
 ) -> np.ndarray:
     """Residuals entering the sandwich: nearest-neighbour, or HC0-HC3 scaled fit residuals."""
     if vce == "nn":
-        return nn_residuals(side.x, side.d, matches)
+        if side.nn is None:
+            side.nn = nn_residuals(side.x, side.d, matches)
+        return side.nn
     assert fitted is not None
     n = side.x.size
     if vce == "hc0" or (vce == "hc1" and side.cluster is not None):
@@ -217,9 +233,7 @@ def _pilot_variance(
     key = (order, nu)
     if key in side.cache:
         return side.cache[key]
-    w_all = side.kernel(cutoff, h_v, kernel)
-    keep = w_all > 0
-    part, w = side.subset(keep), w_all[keep]
+    part, w = side.window(cutoff, h_v, kernel)
     if np.unique(part.x).size < order + 1:
         out: tuple[float, float, np.ndarray] = (float("nan"), float("nan"), np.ones(1))
         side.cache[key] = out
@@ -260,9 +274,7 @@ def bw_constants(
     v_v, b_const, s = _pilot_variance(side, cutoff, order, nu, h_v, vce, matches, kernel)
     if not np.isfinite(v_v) or not (np.isfinite(h_b) and h_b > 0):
         return nan_out
-    w_all = side.kernel(cutoff, h_b, kernel)
-    keep = w_all > 0
-    part, w = side.subset(keep), w_all[keep]
+    part, w = side.window(cutoff, h_b, kernel)
     if np.unique(part.x).size < order_b + 1:
         return nan_out
     r = vander(part.x - cutoff, order_b)

@@ -89,8 +89,8 @@ def _prepare(
     require_no_missing(data, numeric + ([cluster] if cluster else []))
     if not np.isfinite(cutoff):
         raise ValueError(f"cutoff must be a finite number; it was {cutoff}.")
-    frame = data.sort_values(running, kind="mergesort")
-    x = frame[running].to_numpy(dtype=float)
+    order_x = np.argsort(data[running].to_numpy(dtype=float), kind="stable")
+    x = data[running].to_numpy(dtype=float)[order_x]
     if not x.min() < cutoff < x.max():
         raise ValueError(
             f"The cutoff {cutoff} must lie inside the range of running={running!r} "
@@ -103,7 +103,7 @@ def _prepare(
                 f"Only {np.unique(x[mask]).size} distinct value(s) of running={running!r} lie "
                 f"{side} the cutoff; the bias correction needs at least {order + 2}."
             )
-    d = frame[numeric[1:]].to_numpy(dtype=float)
+    d = np.column_stack([data[c].to_numpy(dtype=float)[order_x] for c in numeric[1:]])
     if treatment is not None:
         t = d[:, 1]
         if np.var(t[below]) == 0 and np.var(t[~below]) == 0 and t[below][0] == t[~below][0]:
@@ -111,7 +111,7 @@ def _prepare(
                 f"treatment={treatment!r} does not change at the cutoff: the fuzzy design "
                 "has no first stage."
             )
-    labels = None if cluster is None else pd.factorize(frame[cluster])[0]
+    labels = None if cluster is None else pd.factorize(data[cluster])[0][order_x]
     settings = Settings(
         cutoff=float(cutoff),
         p=int(order),
