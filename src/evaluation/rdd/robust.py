@@ -275,6 +275,8 @@ class RobustRDResult(Result):
         Observations within h below and at or above the cutoff; clusters used.
     first_stage, reduced_form
         Fuzzy designs: the conventional jumps in the treatment and the outcome.
+    coef_left, coef_right
+        The outcome's fitted polynomials below and above, in powers of (running - cutoff).
     """
 
     running: str = ""
@@ -297,10 +299,8 @@ class RobustRDResult(Result):
     n_clusters: int | None = None
     first_stage: float = float("nan")
     reduced_form: float = float("nan")
-    intercept_left: float = float("nan")
-    slope_left: float = float("nan")
-    intercept_right: float = float("nan")
-    slope_right: float = float("nan")
+    coef_left: tuple[float, ...] = ()
+    coef_right: tuple[float, ...] = ()
     _table: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
     _sample: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
 
@@ -333,7 +333,11 @@ class RobustRDResult(Result):
         return "\n".join(lines)
 
     def plot(self, *, ax: Axes | None = None, bins: int = 20) -> Axes:
-        """Binned means of the outcome with the local-linear fits within h (sharp view)."""
+        """Binned means of the outcome with the local-polynomial fits within h (sharp view).
+
+        The fits are the outcome's, without covariate adjustment; for a fuzzy design they
+        show the reduced form.
+        """
         from evaluation.rdd.local_linear import _binned_means
 
         if bins < 1:
@@ -347,15 +351,11 @@ class RobustRDResult(Result):
             centres, means = _binned_means(x[side], y[side], low, high, bins)
             ax.scatter(centres, means, s=18, color=colour, alpha=0.8)
             h = self.h_left if below else self.h_right
-            a, b = (
-                (self.intercept_left, self.slope_left)
-                if below
-                else (self.intercept_right, self.slope_right)
-            )
-            edge = self.cutoff - h if below else self.cutoff + h
-            edge = max(edge, low) if below else min(edge, high)
-            line = np.array([edge, self.cutoff])
-            ax.plot(line, a + b * (line - self.cutoff), color=colour, lw=2.5)
+            coef = self.coef_left if below else self.coef_right
+            edge = max(self.cutoff - h, low) if below else min(self.cutoff + h, high)
+            grid = np.linspace(edge, self.cutoff, 50)
+            fitted = np.polynomial.polynomial.polyval(grid - self.cutoff, coef)
+            ax.plot(grid, fitted, color=colour, lw=2.5)
         ax.axvline(self.cutoff, color="black", lw=1, ls="--")
         ax.set_xlabel(self.running)
         ax.set_ylabel(self.outcome or "")
@@ -536,10 +536,8 @@ def robust(
         n_clusters=est.clusters,
         first_stage=est.terms["first stage"][0] if treatment else float("nan"),
         reduced_form=est.terms["reduced form"][0] if treatment else float("nan"),
-        intercept_left=float(est.beta_left[0]),
-        slope_left=float(est.beta_left[1]) if order >= 1 else 0.0,
-        intercept_right=float(est.beta_right[0]),
-        slope_right=float(est.beta_right[1]) if order >= 1 else 0.0,
+        coef_left=tuple(float(v) for v in est.beta_left),
+        coef_right=tuple(float(v) for v in est.beta_right),
         _table=pd.DataFrame(rows),
         _sample=sample,
     )
