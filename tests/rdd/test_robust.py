@@ -201,3 +201,20 @@ def test_result_reports(senate: pd.DataFrame) -> None:
     assert list(fit.tidy()["term"]) == ["conventional", "bias-corrected", "robust"]
     assert "robust" in fit.summary()
     assert fit.plot().get_xlabel() == "margin"
+
+
+def test_one_sided_compliance_and_clustered_cer_equal_rdrobust(
+    senate_extra: pd.DataFrame,
+) -> None:
+    rng = np.random.default_rng(1)
+    frame = senate_extra.assign(
+        t=((senate_extra["margin"] >= 0) & (rng.uniform(size=len(senate_extra)) < 0.7)) * 1.0
+    )
+    # Nobody below the cutoff is treated: rdrobust then selects sharp bandwidths.
+    ours = rdd.robust(frame, outcome="vote", running="margin", treatment="t")
+    peer = _peer(frame["vote"], frame["margin"], fuzzy=frame["t"])
+    assert _gap(ours, peer) < TOL
+    # CER-optimal with clusters shrinks by the number of clusters, not of rows.
+    ours = rdd.robust(frame, outcome="vote", running="margin", cluster="group", selector="cerrd")
+    peer = _peer(frame["vote"], frame["margin"], cluster=frame["group"], bwselect="cerrd")
+    assert _gap(ours, peer) < TOL
