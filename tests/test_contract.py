@@ -188,6 +188,16 @@ FACTORIES: dict[str, Factory] = {
                          level=lv), "reoffended"),
     "DensityTest": lambda lv: (
         rdd.density_test(THRESHOLD, running="risk_score", cutoff=50, level=lv), None),
+    "RobustRDResult": lambda lv: (
+        rdd.robust(THRESHOLD, outcome="reoffended", running="risk_score", cutoff=50,
+                   covariates=["age"], level=lv), "reoffended"),
+    "RobustBandwidth": lambda lv: (
+        rdd.robust_bandwidth(THRESHOLD, outcome="reoffended", running="risk_score", cutoff=50),
+        "reoffended"),
+    "LocalDensityTest": lambda lv: (
+        rdd.local_density_test(THRESHOLD, running="risk_score", cutoff=50, level=lv), None),
+    "RDPower": lambda lv: (
+        power.rd_power(THRESHOLD, outcome="reoffended", running="risk_score", cutoff=50), None),
     "IKBandwidth": lambda lv: (
         rdd.ik_bandwidth(THRESHOLD, outcome="reoffended", running="risk_score", cutoff=50),
         "reoffended"),

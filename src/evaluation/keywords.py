@@ -146,6 +146,8 @@ _TABLE: dict[str, dict[str, str]] = {
         "variable.",
         "base_period": "Which period a staggered design's pre-period cells compare with.",
         "base_year": "Year whose prices real-terms amounts are expressed in.",
+        "bias_bandwidth": "Bandwidth of the fit that estimates a local-polynomial estimate's "
+        "bias (rdrobust's b), in units of the running variable.",
         "bin_width": "Width of the histogram bins of the running variable.",
         "bootstrap": "Number of bootstrap draws for a simultaneous band (none if not given).",
         "caliper": "Largest allowed distance between matched propensity scores.",
@@ -180,8 +182,13 @@ _TABLE: dict[str, dict[str, str]] = {
         "max_denominator": "Largest denominator searched.",
         "max_effort": "Largest effort, in pounds, a provider is assumed to consider.",
         "method": "Which variant of the estimator to use.",
+        "masspoints": "How repeated values of the running variable are handled: adjust "
+        "(rdrobust's default) or off.",
         "n_neighbours": "Number of matches for each unit.",
+        "n_window": "Observations within the bandwidth either side of a cutoff in the design "
+        "assessed: one number for each side, or a pair (below, above).",
         "n_sims": "Number of simulated draws.",
+        "order": "Order of a local polynomial (1: local linear).",
         "overdispersion": "How funnel limits allow for overdispersion: none, multiplicative or "
         "additive.",
         "per": "Number of HHI points a slope is reported per.",
@@ -196,6 +203,8 @@ _TABLE: dict[str, dict[str, str]] = {
         "reference_period": "Event time left out as the baseline of an event study (default -1).",
         "replace": "Whether matching is with replacement.",
         "schedule": "Discount schedule: (last year, rate) pairs, the Green Book's by default.",
+        "selector": "Bandwidth selector of a local-polynomial RD: mserd, msetwo, msesum, "
+        "msecomb1, msecomb2 or their CER-optimal versions cerrd, certwo, ...",
         "seasonal": "Seasonal pattern of a time series: its period, or a column of season labels.",
         "seed": "Seed of the random number generator: the same seed gives the same result.",
         "steps": "Number of steps of a grid search.",
@@ -205,6 +214,8 @@ _TABLE: dict[str, dict[str, str]] = {
         "trim": "Propensity scores outside [trim, 1 - trim] are dropped.",
         "two_sided": "Whether the test is two-sided.",
         "upper": "Upper end of the range searched.",
+        "vce": "Variance estimator of a local-polynomial RD: nn (nearest neighbours), hc0, "
+        "hc1, hc2 or hc3.",
         "wide": "Whether to return the table wide (one column per scheme) rather than long.",
         "window": "First and last event times to report; those beyond are binned at the ends.",
     },

@@ -23,6 +23,10 @@ two overlap, and with Bloom's multipliers for large samples. Proportions use
 Cohen's arcsine effect size ``h = 2 asin(sqrt(p1)) - 2 asin(sqrt(p0))``, as
 ``statsmodels.stats.proportion.proportion_effectsize`` does.
 
+For a regression discontinuity, :func:`rd_power` gives the power of the robust
+bias-corrected test from pilot data, following rdpower (Cattaneo, Titiunik and
+Vazquez-Bare 2019); it lives in :mod:`evaluation.rdd.planning`.
+
 Examples
 --------
 >>> round(bloom_multiplier(), 2)
@@ -48,6 +52,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from scipy import optimize, stats
 
+from evaluation.rdd.planning import RDPower, rd_power
 from evaluation.results import CopiedFrame, Result, normal_interval
 
 __all__ = [
@@ -60,6 +65,8 @@ __all__ = [
     "mde_proportion",
     "power_at",
     "power_curve",
+    "RDPower",
+    "rd_power",
     "sample_size",
     "sample_size_proportion",
 ]

@@ -12,9 +12,14 @@ between the two lines at the cutoff. The regression and its robust (HC1)
 covariance come from statsmodels' WLS. With ``bandwidth=None`` the bandwidth is
 the Imbens and Kalyanaraman (2012) MSE-optimal choice (:func:`ik_bandwidth`).
 
+:func:`robust` is the estimator to the ``rdrobust`` standard: MSE- or CER-optimal
+bandwidths (:func:`robust_bandwidth`), robust bias-corrected intervals, fuzzy designs
+(``treatment=``), covariates, clustered standard errors and mass points.
+
 Diagnostics a reviewer should ask for are methods of the result and functions here:
 the McCrary (2008) density test for manipulation of the running variable
-(:func:`density_test`), sensitivity to the bandwidth, placebo cutoffs and the
+(:func:`density_test`; :func:`local_density_test` is rddensity's local-polynomial
+test), sensitivity to the bandwidth, placebo cutoffs and the
 continuity of pre-determined covariates at the cutoff (:func:`covariate_continuity`).
 
 Examples
@@ -30,16 +35,28 @@ Examples
 
 from evaluation.rdd._common import KERNELS
 from evaluation.rdd.bandwidth import IKBandwidth, ik_bandwidth
-from evaluation.rdd.density import DensityTest, density_test
+from evaluation.rdd.density import (
+    DensityTest,
+    LocalDensityTest,
+    density_test,
+    local_density_test,
+)
 from evaluation.rdd.local_linear import RDResult, covariate_continuity, local_linear
+from evaluation.rdd.robust import RobustBandwidth, RobustRDResult, robust, robust_bandwidth
 
 __all__ = [
     "DensityTest",
     "IKBandwidth",
+    "LocalDensityTest",
     "KERNELS",
     "RDResult",
+    "RobustBandwidth",
+    "RobustRDResult",
     "covariate_continuity",
     "density_test",
     "ik_bandwidth",
+    "local_density_test",
     "local_linear",
+    "robust",
+    "robust_bandwidth",
 ]
