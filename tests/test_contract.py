@@ -164,6 +164,9 @@ FACTORIES: dict[str, Factory] = {
         did.staggered(STAGGERED, **DID, cohort="cohort", level=lv), "outcome"),
     "EventStudyResult": lambda lv: (
         did.event_study(STAGGERED, **DID, cohort="cohort", level=lv), "outcome"),
+    "WildBootstrapResult": lambda lv: (
+        did.wild_bootstrap(STAGGERED, estimator="event_study", **DID, cohort="cohort",
+                           n_boot=99, seed=1, level=lv), "outcome"),
     "SyntheticControlResult": lambda lv: (
         synth.synthetic_control(SYNTH, outcome="outcome", unit="unit", time="period",
                                 treated_unit=SYNTH.loc[SYNTH["treated"] == 1, "unit"].iloc[0],

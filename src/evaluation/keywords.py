@@ -142,6 +142,7 @@ _TABLE: dict[str, dict[str, str]] = {
         "distribution": "Reference distribution of the test statistic: normal or t.",
         "download": "Whether to download a dataset that has no local copy.",
         "equal_variance": "Whether the two groups' variances are taken to be equal.",
+        "estimator": "Which estimator's regression to use (e.g. two_by_two, twfe or event_study).",
         "estimand": "Which average effect is estimated: on the treated (ATT) or on all (ATE).",
         "family": "Distribution of the counts or outcome: binomial or Poisson.",
         "hac_lags": "Lags of the Newey-West (autocorrelation-robust) covariance.",
@@ -155,6 +156,7 @@ _TABLE: dict[str, dict[str, str]] = {
         "max_denominator": "Largest denominator searched.",
         "max_effort": "Largest effort, in pounds, a provider is assumed to consider.",
         "method": "Which variant of the estimator to use.",
+        "n_boot": "Number of bootstrap draws of a bootstrap test (all of them when fewer exist).",
         "n_neighbours": "Number of matches for each unit.",
         "n_sims": "Number of simulated draws.",
         "overdispersion": "How funnel limits allow for overdispersion: none, multiplicative or "
@@ -179,6 +181,7 @@ _TABLE: dict[str, dict[str, str]] = {
         "trim": "Propensity scores outside [trim, 1 - trim] are dropped.",
         "two_sided": "Whether the test is two-sided.",
         "upper": "Upper end of the range searched.",
+        "weight_type": "Distribution of wild bootstrap weights: rademacher or webb.",
         "wide": "Whether to return the table wide (one column per scheme) rather than long.",
         "window": "First and last event times to report; those beyond are binned at the ends.",
     },

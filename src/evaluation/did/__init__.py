@@ -11,6 +11,8 @@ returns a frozen result with ``estimate, se, ci_low, ci_high, p_value, n_obs``,
   aggregations, with analytic influence-function standard errors as R's ``did``.
 - :func:`event_study`: effects by time since adoption, Sun and Abraham (2021)
   interaction-weighted or the conventional dynamic TWFE, with a pre-trend test.
+- :func:`wild_bootstrap`: the restricted wild cluster bootstrap p-value and
+  interval for the 2x2, TWFE or event-study coefficients, for few clusters.
 
 Examples
 --------
@@ -28,6 +30,7 @@ from evaluation.did.event_time import EventStudyResult, event_study
 from evaluation.did.fixed_effects import TwfeResult, twfe
 from evaluation.did.rates import TwoByTwoRatesResult, relative_change, two_by_two_rates
 from evaluation.did.two_period import TwoByTwoResult, two_by_two
+from evaluation.did.wild_bootstrap import WildBootstrapResult, wild_bootstrap
 
 __all__ = [
     "TwoByTwoRatesResult",
@@ -42,4 +45,6 @@ __all__ = [
     "staggered",
     "twfe",
     "two_by_two",
+    "WildBootstrapResult",
+    "wild_bootstrap",
 ]
