@@ -110,6 +110,27 @@ def test_webb_draws_give_the_peers_p_value_and_the_interval_inverts_its_test() -
     assert ours.ci_low < ours.estimate < ours.ci_high
 
 
+def test_weights_and_covariates_match_the_peer_on_the_weighted_rows() -> None:
+    """Regression weights: the peer takes none, so it gets every row multiplied by the root
+    of its weight (weighted least squares as ordinary least squares); same draws."""
+    rng = np.random.default_rng(4)
+    data = few_clusters(14, seed=6)
+    data = data.assign(w=rng.uniform(0.5, 2.0, len(data)), x=rng.normal(size=len(data)))
+    ours = did.wild_bootstrap(data, estimator="two_by_two", outcome="outcome", treated="treated",
+                              post="post", cluster="cluster", covariates=["x"], weights="w",
+                              weight_type="webb", n_boot=999, seed=9)  # fmt: skip
+    X, y = _two_by_two_rows(data)
+    root = np.sqrt(data["w"].to_numpy())
+    X = np.column_stack([X, data["x"]]) * root[:, None]
+    boot = _peer(X, y * root, data["cluster"].to_numpy(), np.array([0, 0, 0, 1.0, 0]), B=999,
+                 seed=9, weights_type="webb")  # fmt: skip
+    assert ours.p_value == boot.pvalue == _p_counting_ties(boot)
+    assert ours.estimate / ours.se == pytest.approx(float(boot.t_stat), abs=EXACT)
+    plain = did.two_by_two(data, outcome="outcome", treated="treated", post="post",
+                           covariates=["x"], cluster="cluster", weights="w")  # fmt: skip
+    assert ours.se == pytest.approx(plain.se, rel=1e-10)
+
+
 def _panel() -> pd.DataFrame:
     panel = staggered_adoption(n_units=40, n_periods=5, cohorts=(3, 4), seed=8)
     return panel.assign(area=panel["unit"] % 16)  # 16 areas, each holding whole units
@@ -220,3 +241,30 @@ def test_rejection_rate_simulation_runs() -> None:
     assert table.attrs["true_effect"] == 0.0
     assert table.loc[0, "clusters"] == 6
     assert table.iloc[0, 1:4].between(0, 1).all()
+
+
+def test_sun_abraham_average_is_one_linear_restriction_the_peer_tests_alike() -> None:
+    """Sun-Abraham: the post-adoption average is a weighted sum of cohort-by-event-time
+    coefficients (weights: each cohort's share of the rows at that event time, averaged over
+    event times), tested as one restriction; the peer takes the same restriction vector."""
+    panel = _panel()
+    ours = did.wild_bootstrap(panel, estimator="event_study", outcome="outcome", unit="unit",
+                              time="time", cohort="cohort", method="sun_abraham",
+                              weight_type="webb", n_boot=499, seed=5)  # fmt: skip
+    plain = did.event_study(panel, outcome="outcome", unit="unit", time="time", cohort="cohort")
+    assert ours.estimate == pytest.approx(plain.estimate, abs=1e-12)
+    assert ours.se == pytest.approx(plain.se, rel=1e-10)
+    event_time = (panel["time"] - panel["cohort"]).where(panel["cohort"] > 0)
+    cells = sorted({(g, e) for g, e in zip(panel["cohort"], event_time, strict=True)
+                    if g > 0 and e != -1})  # fmt: skip
+    dummies = pd.DataFrame({f"{g}:{e:g}": ((panel["cohort"] == g) & (event_time == e)).astype(float)
+                            for g, e in cells})  # fmt: skip
+    X, y = _dummies(panel, dummies)
+    R = np.zeros(X.shape[1])
+    post_times = sorted({e for _, e in cells if e >= 0})
+    for e in post_times:
+        rows = {g: dummies[f"{g}:{e:g}"].sum() for g, f in cells if f == e}
+        for g, count in rows.items():
+            R[X.columns.get_loc(f"{g}:{e:g}")] += count / sum(rows.values()) / len(post_times)
+    boot = _peer(X.to_numpy(), y, panel["unit"].to_numpy(), R, B=499, seed=5, weights_type="webb")
+    assert ours.p_value == boot.pvalue == _p_counting_ties(boot)
