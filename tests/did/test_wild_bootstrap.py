@@ -27,7 +27,7 @@ import statsmodels.api as sm
 
 from evaluation import did
 from evaluation.simulate.did import staggered_adoption
-from evaluation.simulate.wild import few_clusters, rejection_rates
+from evaluation.simulate.wild import few_clusters
 
 wbt = pytest.importorskip("wildboottest.wildboottest")
 
@@ -233,14 +233,6 @@ def test_units_spanning_clusters_are_refused() -> None:
     with pytest.raises(ValueError, match="more than one cluster"):
         did.wild_bootstrap(panel, estimator="twfe", outcome="outcome", unit="unit", time="time",
                            treatment="treated", cluster="area")  # fmt: skip
-
-
-def test_rejection_rate_simulation_runs() -> None:
-    """Smoke test only; the chapter shows the full simulation."""
-    table = rejection_rates((6,), n_sims=4, n_boot=19, seed=0)
-    assert table.attrs["true_effect"] == 0.0
-    assert table.loc[0, "clusters"] == 6
-    assert table.iloc[0, 1:4].between(0, 1).all()
 
 
 def test_sun_abraham_average_is_one_linear_restriction_the_peer_tests_alike() -> None:
