@@ -170,7 +170,8 @@ def test_event_study_coefficients_match_the_peer_one_by_one() -> None:
     each event time's p-value is the peer's for that dummy's coefficient."""
     panel = _panel()
     ours = did.wild_bootstrap(panel, estimator="event_study", outcome="outcome", unit="unit",
-                              time="time", cohort="cohort", n_boot=499, seed=3)  # fmt: skip
+                              time="time", cohort="cohort", method="twfe", n_boot=499,
+                              seed=3)  # fmt: skip
     effects = ours.effects
     event_time = (panel["time"] - panel["cohort"]).where(panel["cohort"] > 0)
     dummies = pd.DataFrame({f"e{e:g}": (event_time == e).astype(float)

@@ -256,7 +256,7 @@ def wild_bootstrap(
     cohort: str | None = None,
     window: tuple[int, int] | None = None,
     reference_period: int = -1,
-    method: Literal["sun_abraham", "twfe"] = "twfe",
+    method: Literal["sun_abraham", "twfe"] = "sun_abraham",
     covariates: list[str] | None = None,
     weights: str | None = None,
     weight_type: Literal["rademacher", "webb"] = "rademacher",
@@ -293,10 +293,11 @@ def wild_bootstrap(
     cohort, window, reference_period
         ``event_study`` only, as in :func:`evaluation.did.event_study`.
     method
-        ``event_study`` only: ``"twfe"`` (the dynamic two-way fixed-effects
-        regression on event-time dummies, the default here) or
-        ``"sun_abraham"`` (each event time's effect is then a weighted sum of
-        cohort coefficients, tested as one linear restriction).
+        ``event_study`` only, as there: ``"sun_abraham"`` (the default; each
+        event time's effect is a weighted sum of cohort-by-event-time
+        coefficients, tested as one linear restriction, the weights held
+        fixed) or ``"twfe"`` (the dynamic two-way fixed-effects regression on
+        event-time dummies, one coefficient each).
     covariates, weights
         ``two_by_two`` and ``twfe`` only, as there.
     weight_type
