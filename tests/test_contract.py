@@ -172,6 +172,9 @@ FACTORIES: dict[str, Factory] = {
         did.imputation(STAGGERED, **DID, cohort="cohort", level=lv), "outcome"),
     "BaconResult": lambda lv: (
         did.bacon_decomposition(STAGGERED, **DID, treatment="treated", level=lv), "outcome"),
+    "WildBootstrapResult": lambda lv: (
+        did.wild_bootstrap(STAGGERED, estimator="event_study", **DID, cohort="cohort",
+                           n_boot=99, seed=1, level=lv), "outcome"),
     "SyntheticControlResult": lambda lv: (
         synth.synthetic_control(SYNTH, outcome="outcome", unit="unit", time="period",
                                 treated_unit=SYNTH.loc[SYNTH["treated"] == 1, "unit"].iloc[0],

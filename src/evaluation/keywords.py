@@ -162,6 +162,7 @@ _TABLE: dict[str, dict[str, str]] = {
         "distribution": "Reference distribution of the test statistic: normal or t.",
         "download": "Whether to download a dataset that has no local copy.",
         "equal_variance": "Whether the two groups' variances are taken to be equal.",
+        "estimator": "Which estimator's regression to use (e.g. two_by_two, twfe or event_study).",
         "estimand": "Which average effect is estimated: on the treated (ATT) or on all (ATE).",
         "family": "Distribution of the counts or outcome: binomial or Poisson.",
         "gammas": (
@@ -184,6 +185,7 @@ _TABLE: dict[str, dict[str, str]] = {
         "method": "Which variant of the estimator to use.",
         "masspoints": "How repeated values of the running variable are handled: adjust "
         "(rdrobust's default) or off.",
+        "n_boot": "Number of bootstrap draws of a bootstrap test (all of them when fewer exist).",
         "n_neighbours": "Number of matches for each unit.",
         "n_window": "Observations within the bandwidth either side of a cutoff in the design "
         "assessed: one number for each side, or a pair (below, above).",
@@ -216,6 +218,7 @@ _TABLE: dict[str, dict[str, str]] = {
         "upper": "Upper end of the range searched.",
         "vce": "Variance estimator of a local-polynomial RD: nn (nearest neighbours), hc0, "
         "hc1, hc2 or hc3.",
+        "weight_type": "Distribution of wild bootstrap weights: rademacher or webb.",
         "wide": "Whether to return the table wide (one column per scheme) rather than long.",
         "window": "First and last event times to report; those beyond are binned at the ends.",
     },

@@ -1,6 +1,6 @@
 """Difference-in-differences: 2x2, two-way fixed effects, staggered, event studies, switching.
 
-Eight estimators, one shape. Each takes a tidy DataFrame and column names and
+Nine functions, one shape. Each takes a tidy DataFrame and column names and
 returns a frozen result with ``estimate, se, ci_low, ci_high, p_value, n_obs``,
 ``tidy()``, ``summary()`` and, where a picture is the natural answer, ``plot()``.
 
@@ -19,6 +19,8 @@ returns a frozen result with ``estimate, se, ci_low, ci_high, p_value, n_obs``,
   coefficient into its 2x2 comparisons.
 - :func:`switching`: de Chaisemartin and D'Haultfoeuille's ``DID_M`` and
   first-switch effect for a treatment that switches on and off.
+- :func:`wild_bootstrap`: the restricted wild cluster bootstrap p-value and
+  interval for the 2x2, TWFE or event-study coefficients, for few clusters.
 
 Examples
 --------
@@ -39,6 +41,7 @@ from evaluation.did.imputation import ImputationResult, imputation
 from evaluation.did.rates import TwoByTwoRatesResult, relative_change, two_by_two_rates
 from evaluation.did.switching import SwitchingResult, switching
 from evaluation.did.two_period import TwoByTwoResult, two_by_two
+from evaluation.did.wild_bootstrap import WildBootstrapResult, wild_bootstrap
 
 __all__ = [
     "BaconResult",
@@ -59,4 +62,6 @@ __all__ = [
     "switching",
     "twfe",
     "two_by_two",
+    "WildBootstrapResult",
+    "wild_bootstrap",
 ]
