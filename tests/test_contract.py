@@ -164,6 +164,10 @@ FACTORIES: dict[str, Factory] = {
         did.staggered(STAGGERED, **DID, cohort="cohort", level=lv), "outcome"),
     "EventStudyResult": lambda lv: (
         did.event_study(STAGGERED, **DID, cohort="cohort", level=lv), "outcome"),
+    "SensitivityResult": lambda lv: (
+        did.sensitivity(did.event_study(STAGGERED, **DID, cohort="cohort", window=(-3, 1)),
+                        bounds=[0, 1],
+                        grid_points=50, level=lv), "outcome"),
     "SyntheticControlResult": lambda lv: (
         synth.synthetic_control(SYNTH, outcome="outcome", unit="unit", time="period",
                                 treated_unit=SYNTH.loc[SYNTH["treated"] == 1, "unit"].iloc[0],

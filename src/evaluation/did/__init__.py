@@ -11,6 +11,9 @@ returns a frozen result with ``estimate, se, ci_low, ci_high, p_value, n_obs``,
   aggregations, with analytic influence-function standard errors as R's ``did``.
 - :func:`event_study`: effects by time since adoption, Sun and Abraham (2021)
   interaction-weighted or the conventional dynamic TWFE, with a pre-trend test.
+- :func:`sensitivity`: Rambachan and Roth (2023) confidence sets for an event
+  study's effect when parallel trends may be violated by a bounded amount, and
+  the breakdown value at which the conclusion is lost.
 
 Examples
 --------
@@ -26,6 +29,7 @@ from evaluation.did._common import WaldTest
 from evaluation.did.callaway_santanna import StaggeredResult, staggered
 from evaluation.did.event_time import EventStudyResult, event_study
 from evaluation.did.fixed_effects import TwfeResult, twfe
+from evaluation.did.honest import SensitivityResult, sensitivity
 from evaluation.did.rates import TwoByTwoRatesResult, relative_change, two_by_two_rates
 from evaluation.did.two_period import TwoByTwoResult, two_by_two
 
@@ -34,11 +38,13 @@ __all__ = [
     "two_by_two_rates",
     "relative_change",
     "EventStudyResult",
+    "SensitivityResult",
     "StaggeredResult",
     "TwfeResult",
     "TwoByTwoResult",
     "WaldTest",
     "event_study",
+    "sensitivity",
     "staggered",
     "twfe",
     "two_by_two",
