@@ -59,6 +59,12 @@ Run a subset by giving task-name substrings: ``python benchmarks/bench_did.py dC
   every county and year dummy written out (it takes no fixed effects); the
   difference is of the p-values. Ours also inverts the test for the interval;
   the peer's time includes the numba compile it does on every call.
+- Rambachan-Roth sensitivity (``did.trend_sensitivity``, relative magnitudes, the
+  default hybrid test, 1,000 grid points, Mbar 0, 0.5, 1) vs moderndid's
+  HonestDiD port on the Sun-Abraham ``mpdta`` event study's coefficients and
+  covariance. moderndid's ``didhonest`` imports cvxpy, which is not installed;
+  its relative-magnitude code never calls it, so it runs behind an empty
+  stand-in module. Its smoothness (FLCI) code needs cvxpy and is not timed.
 """
 
 from __future__ import annotations
@@ -496,6 +502,38 @@ def wild_task(frame: pd.DataFrame, repeats: int) -> dict[str, Any]:
     }
 
 
+HONEST_MBAR = [0.0, 0.5, 1.0]
+
+
+def honest_task(frame: pd.DataFrame, repeats: int) -> dict[str, Any]:
+    """did.trend_sensitivity vs moderndid's create_sensitivity_results_rm, same inputs."""
+    import sys
+    import types
+
+    sys.modules.setdefault("cvxpy", types.ModuleType("cvxpy"))  # see the module docstring
+    from moderndid.didhonest import create_sensitivity_results_rm
+
+    fit = did.event_study(frame, **MPDTA)
+    effects = fit.effects.sort_values("event_time")
+    times = effects["event_time"].to_numpy()
+    beta = effects["estimate"].to_numpy()
+    sigma = fit.covariance.loc[times, times].to_numpy()
+    n_pre = int((times < -1).sum())
+    ours_s, ours = median_time(lambda: did.trend_sensitivity(fit, bounds=HONEST_MBAR), repeats)
+
+    def peer_run() -> np.ndarray:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            table = create_sensitivity_results_rm(
+                beta, sigma, n_pre, len(beta) - n_pre, m_bar_vec=HONEST_MBAR, grid_points=1000
+            )
+        return np.column_stack([table["lb"].to_numpy(), table["ub"].to_numpy()])
+
+    peer_s, peer = median_time(peer_run, repeats)
+    diff = float(np.max(np.abs(ours.intervals[["ci_low", "ci_high"]].to_numpy() - peer)))
+    return {"ours_s": ours_s, "peer": "moderndid", "peer_s": peer_s, "max_abs_diff": diff}
+
+
 def main(only: list[str] | None = None) -> pd.DataFrame:
     """Run every task, or those whose name contains one of ``only``, and update the CSV.
 
@@ -568,6 +606,7 @@ def main(only: list[str] | None = None) -> pd.DataFrame:
         ),
         *_option_tasks(mpdta),
         ("wild cluster bootstrap, TWFE on mpdta by state (29 clusters)", mpdta, 3, wild_task),
+        ("honest DiD sensitivity, relative magnitudes, mpdta (500 x 5)", mpdta, 1, honest_task),
     ]
     machine = (
         f"{platform.machine()} {os.cpu_count()} cores, "

@@ -576,6 +576,13 @@ def test_every_public_estimator_refuses_what_is_not_its_data(name: str, bad: obj
 SCALAR_CASES = [
     Case("relative change of a missing rate", lambda: did.relative_change(np.nan, 1, 1, 1),
          error="positive numbers"),
+    Case("sensitivity with a covariance that is not positive semi-definite",
+         lambda: did.trend_sensitivity(coefficients=[0.0, 0.1, 0.2],
+                                       covariance=np.diag([1.0, -1.0, 1.0]),
+                                       n_pre_coefficients=2), error="positive semi-definite"),
+    Case("sensitivity with infinite coefficients",
+         lambda: did.trend_sensitivity(coefficients=[0.0, np.inf, 0.2], covariance=np.eye(3),
+                                 n_pre_coefficients=2), error="finite"),
     Case("Newey-West lags for no periods", lambda: its.newey_west_lags(0), error="n_obs"),
     Case("Newey-West lags for 2.5 periods", lambda: its.newey_west_lags(2.5), error="n_obs"),
     Case("funnel limits for a target in per cent", lambda: compare.funnel_limits(

@@ -175,6 +175,10 @@ FACTORIES: dict[str, Factory] = {
     "WildBootstrapResult": lambda lv: (
         did.wild_bootstrap(STAGGERED, estimator="event_study", **DID, cohort="cohort",
                            n_boot=99, seed=1, level=lv), "outcome"),
+    "TrendSensitivityResult": lambda lv: (
+        did.trend_sensitivity(did.event_study(STAGGERED, **DID, cohort="cohort", window=(-3, 1)),
+                        bounds=[0, 1],
+                        grid_points=50, level=lv), "outcome"),
     "SyntheticControlResult": lambda lv: (
         synth.synthetic_control(SYNTH, outcome="outcome", unit="unit", time="period",
                                 treated_unit=SYNTH.loc[SYNTH["treated"] == 1, "unit"].iloc[0],
@@ -210,7 +214,7 @@ FACTORIES: dict[str, Factory] = {
     "MatchingResult": lambda lv: (
         matching.nearest_neighbour(PROGRAMME, outcome="reoffended", treatment="took_part",
                                    covariates=COVARIATES, level=lv), "reoffended"),
-    "SensitivityResult": lambda lv: (
+    "ConfounderSensitivityResult": lambda lv: (
         matching.confounder_sensitivity(PROGRAMME, outcome="reoffended", treatment="took_part",
                                         covariates=COVARIATES, benchmarks=["age"], kd=[1, 2],
                                         level=lv), "reoffended"),

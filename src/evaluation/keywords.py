@@ -134,6 +134,10 @@ _TABLE: dict[str, dict[str, str]] = {
         "protection": "Width of the range an intruder must be left with for a suppressed cell.",
         "rounding_base": "Base released counts are rounded to (such as 5).",
         "zeros_disclosive": "Whether a zero count is treated as a cell too small to release.",
+        "grid_points": "Number of values of the target tested when inverting a test into a "
+        "confidence set.",
+        "restriction": "Which bound on violations of parallel trends to impose "
+        "(relative magnitudes or smoothness).",
         "alpha": "Size of a significance test (the chance of a false positive), not a confidence "
         "level.",
         "benchmarks": "Recorded covariates that a hypothetical omitted confounder is set against.",
@@ -223,6 +227,10 @@ _TABLE: dict[str, dict[str, str]] = {
         "window": "First and last event times to report; those beyond are binned at the ends.",
     },
     "value": {
+        "bounds": "Values of the bound on violations of parallel trends (Mbar or M) to report.",
+        "contrast": "Weights on the post-adoption effects defining the target of inference.",
+        "n_pre_coefficients": "Number of event-study coefficients before adoption (the "
+        "reference period left out).",
         "at": "Week since the start of the programme at which a rate is measured.",
         "benchmark_pct": "The benchmark rate to compare with, in per cent.",
         "first": "The group whose share comes first in a difference (first minus second).",
@@ -286,6 +294,8 @@ _TABLE: dict[str, dict[str, str]] = {
     },
     "data": {
         "records": "Table of records, one row per person or contribution.",
+        "coefficients": "Event-study coefficients, oldest event time first.",
+        "covariance": "Covariance matrix of the coefficients.",
         "activity": "Tidy table of care activity by council, setting and provision.",
         "checks": "Verdicts of the contract checklist.",
         "cohort_sizes": "Number of people in each unit's cohort.",

@@ -22,7 +22,7 @@ def darfur() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def ours(darfur: pd.DataFrame) -> matching.SensitivityResult:
+def ours(darfur: pd.DataFrame) -> matching.ConfounderSensitivityResult:
     return matching.confounder_sensitivity(
         darfur,
         outcome="peacefactor",
@@ -68,7 +68,7 @@ def peer(darfur: pd.DataFrame) -> dict[str, object]:
     }
 
 
-def test_darfur_matches_the_published_values(ours: matching.SensitivityResult) -> None:
+def test_darfur_matches_the_published_values(ours: matching.ConfounderSensitivityResult) -> None:
     # Tolerance: half a unit of the last digit printed in Cinelli and Hazlett (2020).
     assert ours.estimate == pytest.approx(ch.ESTIMATE, abs=5e-4)
     assert ours.se == pytest.approx(ch.SE, abs=5e-4)
@@ -80,7 +80,7 @@ def test_darfur_matches_the_published_values(ours: matching.SensitivityResult) -
 
 
 def test_darfur_side_by_side_with_sensemakr(
-    ours: matching.SensitivityResult, peer: dict[str, object]
+    ours: matching.ConfounderSensitivityResult, peer: dict[str, object]
 ) -> None:
     # Tolerance 1e-8 (the same formulas on the same least-squares fit; measured ~1e-14).
     for name, value in [
@@ -96,13 +96,15 @@ def test_darfur_side_by_side_with_sensemakr(
         np.testing.assert_allclose(bounds[column], np.asarray(peer[column]), atol=1e-8, rtol=0)
 
 
-def test_three_times_female_overturns_significance(ours: matching.SensitivityResult) -> None:
+def test_three_times_female_overturns_significance(
+    ours: matching.ConfounderSensitivityResult,
+) -> None:
     tidy = ours.tidy()
     assert list(tidy["p_value"][1:] < 0.05) == [True, True, False]
     assert ours.summary().count("female") == 3
 
 
-def test_plot_draws_contours(ours: matching.SensitivityResult) -> None:
+def test_plot_draws_contours(ours: matching.ConfounderSensitivityResult) -> None:
     ax = ours.plot()
     assert ax.get_xlabel().startswith("Partial R2")
     assert ours.plot(statistic="t").get_ylabel().endswith("outcome")

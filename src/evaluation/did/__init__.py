@@ -21,6 +21,9 @@ returns a frozen result with ``estimate, se, ci_low, ci_high, p_value, n_obs``,
   first-switch effect for a treatment that switches on and off.
 - :func:`wild_bootstrap`: the restricted wild cluster bootstrap p-value and
   interval for the 2x2, TWFE or event-study coefficients, for few clusters.
+- :func:`trend_sensitivity`: Rambachan and Roth (2023) confidence sets for an event
+  study's effect when parallel trends may be violated by a bounded amount, and
+  the breakdown value at which the conclusion is lost.
 
 Examples
 --------
@@ -37,6 +40,7 @@ from evaluation.did.bacon import BaconResult, bacon_decomposition
 from evaluation.did.callaway_santanna import StaggeredResult, staggered
 from evaluation.did.event_time import EventStudyResult, event_study
 from evaluation.did.fixed_effects import TwfeResult, twfe
+from evaluation.did.honest import TrendSensitivityResult, trend_sensitivity
 from evaluation.did.imputation import ImputationResult, imputation
 from evaluation.did.rates import TwoByTwoRatesResult, relative_change, two_by_two_rates
 from evaluation.did.switching import SwitchingResult, switching
@@ -52,12 +56,14 @@ __all__ = [
     "two_by_two_rates",
     "relative_change",
     "EventStudyResult",
+    "TrendSensitivityResult",
     "StaggeredResult",
     "SwitchingResult",
     "TwfeResult",
     "TwoByTwoResult",
     "WaldTest",
     "event_study",
+    "trend_sensitivity",
     "staggered",
     "switching",
     "twfe",

@@ -150,8 +150,9 @@ def _contrasts(cells: pd.DataFrame, n_params: int) -> tuple[np.ndarray, np.ndarr
 
 def summarise(
     results: RegressionResultsWrapper, design: EventDesign, *, level: float
-) -> tuple[pd.DataFrame, pd.DataFrame, tuple[float, int, float], tuple[float, float]]:
-    """Effects by event time, cohort effects, the pre-trend Wald test and the post average."""
+) -> tuple[pd.DataFrame, pd.DataFrame, tuple[float, int, float], tuple[float, float], pd.DataFrame]:
+    """Effects by event time, cohort effects, the pre-trend Wald test, the post average and
+    the covariance matrix of the event-time effects."""
     params, cov = np.asarray(results.params), np.asarray(results.cov_params())
     event_times, contrasts = _contrasts(design.cells, len(params))
     estimates = contrasts @ params
@@ -180,4 +181,6 @@ def summarise(
     )
     if cohort_effects["cohort"].isna().all():
         cohort_effects = cohort_effects.iloc[0:0]
-    return effects, cohort_effects, test, average
+    covariance = pd.DataFrame(contrasts @ cov @ contrasts.T, index=event_times, columns=event_times)
+    covariance.index.name = covariance.columns.name = "event_time"
+    return effects, cohort_effects, test, average, covariance

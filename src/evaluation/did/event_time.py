@@ -26,13 +26,16 @@ class EventStudyResult(Result):
 
     The headline is the average of the post-adoption event-time effects.
     ``effects`` has one row per event time; for Sun-Abraham,
-    ``cohort_effects`` holds the cohort-specific effects it averages.
+    ``cohort_effects`` holds the cohort-specific effects it averages;
+    ``covariance`` the covariance matrix of the event-time effects (the input of
+    :func:`evaluation.did.trend_sensitivity`).
     """
 
     reference_period: int = -1
     _effects: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
     _cohort_effects: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
     _pretrend: WaldTest = WaldTest(float("nan"), 0, float("nan"))
+    _covariance: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
 
     effects = CopiedFrame(
         "_effects", "``event_time, estimate, se, ci_low, ci_high, p_value`` (a copy)."
@@ -41,6 +44,12 @@ class EventStudyResult(Result):
     cohort_effects = CopiedFrame(
         "_cohort_effects",
         "Cohort-by-event-time effects and their weights (Sun-Abraham only; a copy).",
+    )
+
+    covariance = CopiedFrame(
+        "_covariance",
+        "Covariance matrix of the event-time effects, rows and columns labelled by event "
+        "time (a copy); the reference period is left out.",
     )
 
     def pretrend_test(self) -> WaldTest:
@@ -178,7 +187,7 @@ def event_study(
         time=design.data[time],
         clusters=pd.factorize(design.data[cluster or unit])[0],
     )
-    effects, cohort_effects, test, average = _event_design.summarise(
+    effects, cohort_effects, test, average, covariance = _event_design.summarise(
         fit.results, design, level=level
     )
     return EventStudyResult(
@@ -198,4 +207,5 @@ def event_study(
         _effects=effects,
         _cohort_effects=cohort_effects,
         _pretrend=WaldTest(*test),
+        _covariance=covariance,
     )

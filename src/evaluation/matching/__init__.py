@@ -43,7 +43,7 @@ from evaluation.matching.regression import difference_in_means, regression_adjus
 from evaluation.matching.result import ObservationalResult
 from evaluation.matching.rosenbaum import RosenbaumBounds, matched_pairs, rosenbaum_bounds
 from evaluation.matching.sensitivity import (
-    SensitivityResult,
+    ConfounderSensitivityResult,
     confounder_sensitivity,
     sensitivity_of,
 )
@@ -54,7 +54,7 @@ __all__ = [
     "MatchingResult",
     "ObservationalResult",
     "RosenbaumBounds",
-    "SensitivityResult",
+    "ConfounderSensitivityResult",
     "balance",
     "confounder_sensitivity",
     "difference_in_means",

@@ -42,7 +42,7 @@ from evaluation.results import (
     tidy_frame,
 )
 
-__all__ = ["SensitivityResult", "confounder_sensitivity", "sensitivity_of"]
+__all__ = ["ConfounderSensitivityResult", "confounder_sensitivity", "sensitivity_of"]
 
 
 def robustness_value(
@@ -112,7 +112,7 @@ def _benchmark_bounds(
 
 
 @dataclass(frozen=True)
-class SensitivityResult(Result):
+class ConfounderSensitivityResult(Result):
     """An OLS (or weighted) treatment coefficient with its sensitivity to omitted confounders.
 
     The headline is the regression's estimate with its classical standard error and
@@ -358,7 +358,7 @@ def confounder_sensitivity(
     q: float = 1.0,
     alpha: float = 0.05,
     level: float = 0.95,
-) -> SensitivityResult:
+) -> ConfounderSensitivityResult:
     """Sensitivity of a regression's treatment coefficient to an omitted confounder.
 
     Fits the outcome on a constant, the treatment, the covariates and (optionally)
@@ -440,7 +440,7 @@ def confounder_sensitivity(
             adjusted_high=adj + crit_adj * adj_se,
         )
     label = "weighted least squares" if weights is not None else "OLS"
-    return SensitivityResult(
+    return ConfounderSensitivityResult(
         estimate=estimate,
         se=se,
         ci_low=estimate - critical * se,
@@ -472,7 +472,7 @@ def sensitivity_of(
     kd: Sequence[float] | float = (1.0, 2.0, 3.0),
     q: float = 1.0,
     alpha: float = 0.05,
-) -> SensitivityResult:
+) -> ConfounderSensitivityResult:
     """The sensitivity of a matched or weighted estimate, through its weighted regression.
 
     Regresses the result's outcome on its treatment and covariates on the rows it
