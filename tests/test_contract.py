@@ -169,6 +169,10 @@ FACTORIES: dict[str, Factory] = {
                                 treated_unit=SYNTH.loc[SYNTH["treated"] == 1, "unit"].iloc[0],
                                 treatment_time=SYNTH.attrs["treatment_time"]), "outcome"),
     "PlaceboResult": lambda lv: (FACTORIES["SyntheticControlResult"](lv)[0].placebo(), "outcome"),
+    "SyntheticDiDResult": lambda lv: (
+        synth.synthetic_did(SYNTH, outcome="outcome", unit="unit", time="period",
+                            treated_unit="treated", treatment_time=SYNTH.attrs["treatment_time"],
+                            replications=10, seed=1, level=lv), "outcome"),
     "SegmentedResult": lambda lv: (
         its.segmented(SERIES, outcome="outcome", time="month",
                       treatment_time=SERIES.attrs["treatment_time"], level=lv), "outcome"),

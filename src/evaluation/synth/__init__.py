@@ -44,6 +44,7 @@ from evaluation.synth._common import (
     simplex_least_squares,
 )
 from evaluation.synth.control import PlaceboResult, SyntheticControlResult, synthetic_control
+from evaluation.synth.sdid import SyntheticDiDResult, synthetic_did
 
 __all__ = [
     "MIN_DONORS",
@@ -51,6 +52,8 @@ __all__ = [
     "PlaceboResult",
     "Predictor",
     "SyntheticControlResult",
+    "SyntheticDiDResult",
     "simplex_least_squares",
     "synthetic_control",
+    "synthetic_did",
 ]
