@@ -45,8 +45,18 @@ from evaluation.synth._common import (
 )
 from evaluation.synth.control import PlaceboResult, SyntheticControlResult, synthetic_control
 from evaluation.synth.sdid import SyntheticDiDResult, synthetic_did
+from evaluation.synth.several import (
+    ConformalResult,
+    SeveralTreatedResult,
+    conformal_intervals,
+    synthetic_control_several,
+)
 
 __all__ = [
+    "ConformalResult",
+    "SeveralTreatedResult",
+    "conformal_intervals",
+    "synthetic_control_several",
     "MIN_DONORS",
     "MIN_PRE_PERIODS",
     "PlaceboResult",
