@@ -1,4 +1,13 @@
-"""Synthetic control for one treated unit, with placebo (permutation) inference.
+"""Synthetic control and synthetic difference-in-differences, with their inference.
+
+* :func:`synthetic_control`: one treated unit, placebo (permutation) inference
+  (below); :func:`conformal_intervals` adds an interval for each post period
+  (Chernozhukov, Wuthrich and Zhu 2021).
+* :func:`synthetic_control_several`: several units treated at once, each
+  fitted, the average judged against placebo sets of donors.
+* :func:`synthetic_did`: synthetic difference-in-differences (Arkhangelsky et
+  al. 2021) with synthetic control and difference-in-differences as special
+  cases, and placebo, bootstrap or jackknife standard errors.
 
 A synthetic control answers: *what would have happened to the one area that
 reformed, had it not?* It weights untreated areas (the *donors*) so that their

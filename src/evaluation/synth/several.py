@@ -27,7 +27,7 @@ Examples
 ...                                 treated_unit=["treated", "donor 01"], treatment_time=12,
 ...                                 replications=50, seed=1)
 >>> fit.n_treated, fit.placebo_table.shape[0]
-(2, 45)
+(2, 36)
 """
 
 from __future__ import annotations
