@@ -8,9 +8,10 @@ column DID -27.3 (17.7). Their software is the R package ``synthdid``.
 
 Checked in tests/test_synth.py (our exact simplex synthetic control to 0.5 of the SC
 column; a two-way fixed effects OLS to 0.5 of the DID column) and tests/test_sdid.py
-(``synth.synthetic_did`` with method "sdid", "sc" and "did" to 0.05 of each estimate,
-the unit and time weights the synthdid package prints, and the placebo SE of SDID within
-a Monte Carlo tolerance that the test derives and states).
+(``synth.synthetic_did`` with method "sdid", "sc" and "did" to 0.05 of each estimate, and
+the placebo SE of SDID within a Monte Carlo tolerance that the test derives and states).
+The standard errors are Monte Carlo draws (200 placebo replications with R's random
+numbers) and cannot be reproduced digit for digit.
 """
 
 from __future__ import annotations
