@@ -98,6 +98,10 @@ def test_conformal_interval_contains_the_truth_on_simulated_data() -> None:
     assert "interval" in result.summary()
     with pytest.raises(ValueError, match="whole line"):
         synth.conformal_intervals(fit, level=0.99)
+    matched = synth.synthetic_control(panel, **SIM, treated_unit="treated", treatment_time=19,
+                                      predictors=[("outcome", [0]), ("outcome", [18])])  # fmt: skip
+    with pytest.raises(ValueError, match="predictors=None"):
+        synth.conformal_intervals(matched, level=0.9)
 
 
 # --------------------------------------------------------------------------- several treated

@@ -304,8 +304,9 @@ def conformal_intervals(result: SyntheticControlResult, *, level: float = 0.95) 
     Parameters
     ----------
     result
-        A one-unit fit from :func:`evaluation.synth.synthetic_control` (its
-        outcome-path weights are refitted under each null).
+        A one-unit fit from :func:`evaluation.synth.synthetic_control` matched
+        on the outcome path (``predictors=None``); its weights are refitted
+        under each null.
     level
         Confidence level; needs ``1 - level >= 1 / (T0 + 1)``. Each bound is
         found to within ``1e-4`` times the pre-period RMSPE.
@@ -313,6 +314,12 @@ def conformal_intervals(result: SyntheticControlResult, *, level: float = 0.95) 
     Returns
     -------
     ConformalResult
+
+    Raises
+    ------
+    ValueError
+        For a fit matched on predictors, or a level the pre-period cannot reach
+        (``1 - level < 1 / (T0 + 1)``, when every candidate would be kept).
 
     Examples
     --------
@@ -328,6 +335,11 @@ def conformal_intervals(result: SyntheticControlResult, *, level: float = 0.95) 
     level = require_level(level)
     alpha = 1 - level
     fit = result
+    if fit.predictors:
+        raise ValueError(
+            "conformal_intervals refits the weights on the outcome path; the fit matched "
+            f"predictors {list(fit.predictors)}: refit with predictors=None first."
+        )
     wide = fit._wide
     donors = list(fit._weights.index)
     pre = np.asarray(wide.index < fit.treatment_time)
