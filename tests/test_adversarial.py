@@ -42,6 +42,7 @@ from evaluation import (
 from evaluation.compare import providers
 from evaluation.data import registry
 from evaluation.results import require_full_rank, require_level, require_no_missing
+from evaluation.simulate import synth as sim_synth
 
 
 def _did_frame(seed: int = 0, n: int = 400) -> pd.DataFrame:
@@ -266,6 +267,21 @@ CASES = [
             cutoff=0.0,
         ),
         error="infinite value",
+    ),
+    Case(
+        "conformal intervals at a level the pre-period cannot reach",
+        lambda: synth.conformal_intervals(
+            synth.synthetic_control(
+                sim_synth.panel(seed=1, n_donors=5, n_pre=8, n_post=2),
+                outcome="outcome",
+                unit="unit",
+                time="period",
+                treated_unit="treated",
+                treatment_time=8,
+            ),
+            level=0.95,
+        ),
+        error="whole line",
     ),
     Case(
         "synthetic control weights with no donors",

@@ -184,6 +184,18 @@ FACTORIES: dict[str, Factory] = {
                                 treated_unit=SYNTH.loc[SYNTH["treated"] == 1, "unit"].iloc[0],
                                 treatment_time=SYNTH.attrs["treatment_time"]), "outcome"),
     "PlaceboResult": lambda lv: (FACTORIES["SyntheticControlResult"](lv)[0].placebo(), "outcome"),
+    "SeveralTreatedResult": lambda lv: (
+        synth.synthetic_control_several(SYNTH, outcome="outcome", unit="unit", time="period",
+                                        treated_unit=["treated", "donor 01"],
+                                        treatment_time=SYNTH.attrs["treatment_time"],
+                                        replications=20, seed=1), "outcome"),
+    "ConformalResult": lambda lv: (
+        synth.conformal_intervals(FACTORIES["SyntheticControlResult"](lv)[0], level=0.9),
+        "outcome"),
+    "SyntheticDiDResult": lambda lv: (
+        synth.synthetic_did(SYNTH, outcome="outcome", unit="unit", time="period",
+                            treated_unit="treated", treatment_time=SYNTH.attrs["treatment_time"],
+                            replications=10, seed=1, level=lv), "outcome"),
     "SegmentedResult": lambda lv: (
         its.segmented(SERIES, outcome="outcome", time="month",
                       treatment_time=SERIES.attrs["treatment_time"], level=lv), "outcome"),

@@ -28,7 +28,7 @@ import evaluation
 HERE = Path(__file__).resolve().parent
 #: Packages documented on one page with their files below (the files get no page).
 ONE_PAGE = ("evaluation.did", "evaluation.its", "evaluation.rdd", "evaluation.matching",
-            "evaluation.compare", "evaluation.data.loaders")  # fmt: skip
+            "evaluation.compare", "evaluation.synth", "evaluation.data.loaders")  # fmt: skip
 #: Packages that hold only other pages (no page of their own beyond the landing page).
 CONTAINERS = ("evaluation", "evaluation.data", "evaluation.services", "evaluation.guide",
               "evaluation.report", "evaluation.simulate")  # fmt: skip

@@ -178,6 +178,7 @@ _TABLE: dict[str, dict[str, str]] = {
         "k": "Number of largest providers whose shares a concentration ratio adds.",
         "kd": "How many times as strongly as a benchmark a confounder relates to the treatment.",
         "ky": "How many times as strongly as a benchmark a confounder relates to the outcome.",
+        "inference": "How the standard error is computed: placebo, bootstrap or jackknife.",
         "kernel": "Weighting kernel of local regression: triangular, uniform or epanechnikov.",
         "leads": "Number of periods before adoption whose indicators a pre-trend test includes.",
         "level": "Confidence level of intervals, between 0 and 1 (default 0.95).",
@@ -208,6 +209,7 @@ _TABLE: dict[str, dict[str, str]] = {
         "reference_group": "Label of the group the others are compared with.",
         "reference_period": "Event time left out as the baseline of an event study (default -1).",
         "replace": "Whether matching is with replacement.",
+        "replications": "Number of placebo or bootstrap replications behind a standard error.",
         "schedule": "Discount schedule: (last year, rate) pairs, the Green Book's by default.",
         "selector": "Bandwidth selector of a local-polynomial RD: mserd, msetwo, msesum, "
         "msecomb1, msecomb2 or their CER-optimal versions cerrd, certwo, ...",
