@@ -60,7 +60,8 @@ class BaconResult(Result):
     _comparisons: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
 
     comparisons = CopiedFrame(
-        "_comparisons", "Every 2x2 comparison: ``type, treated, control, estimate, weight``."
+        "_comparisons",
+        "Every 2x2 comparison, with ``type, treated, control, estimate, weight`` (a copy).",
     )
 
     @property

@@ -4,7 +4,7 @@ With the implicit weight it gives each treated unit-period (some may be negative
 The treatment may switch on and off (a firm given a grant for one year, a council
 that brings a service back in house): the regression is then the plain panel
 fixed-effects regression of textbook panel chapters (Wooldridge, Example 14.1),
-with every coefficient in :attr:`TwfeResult.coefficients`.
+with every coefficient in ``TwfeResult.coefficients``.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ class TwfeResult(Result):
         "_cell_weights", "Implicit weight of each treated unit-period (a copy)."
     )
     coefficients = CopiedFrame(
-        "_coefficients", "Every coefficient: treatment, covariates, period effects (a copy)."
+        "_coefficients", "Every coefficient (treatment, covariates, period effects), as a copy."
     )
 
     def tidy(self) -> pd.DataFrame:

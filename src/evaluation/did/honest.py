@@ -12,8 +12,8 @@ give confidence sets that are valid for every violation within the bound:
   straight-line extrapolation of the pre-trend by at most ``M`` (in outcome
   units) per period. ``M = 0`` allows only a linear trend.
 
-:func:`trend_sensitivity` reports the robust confidence set for each bound, the usual
-interval that assumes exact parallel trends, and the *breakdown value*: the
+:func:`~evaluation.did.trend_sensitivity` reports the robust confidence set for each
+bound, the usual interval that assumes exact parallel trends, and the *breakdown value*: the
 smallest bound on the grid at which the set includes zero. The algorithms are
 those of the R package HonestDiD (the conditional least-favourable hybrid test
 for relative magnitudes, the fixed-length interval for smoothness), checked

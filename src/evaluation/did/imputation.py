@@ -59,7 +59,8 @@ class ImputationResult(Result):
     _pretrend: WaldTest = WaldTest(float("nan"), 0, float("nan"))
 
     effects = CopiedFrame(
-        "_effects", "Effects by periods since adoption: ``event_time, estimate, se``... (a copy)."
+        "_effects",
+        "Effects by periods since adoption, with ``event_time, estimate, se``... (a copy).",
     )
     leads = CopiedFrame("_leads", "Pre-adoption coefficients of the Test 1 regression (a copy).")
 

@@ -80,7 +80,7 @@ class SwitchingResult(Result):
     """De Chaisemartin-D'Haultfoeuille effects of a treatment that switches on and off.
 
     The headline is ``DID_M``, the average instantaneous effect over all
-    switches. ``effects`` has one row per estimator (:data:`TERMS`): ``DID_M``,
+    switches. ``effects`` has one row per estimator (``TERMS``): ``DID_M``,
     its parts for switching on (``DID_+``) and off (``DID_-``), and ``DID_1``,
     the effect of each unit's first switch (effect 1 of ``did_multiplegt_dyn``),
     with ``n_switches`` (the switching unit-periods it averages over).

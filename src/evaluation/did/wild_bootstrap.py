@@ -67,7 +67,7 @@ class WildBootstrapResult(Result):
 
     effects = CopiedFrame(
         "_effects",
-        "Event study only: ``event_time, estimate, se, ci_low, ci_high, p_value`` (bootstrap) "
+        "For an event study, ``event_time, estimate, se, ci_low, ci_high, p_value`` (bootstrap) "
         "and the analytic ones (a copy).",
     )
 

@@ -116,7 +116,8 @@ class ConfounderSensitivityResult(Result):
     """An OLS (or weighted) treatment coefficient with its sensitivity to omitted confounders.
 
     The headline is the regression's estimate with its classical standard error and
-    a t interval on ``dof`` degrees of freedom. Beyond the :class:`Result` fields:
+    a t interval on ``dof`` degrees of freedom. Beyond the
+    :class:`~evaluation.results.Result` fields:
 
     Attributes
     ----------

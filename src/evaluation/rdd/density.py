@@ -1,7 +1,7 @@
 """Tests for manipulation of the running variable at the cutoff.
 
-:func:`density_test` is McCrary's (2008) histogram-smoothing test;
-:func:`local_density_test` is Cattaneo, Jansson and Ma's (2020) local-polynomial
+:func:`~evaluation.rdd.density_test` is McCrary's (2008) histogram-smoothing test;
+:func:`~evaluation.rdd.local_density_test` is Cattaneo, Jansson and Ma's (2020) local-polynomial
 test, as the ``rddensity`` package computes it (no bins, mass points handled).
 """
 

@@ -4,7 +4,7 @@ Cattaneo, Titiunik and Vazquez-Bare (2019) compute the power of the robust
 bias-corrected test from a pilot (or earlier) sample: the variance of each side's
 local-polynomial fit, scaled to a per-observation constant, and the estimated
 leading bias are taken from the rdrobust fit, and the standard error at a new
-sample size follows from them. :func:`rd_power` does the same with
+sample size follows from them. :func:`~evaluation.power.rd_power` does the same with
 :func:`evaluation.rdd.robust`'s numbers; it is re-exported as
 :func:`evaluation.power.rd_power`.
 """

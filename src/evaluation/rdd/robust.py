@@ -1,6 +1,7 @@
 """Regression discontinuity to the rdrobust standard: robust bias-corrected inference.
 
-:func:`robust` estimates the jump at a threshold by local-polynomial regression, with
+:func:`~evaluation.rdd.robust` estimates the jump at a threshold by local-polynomial
+regression, with
 the MSE- or CER-optimal bandwidths of Calonico, Cattaneo and Titiunik (2014),
 Calonico, Cattaneo and Farrell (2020) and Calonico, Cattaneo, Farrell and Titiunik
 (2019), and reports the three rows ``rdrobust`` prints: the conventional estimate
@@ -8,7 +9,7 @@ and interval, the bias-corrected estimate, and the robust bias-corrected interva
 that allows for the variance of the bias correction. Fuzzy designs (a
 ``treatment`` column that the threshold changes but does not decide), covariates,
 clustered standard errors and mass points in the running variable are handled as
-rdrobust handles them. :func:`robust_bandwidth` gives the bandwidths alone.
+rdrobust handles them. :func:`~evaluation.rdd.robust_bandwidth` gives the bandwidths alone.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ The effect is the weighted difference-in-differences:
 ``tau = (treated post - treated pre_lambda) - (controls_omega post - controls_omega pre_lambda)``.
 
 The weights are those of the R package ``synthdid`` (see
-:mod:`evaluation.synth._frank_wolfe`), so Proposition 99 gives the published
+``evaluation.synth._frank_wolfe``), so Proposition 99 gives the published
 -15.6 packs per capita. ``method="sc"`` and ``method="did"`` give synthetic
 control and difference-in-differences as special cases of the same code, as
 in the paper's Table 1.
@@ -302,7 +302,7 @@ class SyntheticDiDResult(Result):
 
     @property
     def paths(self) -> pd.DataFrame:
-        """By period: treated mean, weighted control mean, their gap and a post flag."""
+        """Each period's treated mean, weighted control mean, their gap and a post flag."""
         n_control = len(self._unit_weights)
         treated = self._wide.iloc[n_control:].mean(axis=0)
         control = self._unit_weights.to_numpy() @ self._wide.iloc[:n_control].to_numpy()
@@ -313,7 +313,7 @@ class SyntheticDiDResult(Result):
 
     @property
     def effect_path(self) -> pd.Series:
-        """Effect by post period: the gap less its time-weighted pre-period level (synthdid)."""
+        """The effect in each post period (the gap less its time-weighted pre-period level)."""
         paths = self.paths
         baseline = float(paths.loc[~paths["post"], "gap"].to_numpy() @ self._time_weights)
         return (paths.loc[paths["post"], "gap"] - baseline).rename("effect")

@@ -1,13 +1,13 @@
 """Synthetic control for several treated areas, and conformal intervals for an effect path.
 
-:func:`synthetic_control_several` fits a synthetic control to each treated
+:func:`~evaluation.synth.synthetic_control_several` fits a synthetic control to each treated
 unit from the same donor pool (the units never treated), averages the gaps,
 and judges the average by placebos: sets of donors, as many as there are
 treated units, are fitted in the same way as if they had been treated, and
 the average post-treatment gap of the treated units is ranked among theirs
 (Cavallo, Galiani, Noy and Pantano 2013; Abadie 2021, Section 7).
 
-:func:`conformal_intervals` gives an interval for the effect in each
+:func:`~evaluation.synth.conformal_intervals` gives an interval for the effect in each
 post-treatment period of a one-unit synthetic control by test inversion
 (Chernozhukov, Wuthrich and Zhu 2021). For a period ``t`` and a candidate
 effect ``a``, the treated outcome in ``t`` is lowered by ``a``, the weights
