@@ -122,8 +122,8 @@ class DisclosureCheck:
         ]
         for row in self.tidy().itertuples(index=False):
             lines.append(f"  {row.status}: {row.cells}")
-        rules = ", ".join(f"{name} = {value}" for name, value in self.rules.items())
-        lines.append(f"Rules: {rules}.")
+        lines.append("Rules:")
+        lines.extend(f"  {name} = {value}" for name, value in self.rules.items())
         lines.append(
             "Passed as given." if self.passed else "Release the cells table, not the original."
         )
