@@ -9,9 +9,11 @@ column DID -27.3 (17.7). Their software is the R package ``synthdid``.
 Checked in tests/test_synth.py (our exact simplex synthetic control to 0.5 of the SC
 column; a two-way fixed effects OLS to 0.5 of the DID column) and tests/test_sdid.py
 (``synth.synthetic_did`` with method "sdid", "sc" and "did" to 0.05 of each estimate, and
-the placebo SE of SDID within a Monte Carlo tolerance that the test derives and states).
+each placebo SE within the central 99% of the distribution of a 200-replication placebo SE).
 The standard errors are Monte Carlo draws (200 placebo replications with R's random
-numbers) and cannot be reproduced digit for digit.
+numbers) and cannot be reproduced digit for digit. With one treated unit a placebo
+replication is fixed by which control plays the treated unit, so that distribution is
+known exactly from the 38 placebo estimates, one per control state.
 """
 
 from __future__ import annotations
