@@ -19,7 +19,8 @@ resident memory of a fresh child process per engine and size. Writes
     .venv/bin/python benchmarks/bench_scale.py 1 10 100 --folder /big/disk
 
 The Parquet files are written to ``--folder`` (a temporary folder by default)
-and deleted afterwards.
+and deleted afterwards; a billion rows take about 15 GB. Rows for sizes not run
+are kept from the previous results file.
 """
 
 from __future__ import annotations
@@ -132,6 +133,10 @@ def main(millions: list[float], folder: Path | None, repeats: int) -> pd.DataFra
                 print(rows[-1], flush=True)
             path.unlink()
     table = pd.DataFrame(rows)
+    if RESULTS.exists():  # keep the rows of sizes not run this time
+        kept = pd.read_csv(RESULTS)
+        table = pd.concat([kept[~kept["rows_millions"].isin(table["rows_millions"])], table])
+        table = table.sort_values(["rows_millions", "engine"], ignore_index=True)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(RESULTS, index=False)
     return table

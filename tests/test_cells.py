@@ -97,3 +97,19 @@ def test_covariates_need_a_pandas_frame() -> None:
         did.two_by_two(
             pl.from_pandas(RECORDS), outcome="y", treated="treated", post="post", covariates=["w"]
         )
+
+
+def test_funnel_from_records_in_duckdb_equals_the_pandas_summary() -> None:
+    from evaluation import compare
+
+    people = RECORDS.assign(reoffended=(RECORDS["y"] > 1.2).astype(int))
+    by_hand = people.groupby("area", as_index=False).agg(
+        events=("reoffended", "sum"), denominator=("reoffended", "size")
+    )
+    from_engine = cells.rates(duckdb.from_df(people), unit="area", outcome="reoffended")
+    pd.testing.assert_frame_equal(from_engine, by_hand, check_dtype=False)
+    a = compare.funnel(from_engine, unit="area", events="events", denominator="denominator")
+    b = compare.funnel(by_hand, unit="area", events="events", denominator="denominator")
+    pd.testing.assert_frame_equal(a.tidy(), b.tidy())
+    with pytest.raises(ValueError, match="0/1"):
+        cells.rates(duckdb.from_df(people), unit="area", outcome="y")

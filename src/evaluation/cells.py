@@ -31,9 +31,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import narwhals as nw
+import numpy as np
 import pandas as pd
 
-__all__ = ["SUMS", "engine", "summarise"]
+__all__ = ["SUMS", "engine", "rates", "summarise"]
 
 #: The sums each cell carries, besides its count ``n``.
 SUMS = ("w", "wy", "wyy", "ww", "wwy", "wwyy")
@@ -125,6 +126,47 @@ def summarise(
     sums = terms.group_by(keys).agg(nw.len().alias("n"), *[nw.col(s).sum() for s in SUMS])
     table = _to_pandas(sums).rename_axis(columns=None)
     return table[[*keys, "n", *SUMS]].sort_values(keys, ignore_index=True)
+
+
+def rates(records: Any, *, unit: str, outcome: str) -> pd.DataFrame:
+    """Events and denominators by unit from person-level 0/1 outcomes, in the records' engine.
+
+    The table that :func:`evaluation.compare.funnel`, :func:`~evaluation.compare.shrink`
+    and :func:`~evaluation.compare.rank_intervals` take: one row per unit with
+    ``events`` (people with the outcome) and ``denominator`` (people).
+
+    Parameters
+    ----------
+    records
+        Person-level records in any engine :func:`summarise` takes.
+    unit
+        Column naming the provider, area or school each person belongs to.
+    outcome
+        Column of 0/1 outcomes (1 = the event, such as reoffending).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``unit``, ``events`` and ``denominator``, one row per unit.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> people = pd.DataFrame({"provider": ["a", "a", "b"], "reoffended": [1, 0, 1]})
+    >>> rates(people, unit="provider", outcome="reoffended")
+      provider  events  denominator
+    0        a       1            2
+    1        b       1            1
+    """
+    table = summarise(records, keys=[unit], outcome=outcome)
+    frame = nw.from_native(records)
+    y = nw.col(outcome).cast(nw.Float64)
+    low, high = _to_pandas(frame.select(y.min().alias("low"), y.max().alias("high"))).iloc[0]
+    # Between 0 and 1, y * (y - 1) is zero only at 0 and 1: sums of y and y**2 then agree.
+    if low < 0 or high > 1 or not np.allclose(table["wyy"], table["wy"], rtol=0, atol=1e-9):
+        raise ValueError(f"'{outcome}' must hold 0/1 outcomes to count events.")
+    events = table["wy"].round().astype(int)
+    return pd.DataFrame({unit: table[unit], "events": events, "denominator": table["n"]})
 
 
 def _to_pandas(frame: Any) -> pd.DataFrame:
