@@ -43,31 +43,10 @@ from typing import Any
 
 import pandas as pd
 
+from evaluation.simulate.records import write_pupils
+
 RESULTS = Path(__file__).resolve().parent / "results" / "scale.csv"
-NAMES = {"outcome": "y", "treated": "treated", "post": "post", "cluster": "area"}
-
-
-def write_records(path: Path, n_rows: int, seed: int = 1) -> None:
-    """Pupils in 3,000 schools within 150 areas; areas below 60 reformed; effect -0.15."""
-    import duckdb
-
-    con = duckdb.connect()
-    con.execute(f"SELECT setseed({seed / 10})")
-    con.execute(
-        f"""
-        COPY (
-          SELECT area, treated, post,
-                 1.0 + 0.3 * treated + 0.2 * post - 0.15 * treated * post
-                   + 0.3 * sin(area) + sqrt(-2 * ln(random())) * cos(2 * pi() * random()) AS y
-          FROM (
-            SELECT (i % 3000) // 20 AS area, CAST(((i % 3000) // 20) < 60 AS INTEGER) AS treated,
-                   CAST(i % 2 AS INTEGER) AS post
-            FROM range({n_rows}) t(i)
-          )
-        ) TO '{path}' (FORMAT parquet)
-        """
-    )
-    con.close()
+NAMES = {"outcome": "score", "treated": "treated", "post": "post", "cluster": "area"}
 
 
 def _run(engine: str, path: str, repeats: int) -> dict[str, Any]:
@@ -83,7 +62,7 @@ def _run(engine: str, path: str, repeats: int) -> dict[str, Any]:
             return did.two_by_two(frame, **NAMES).estimate
         import pyfixest as pf
 
-        fit = pf.feols("y ~ treated * post", data=frame, vcov={"CRV1": "area"})
+        fit = pf.feols("score ~ treated * post", data=frame, vcov={"CRV1": "area"})
         return float(fit.coef()["treated:post"])
 
     once()
@@ -118,7 +97,7 @@ def main(millions: list[float], folder: Path | None, repeats: int) -> pd.DataFra
         for size in millions:
             n_rows = int(size * 1_000_000)
             path = Path(tmp) / f"records_{n_rows}.parquet"
-            write_records(path, n_rows)
+            write_pupils(path, n_rows=n_rows)
             engines = ["duckdb", "pandas", "pyfixest"] if size <= 10 else ["duckdb"]
             found = {engine: measure(engine, path, repeats) for engine in engines}
             for engine, outcome in found.items():
