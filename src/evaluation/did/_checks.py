@@ -200,3 +200,26 @@ def drop_always_treated(
         stacklevel=3,
     )
     return data.loc[~rows], first.drop(early)
+
+
+def cohort_panel(
+    data: pd.DataFrame, *, outcome: str, unit: str, time: str, cohort: str, cluster: str | None
+) -> tuple[pd.DataFrame, pd.Series]:
+    """The checks an event-time estimator starts with, and the panel without always-treated units.
+
+    A balanced panel with a numeric ``outcome``, a complete ``cluster`` if given, and a
+    cohort constant within unit; returns the rows kept and each unit's first treated
+    period (units treated from the first period are set aside, with a warning).
+    """
+    check_panel(
+        data,
+        unit=unit,
+        time=time,
+        numeric=[outcome],
+        columns={"outcome": outcome, "unit": unit, "time": time, "cohort": cohort,
+                 "cluster": cluster},
+    )  # fmt: skip
+    if cluster is not None:
+        require_no_missing(data, [cluster])
+    first = check_cohort(data, unit=unit, time=time, cohort=cohort)
+    return drop_always_treated(data, first, unit=unit, time=time, cohort=cohort)

@@ -12,10 +12,10 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from evaluation.did import _event_design
-from evaluation.did._checks import check_cohort, check_panel, drop_always_treated
+from evaluation.did._checks import cohort_panel
 from evaluation.did._common import DEFAULT_SOURCE, WaldTest, _event_plot
 from evaluation.did._within import fit_within
-from evaluation.results import CopiedFrame, Result, headline, require_no_missing
+from evaluation.results import CopiedFrame, Result, headline
 
 __all__ = ["EventStudyResult", "event_study"]
 
@@ -159,23 +159,9 @@ def event_study(
     """
     if method not in ("sun_abraham", "twfe"):
         raise ValueError(f"method must be 'sun_abraham' or 'twfe', not {method!r}.")
-    check_panel(
-        data,
-        unit=unit,
-        time=time,
-        numeric=[outcome],
-        columns={
-            "outcome": outcome,
-            "unit": unit,
-            "time": time,
-            "cohort": cohort,
-            "cluster": cluster,
-        },
+    data, first = cohort_panel(
+        data, outcome=outcome, unit=unit, time=time, cohort=cohort, cluster=cluster
     )
-    if cluster is not None:
-        require_no_missing(data, [cluster])
-    first = check_cohort(data, unit=unit, time=time, cohort=cohort)
-    data, first = drop_always_treated(data, first, unit=unit, time=time, cohort=cohort)
     design = _event_design.build_design(
         data, first, unit=unit, time=time, window=window, reference=reference_period, method=method
     )

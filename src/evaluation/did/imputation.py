@@ -28,14 +28,13 @@ import pandas as pd
 from matplotlib.axes import Axes
 from scipy import stats
 
-from evaluation.did._checks import check_cohort, check_panel, drop_always_treated, shown
+from evaluation.did._checks import cohort_panel, shown
 from evaluation.did._common import DEFAULT_SOURCE, WaldTest, _event_plot, _interval_columns
 from evaluation.did._within import fit_within
 from evaluation.results import (
     CopiedFrame,
     Result,
     headline,
-    require_no_missing,
     require_whole,
     tidy_columns,
 )
@@ -228,23 +227,9 @@ def imputation(
     """
     if leads is not None:
         leads = require_whole("leads", leads, minimum=0)
-    check_panel(
-        data,
-        unit=unit,
-        time=time,
-        numeric=[outcome],
-        columns={
-            "outcome": outcome,
-            "unit": unit,
-            "time": time,
-            "cohort": cohort,
-            "cluster": cluster,
-        },
+    data, first = cohort_panel(
+        data, outcome=outcome, unit=unit, time=time, cohort=cohort, cluster=cluster
     )
-    if cluster is not None:
-        require_no_missing(data, [cluster])
-    first = check_cohort(data, unit=unit, time=time, cohort=cohort)
-    data, first = drop_always_treated(data, first, unit=unit, time=time, cohort=cohort)
     start = data[unit].map(first).astype(float)
     treated = (data[time] >= start).to_numpy()
     if not treated.any():
