@@ -25,7 +25,7 @@ ifeq ($(origin EVALUATION_DATA_DIR), undefined)
   endif
 endif
 
-.PHONY: book test env lint typecheck build-strict pdf pytest chromium exec-cache-check clean help
+.PHONY: book test env lint typecheck build-strict pdf pytest chromium java exec-cache-check clean help
 
 help:
 	@echo "make book   build the handbook into _build/html"
@@ -56,6 +56,13 @@ chromium:
 	  echo "Installing Debian's chromium for the PDF and the browser checks"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# Debian's Java runtime, for the Spark tests (a local Spark session); installed when
+# missing if we are root, otherwise the Spark tests stop with a message.
+java:
+	@command -v java >/dev/null || [ "$$(id -u)" != 0 ] || { \
+	  echo "Installing Debian's default-jre-headless for the Spark tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; }
+
 # Executed notebooks are cached by their own text; the library, the data registry and the
 # benchmark results are inputs too, so the cache is emptied when any of them changes.
 exec-cache-check:
@@ -80,7 +87,7 @@ pdf: env chromium
 	$(BIN)/jupyter-book build . --builder singlehtml -n -W --keep-going
 	$(BIN)/python book/make_pdf.py _build/singlehtml $(PDF)
 
-test: env chromium lint typecheck build-strict pytest
+test: env chromium java lint typecheck build-strict pytest
 
 lint: env
 	$(BIN)/ruff check .

@@ -1,12 +1,17 @@
 """Records in other engines: the same 2x2 difference-in-differences from cell sums.
 
 The person-level path (statsmodels WLS on every row) is the reference; the cell path
-summarises the records inside polars or DuckDB and finishes on the cells. The
+summarises the records inside polars, DuckDB or a local Spark session and finishes on
+the cells. The
 estimate and every standard error must agree to 1e-9 (relative), for classical,
 robust (HC1) and clustered errors, weighted and not.
 """
 
 from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -33,6 +38,27 @@ ENGINES = {
     "polars": lambda f: pl.from_pandas(f),
     "duckdb": lambda f: duckdb.from_df(f),
 }
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    """A local Spark session on two cores (Java from Debian: ``make java``)."""
+    if shutil.which("java") is None:
+        pytest.fail("Spark needs Java: run `make java` (Debian's default-jre-headless).")
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("evaluation-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
 OPTIONS = [
     {"cov_type": "HC1"},
     {"cov_type": "nonrobust"},
@@ -56,6 +82,17 @@ def test_the_cell_path_equals_the_person_level_path(engine: str, options: dict) 
     np.testing.assert_allclose(from_cells.coefficients["se"], person.coefficients["se"], rtol=1e-9)
     assert from_cells.n_obs == person.n_obs
     np.testing.assert_allclose(from_cells.cell_means["mean"], person.cell_means["mean"], rtol=1e-12)
+
+
+@pytest.mark.parametrize("options", OPTIONS[2:5], ids=["cluster", "weights", "weights-cluster"])
+def test_spark_gives_the_person_level_answer(spark: Any, options: dict) -> None:
+    names = {"outcome": "y", "treated": "treated", "post": "post", **options}
+    person = did.two_by_two(RECORDS, **names)
+    in_spark = did.two_by_two(spark.createDataFrame(RECORDS), **names)
+    assert cells.engine(spark.createDataFrame(RECORDS.head())) == "pyspark"
+    assert in_spark.estimate == pytest.approx(person.estimate, rel=1e-9)
+    np.testing.assert_allclose(in_spark.coefficients["se"], person.coefficients["se"], rtol=1e-9)
+    assert in_spark.n_obs == person.n_obs
 
 
 def test_summaries_are_the_same_in_every_engine() -> None:
@@ -113,3 +150,10 @@ def test_funnel_from_records_in_duckdb_equals_the_pandas_summary() -> None:
     pd.testing.assert_frame_equal(a.tidy(), b.tidy())
     with pytest.raises(ValueError, match="0/1"):
         cells.rates(duckdb.from_df(people), unit="area", outcome="y")
+
+
+def test_rates_from_spark_equal_the_pandas_summary(spark: Any) -> None:
+    people = RECORDS.assign(reoffended=(RECORDS["y"] > 1.2).astype(int))
+    expected = cells.rates(people, unit="area", outcome="reoffended")
+    got = cells.rates(spark.createDataFrame(people), unit="area", outcome="reoffended")
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False)

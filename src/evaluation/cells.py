@@ -107,8 +107,8 @@ def summarise(
     y = nw.col(outcome).cast(nw.Float64)
     w = nw.col(weights or "__weight").cast(nw.Float64)
     problems = frame.select(
-        *[nw.col(c).is_null().sum().alias(f"missing {c}") for c in used],
-        *([(w <= 0).sum().alias("weights not positive")] if weights else []),
+        *[nw.col(c).is_null().cast(nw.Int64).sum().alias(f"missing {c}") for c in used],
+        *([(w <= 0).cast(nw.Int64).sum().alias("weights not positive")] if weights else []),
     )
     counts = _to_pandas(problems).iloc[0]
     if (counts > 0).any():
