@@ -9,6 +9,8 @@ clustered by area, three ways on the same file:
   records stay in DuckDB; only the cells come back);
 - ``pandas``: the file read into pandas, then ``did.two_by_two`` on every row
   (statsmodels WLS);
+- ``spark``: ``did.two_by_two`` on a DataFrame a local Spark session (two cores)
+  reads from the file (peak memory is the Python driver's; the JVM's is not counted);
 - ``pyfixest``: ``feols`` on the same pandas frame, the peer.
 
 Each figure is the median of the repeats after one warm-up, with the peak
@@ -52,11 +54,25 @@ NAMES = {"outcome": "score", "treated": "treated", "post": "post", "cluster": "a
 def _run(engine: str, path: str, repeats: int) -> dict[str, Any]:
     from evaluation import did
 
+    session = None
+    if engine == "spark":
+        from pyspark.sql import SparkSession
+
+        session = (
+            SparkSession.builder.master("local[2]")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "2")
+            .getOrCreate()
+        )
+        session.sparkContext.setLogLevel("ERROR")
+
     def once() -> float:
         if engine == "duckdb":
             import duckdb
 
             return did.two_by_two(duckdb.read_parquet(path), **NAMES).estimate
+        if session is not None:
+            return did.two_by_two(session.read.parquet(path), **NAMES).estimate
         frame = pd.read_parquet(path)
         if engine == "pandas":
             return did.two_by_two(frame, **NAMES).estimate
@@ -98,7 +114,9 @@ def main(millions: list[float], folder: Path | None, repeats: int) -> pd.DataFra
             n_rows = int(size * 1_000_000)
             path = Path(tmp) / f"records_{n_rows}.parquet"
             write_pupils(path, n_rows=n_rows)
-            engines = ["duckdb", "pandas", "pyfixest"] if size <= 10 else ["duckdb"]
+            engines = (
+                ["duckdb", "spark", "pandas", "pyfixest"] if size <= 10 else ["duckdb", "spark"]
+            )
             found = {engine: measure(engine, path, repeats) for engine in engines}
             for engine, outcome in found.items():
                 rows.append({"rows_millions": size, "engine": engine,
