@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -89,3 +91,25 @@ def fixture_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 def sha256_bytes(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """One local Spark session on two cores for the whole run (Java from Debian: ``make java``).
+
+    Every test of records in Spark shares it: starting a session takes seconds.
+    """
+    if shutil.which("java") is None:
+        pytest.fail("Spark needs Java: run `make java` (Debian's default-jre-headless).")
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("evaluation-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()

@@ -9,8 +9,6 @@ robust (HC1) and clustered errors, weighted and not.
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from typing import Any
 
 import duckdb
@@ -38,25 +36,6 @@ ENGINES = {
     "polars": lambda f: pl.from_pandas(f),
     "duckdb": lambda f: duckdb.from_df(f),
 }
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    """A local Spark session on two cores (Java from Debian: ``make java``)."""
-    if shutil.which("java") is None:
-        pytest.fail("Spark needs Java: run `make java` (Debian's default-jre-headless).")
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("evaluation-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 OPTIONS = [
