@@ -1,9 +1,9 @@
 """Large simulated person-level records, written as Parquet by DuckDB without pandas.
 
 Three writers, each drawing every row inside DuckDB's SQL and copying it
-straight to Parquet, so a hundred million rows need no more memory than a
-million. The files are what an analyst in a secure environment would query,
-and the library's estimators read them as DuckDB relations.
+straight to Parquet, so no row passes through Python. The files are what an
+analyst in a secure environment would query, and the library's estimators
+read them as DuckDB relations.
 
 * :func:`write_pupils`: pupils in schools within areas, a reform in some areas
   and a known effect on a standardised score (a 2x2 design, one file).
