@@ -134,8 +134,8 @@ _TABLE: dict[str, dict[str, str]] = {
         "protection": "Width of the range an intruder must be left with for a suppressed cell.",
         "rounding_base": "Base released counts are rounded to (such as 5).",
         "zeros_disclosive": "Whether a zero count is treated as a cell too small to release.",
-        "grid_points": "Number of values of the target tested when inverting a test into a "
-        "confidence set.",
+        "grid_points": "Number of values a grid search tries (effects searched for a break-even "
+        "point, or values of the target tested when inverting a test into a confidence set).",
         "restriction": "Which bound on violations of parallel trends to impose "
         "(relative magnitudes or smoothness).",
         "alpha": "Size of a significance test (the chance of a false positive), not a confidence "
@@ -153,7 +153,6 @@ _TABLE: dict[str, dict[str, str]] = {
         "bias_bandwidth": "Bandwidth of the fit that estimates a local-polynomial estimate's "
         "bias (rdrobust's b), in units of the running variable.",
         "bin_width": "Width of the histogram bins of the running variable.",
-        "bootstrap": "Number of bootstrap draws for a simultaneous band (none if not given).",
         "caliper": "Largest allowed distance between matched propensity scores.",
         "cohort_length": "Length of the published reoffending cohorts: annual or 3-monthly.",
         "control_group": "Which untreated units form the comparison: never treated or not yet "
@@ -184,17 +183,14 @@ _TABLE: dict[str, dict[str, str]] = {
         "level": "Confidence level of intervals, between 0 and 1 (default 0.95).",
         "levels": "Confidence levels of the inner and outer limits of a funnel plot.",
         "log": "Whether to model the logarithm of the outcome.",
-        "lower": "Lower end of the range searched.",
         "max_denominator": "Largest denominator searched.",
         "max_effort": "Largest effort, in pounds, a provider is assumed to consider.",
         "method": "Which variant of the estimator to use.",
         "masspoints": "How repeated values of the running variable are handled: adjust "
         "(rdrobust's default) or off.",
-        "n_boot": "Number of bootstrap draws of a bootstrap test (all of them when fewer exist).",
         "n_neighbours": "Number of matches for each unit.",
         "n_window": "Observations within the bandwidth either side of a cutoff in the design "
         "assessed: one number for each side, or a pair (below, above).",
-        "n_sims": "Number of simulated draws.",
         "order": "Order of a local polynomial (1: local linear).",
         "overdispersion": "How funnel limits allow for overdispersion: none, multiplicative or "
         "additive.",
@@ -209,19 +205,18 @@ _TABLE: dict[str, dict[str, str]] = {
         "reference_group": "Label of the group the others are compared with.",
         "reference_period": "Event time left out as the baseline of an event study (default -1).",
         "replace": "Whether matching is with replacement.",
-        "replications": "Number of placebo or bootstrap replications behind a standard error.",
+        "replications": "Number of random draws (bootstrap, placebo or simulation replications) "
+        "behind a standard error, band or interval.",
         "schedule": "Discount schedule: (last year, rate) pairs, the Green Book's by default.",
         "selector": "Bandwidth selector of a local-polynomial RD: mserd, msetwo, msesum, "
         "msecomb1, msecomb2 or their CER-optimal versions cerrd, certwo, ...",
         "seasonal": "Seasonal pattern of a time series: its period, or a column of season labels.",
         "seed": "Seed of the random number generator: the same seed gives the same result.",
-        "steps": "Number of steps of a grid search.",
         "stochastic_seasonal": "Whether the seasonal pattern may change over time.",
         "tau2": "Additive overdispersion (between-unit variance) of funnel limits.",
         "trend": "Whether to add a stochastic slope to the level of a time series.",
         "trim": "Propensity scores outside [trim, 1 - trim] are dropped.",
         "two_sided": "Whether the test is two-sided.",
-        "upper": "Upper end of the range searched.",
         "vce": "Variance estimator of a local-polynomial RD: nn (nearest neighbours), hc0, "
         "hc1, hc2 or hc3.",
         "weight_type": "Distribution of wild bootstrap weights: rademacher or webb.",
@@ -287,7 +282,6 @@ _TABLE: dict[str, dict[str, str]] = {
         "what": "What is being estimated, in words, for an error message (the model).",
         "sd": "Standard deviation of the outcome.",
         "tariff_name": "Label of a tariff in tables and plots.",
-        "true_change": "The true change built into a simulation.",
         "true_effect": "The true effect built into a simulation (missing for real data).",
         "year": "Financial year a published file covers, such as 2013-14.",
         "years": "Years to work on.",

@@ -611,11 +611,12 @@ class ChanceResult(Result):
     """How many units beat a baseline 'significantly' when their true change is known.
 
     Headline: the average number of units with a significant reduction per
-    replication. ``counts`` gives the distribution of that number.
+    replication. ``counts`` gives the distribution of that number; ``effect``
+    is the true change in the rate built into the simulation.
     """
 
     n_units: int = 0
-    true_change: float = 0.0
+    effect: float = 0.0
     _counts: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
 
     counts = CopiedFrame(
@@ -633,7 +634,7 @@ def chance_significant(
     cohort_sizes: Sequence[int],
     *,
     baseline: float,
-    true_change: float = 0.0,
+    effect: float = 0.0,
     alpha: float = 0.05,
     level: float = 0.95,
 ) -> ChanceResult:
@@ -646,14 +647,15 @@ def chance_significant(
     Parameters
     ----------
     reoffenders
-        Array ``(n_sims, n_units)`` of reoffender counts, e.g. from
+        Array ``(replications, n_units)`` of reoffender counts, e.g. from
         :func:`evaluation.simulate.probation.crc_cohorts`.
     cohort_sizes
         Offenders in each unit's cohort.
     baseline
         The baseline (a proportion) every unit is compared with.
-    true_change
-        The true change built into the simulation, recorded for the reader.
+    effect
+        The true change in the rate (a proportion) built into the simulation,
+        recorded for the reader.
     alpha
         One-sided significance level of each unit's test.
     level
@@ -693,6 +695,6 @@ def chance_significant(
         estimand="mean number of units with a significant reduction",
         level=level,
         n_units=len(sizes),
-        true_change=true_change,
+        effect=effect,
         _counts=table,
     )
