@@ -262,7 +262,7 @@ FACTORIES: dict[str, Factory] = {
             sim_contracts.calibrated_groups(),
             sim_contracts.flat_tariffs(sim_contracts.calibrated_groups()),
         ), None),
-    "PowerCalculation": lambda lv: (power.mde(n=400), None),
+    "PowerCalculation": lambda lv: (power.mde(n_obs=400), None),
     "Appraisal": lambda lv: (
         vfm.appraisal(_flows(), time="year", costs="cost", benefits="benefit"), None),
     "Recommendation": lambda lv: (
