@@ -479,7 +479,7 @@ def wild_task(frame: pd.DataFrame, repeats: int) -> dict[str, Any]:
         state=frame["countyreal"] // 1000,
     )
     names = {"outcome": "lemp", "unit": "countyreal", "time": "year", "treatment": "D"}
-    how = {"n_boot": 9999, "seed": 2008, "weight_type": "webb"}
+    how = {"replications": 9999, "seed": 2008, "weight_type": "webb"}
     ours_s, ours = median_time(
         lambda: did.wild_bootstrap(frame, estimator="twfe", cluster="state", **names, **how),
         repeats,

@@ -608,8 +608,8 @@ SCALAR_CASES = [
     Case("smallest denominator of a rate above 100%", lambda: compare.smallest_denominator(
         [140.0]), error="between 0 and scale"),
     Case("power curve at an infinite effect", lambda: power.power_curve(
-        [0.1, np.inf], n=100), error="finite"),
-    Case("minimum detectable effect at power 80", lambda: power.mde(n=100, power=80),
+        [0.1, np.inf], n_obs=100), error="finite"),
+    Case("minimum detectable effect at power 80", lambda: power.mde(n_obs=100, power=80),
          error="probability"),
     Case("break-even that is never reached", lambda: vfm.break_even(lambda e: -1.0),
          warning="stays below zero"),
@@ -630,8 +630,8 @@ SCALAR_CASES = [
     Case("design effect of empty clusters", lambda: power.design_effect(0, 0.1),
          error="cluster_size"),
     Case("MDE of a missing baseline proportion", lambda: power.mde_proportion(
-        n=100, baseline=np.nan), error="baseline"),
-    Case("power at a missing effect", lambda: power.power_at(np.nan, n=100), error="finite"),
+        n_obs=100, baseline=np.nan), error="baseline"),
+    Case("power at a missing effect", lambda: power.power_at(np.nan, n_obs=100), error="finite"),
     Case("sample size with no spread", lambda: power.sample_size(0.2, sd=0), error="sd"),
     Case("sample size for no change in a proportion", lambda: power.sample_size_proportion(
         0.3, 0.3), error="no effect"),

@@ -174,7 +174,7 @@ FACTORIES: dict[str, Factory] = {
         did.bacon_decomposition(STAGGERED, **DID, treatment="treated", level=lv), "outcome"),
     "WildBootstrapResult": lambda lv: (
         did.wild_bootstrap(STAGGERED, estimator="event_study", **DID, cohort="cohort",
-                           n_boot=99, seed=1, level=lv), "outcome"),
+                           replications=99, seed=1, level=lv), "outcome"),
     "TrendSensitivityResult": lambda lv: (
         did.trend_sensitivity(did.event_study(STAGGERED, **DID, cohort="cohort", window=(-3, 1)),
                         bounds=[0, 1],
@@ -241,7 +241,7 @@ FACTORIES: dict[str, Factory] = {
     "FunnelResult": lambda lv: (compare.funnel(PROVIDERS, **RATES), None),
     "ShrinkageResult": lambda lv: (compare.shrink(PROVIDERS, **RATES, level=lv), None),
     "RankResult": lambda lv: (
-        compare.rank_intervals(PROVIDERS, **RATES, n_sims=200, seed=1, level=lv), None),
+        compare.rank_intervals(PROVIDERS, **RATES, replications=200, seed=1, level=lv), None),
     "RiskAdjustedResult": lambda lv: (
         compare.risk_adjust(PEOPLE, outcome="outcome", unit="provider",
                             covariates=["age_band", "deprived", "frailty"], level=lv), "outcome"),
@@ -262,7 +262,7 @@ FACTORIES: dict[str, Factory] = {
             sim_contracts.calibrated_groups(),
             sim_contracts.flat_tariffs(sim_contracts.calibrated_groups()),
         ), None),
-    "PowerCalculation": lambda lv: (power.mde(n=400), None),
+    "PowerCalculation": lambda lv: (power.mde(n_obs=400), None),
     "Appraisal": lambda lv: (
         vfm.appraisal(_flows(), time="year", costs="cost", benefits="benefit"), None),
     "Recommendation": lambda lv: (

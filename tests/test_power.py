@@ -32,7 +32,7 @@ def test_bloom_multipliers(two_sided: bool, power_level: float, published: float
     )
     # and the exact MDE, in standard errors, is the multiplier (to 1e-4 for a two-sided test,
     # whose far tail adds about one in a million to the power)
-    plan = power.mde(n=10_000, power=power_level, two_sided=two_sided)
+    plan = power.mde(n_obs=10_000, power=power_level, two_sided=two_sided)
     se = math.sqrt(1 / (10_000 * 0.25))
     assert plan.mde_standardised / se == pytest.approx(published, abs=0.005)
     assert plan.mde_standardised / se == pytest.approx(
@@ -44,7 +44,7 @@ def test_cluster_mde_is_blooms_formula():
     # Bloom's clustered MDE: M * sqrt(rho / (P(1-P)J) + (1 - rho) / (P(1-P)Jm)), one-sided so
     # that the exact power equation and the multiplier coincide.
     clusters, m, rho, share = 60, 40, 0.05, 0.5
-    plan = power.mde(n=clusters * m, cluster_size=m, icc=rho, two_sided=False)
+    plan = power.mde(n_obs=clusters * m, cluster_size=m, icc=rho, two_sided=False)
     multiplier = power.bloom_multiplier(two_sided=False)
     bloom = multiplier * math.sqrt(
         rho / (share * (1 - share) * clusters) + (1 - rho) / (share * (1 - share) * clusters * m)
@@ -82,7 +82,11 @@ def test_mde_matches_statsmodels(alternative: str, nobs1: int, ratio: float, lev
             alternative=alternative,
         )
         ours = power.mde(
-            n=n, power=level, two_sided=two_sided, treated_share=share, distribution=distribution
+            n_obs=n,
+            power=level,
+            two_sided=two_sided,
+            treated_share=share,
+            distribution=distribution,
         )
         # statsmodels' own power function gives exactly the target power at our MDE ...
         at_ours = reference.power(
@@ -103,7 +107,7 @@ def test_power_and_sample_size_match_statsmodels(distribution: str, effect: floa
     reference = NormalIndPower() if distribution == "normal" else TTestIndPower()
     for n1 in [20, 150]:
         expected = reference.power(effect_size=effect, nobs1=n1, alpha=0.05, ratio=1.0)
-        ours = power.power_at(effect, n=2 * n1, distribution=distribution)  # type: ignore[arg-type]
+        ours = power.power_at(effect, n_obs=2 * n1, distribution=distribution)  # type: ignore[arg-type]
         assert ours == pytest.approx(expected, abs=1e-10)
     nobs1 = reference.solve_power(effect_size=effect, nobs1=None, alpha=0.05, power=0.8)
     plan = power.sample_size(effect, distribution=distribution)  # type: ignore[arg-type]
@@ -118,9 +122,9 @@ def test_proportions_match_statsmodels_arcsine():
     assert plan.n_exact / 2 == pytest.approx(nobs1, abs=1e-6)
     assert plan.mde == pytest.approx(0.02)
     # and the MDE of that trial is a fall back to 43% (arcsine scale, inverted)
-    back = power.mde_proportion(n=plan.n_exact, baseline=0.45)
+    back = power.mde_proportion(n_obs=plan.n_exact, baseline=0.45)
     assert back.target == pytest.approx(0.43, abs=1e-9)
-    rise = power.mde_proportion(n=plan.n_exact, baseline=0.45, decrease=False)
+    rise = power.mde_proportion(n_obs=plan.n_exact, baseline=0.45, decrease=False)
     assert proportion_effectsize(rise.target, 0.45) == pytest.approx(abs(h), abs=1e-9)
 
 
@@ -141,11 +145,13 @@ def test_clustering_multiplies_the_sample_by_the_design_effect():
     share=st.floats(0.1, 0.9),
 )
 def test_mde_scales_with_sd_and_shrinks_with_root_n(n: float, sd: float, share: float):
-    base = power.mde(n=n, sd=sd, treated_share=share)
+    base = power.mde(n_obs=n, sd=sd, treated_share=share)
     assert base.mde == pytest.approx(sd * base.mde_standardised, rel=1e-12)
-    quadrupled = power.mde(n=4 * n, sd=sd, treated_share=share)
+    quadrupled = power.mde(n_obs=4 * n, sd=sd, treated_share=share)
     assert quadrupled.mde == pytest.approx(base.mde / 2, rel=1e-6)
-    assert power.power_at(base.mde, n=n, sd=sd, treated_share=share) == pytest.approx(0.8, abs=1e-8)
+    assert power.power_at(base.mde, n_obs=n, sd=sd, treated_share=share) == pytest.approx(
+        0.8, abs=1e-8
+    )
 
 
 def test_more_power_or_smaller_alpha_needs_more_people():
@@ -157,14 +163,17 @@ def test_more_power_or_smaller_alpha_needs_more_people():
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: power.mde(n=-5), "positive"),
-        (lambda: power.mde(n=100, power=1.2), "power is a probability"),
-        (lambda: power.mde(n=100, alpha=0), "significance level"),
-        (lambda: power.mde(n=100, treated_share=1.0), "treated_share"),
+        (lambda: power.mde(n_obs=-5), "positive"),
+        (lambda: power.mde(n_obs=100, power=1.2), "power is a probability"),
+        (lambda: power.mde(n_obs=100, alpha=0), "significance level"),
+        (lambda: power.mde(n_obs=100, treated_share=1.0), "treated_share"),
         (lambda: power.sample_size_proportion(0.45, 0.45), "no effect"),
         (lambda: power.sample_size_proportion(45, 43), "strictly between 0 and 1"),
-        (lambda: power.power_at(0.2, n=4, cluster_size=2, distribution="t"), "degrees of freedom"),
-        (lambda: power.mde(n=100, distribution="z"), "'normal' or 't'"),  # type: ignore[arg-type]
+        (
+            lambda: power.power_at(0.2, n_obs=4, cluster_size=2, distribution="t"),
+            "degrees of freedom",
+        ),
+        (lambda: power.mde(n_obs=100, distribution="z"), "'normal' or 't'"),  # type: ignore[arg-type]
     ],
 )
 def test_bad_input_is_refused(call, message: str):

@@ -113,11 +113,11 @@ def test_break_even_handles_a_threshold_and_never():
         return 1_000 * effect - (100 if effect >= 0.075 else 0)
 
     # NPV is positive below the threshold, so the smallest effect with NPV >= 0 is 0 ...
-    assert vfm.break_even(npv, lower=0.0, upper=1.0) == 0.0
+    assert vfm.break_even(npv, low=0.0, high=1.0) == 0.0
     # ... but among effects that trigger payment it is 0.1 (1,000 x 0.1 = 100)
-    assert vfm.break_even(npv, lower=0.075, upper=1.0) == pytest.approx(0.1, abs=1e-9)
+    assert vfm.break_even(npv, low=0.075, high=1.0) == pytest.approx(0.1, abs=1e-9)
     with pytest.warns(UserWarning, match="stays below zero"):
-        assert math.isnan(vfm.break_even(lambda e: -1.0, upper=1.0))
+        assert math.isnan(vfm.break_even(lambda e: -1.0, high=1.0))
     # a jump: NPV turns from negative to positive at a threshold, without a root
     assert vfm.break_even(lambda e: 10.0 if e >= 0.3 else -1.0) == pytest.approx(0.3, abs=1e-3)
 

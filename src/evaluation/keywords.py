@@ -134,8 +134,8 @@ _TABLE: dict[str, dict[str, str]] = {
         "protection": "Width of the range an intruder must be left with for a suppressed cell.",
         "rounding_base": "Base released counts are rounded to (such as 5).",
         "zeros_disclosive": "Whether a zero count is treated as a cell too small to release.",
-        "grid_points": "Number of values of the target tested when inverting a test into a "
-        "confidence set.",
+        "grid_points": "Number of values a grid search tries (effects searched for a break-even "
+        "point, or values of the target tested when inverting a test into a confidence set).",
         "restriction": "Which bound on violations of parallel trends to impose "
         "(relative magnitudes or smoothness).",
         "alpha": "Size of a significance test (the chance of a false positive), not a confidence "
@@ -153,14 +153,14 @@ _TABLE: dict[str, dict[str, str]] = {
         "bias_bandwidth": "Bandwidth of the fit that estimates a local-polynomial estimate's "
         "bias (rdrobust's b), in units of the running variable.",
         "bin_width": "Width of the histogram bins of the running variable.",
-        "bootstrap": "Number of bootstrap draws for a simultaneous band (none if not given).",
         "caliper": "Largest allowed distance between matched propensity scores.",
         "cohort_length": "Length of the published reoffending cohorts: annual or 3-monthly.",
         "control_group": "Which untreated units form the comparison: never treated or not yet "
         "treated.",
         "cov_type": "Kind of standard errors: cluster-robust, heteroskedasticity-robust or "
         "classical.",
-        "decimals": "Decimal places the published rates were rounded to.",
+        "decimals": "Decimal places rates are rounded to (as published, or when derived from "
+        "counts).",
         "decrease": "Whether the change to detect is a fall (True) or a rise.",
         "discount_outcomes": "Whether outcomes are discounted like costs.",
         "distribution": "Reference distribution of the test statistic: normal or t.",
@@ -184,24 +184,20 @@ _TABLE: dict[str, dict[str, str]] = {
         "level": "Confidence level of intervals, between 0 and 1 (default 0.95).",
         "levels": "Confidence levels of the inner and outer limits of a funnel plot.",
         "log": "Whether to model the logarithm of the outcome.",
-        "lower": "Lower end of the range searched.",
         "max_denominator": "Largest denominator searched.",
         "max_effort": "Largest effort, in pounds, a provider is assumed to consider.",
         "method": "Which variant of the estimator to use.",
         "masspoints": "How repeated values of the running variable are handled: adjust "
         "(rdrobust's default) or off.",
-        "n_boot": "Number of bootstrap draws of a bootstrap test (all of them when fewer exist).",
         "n_neighbours": "Number of matches for each unit.",
         "n_window": "Observations within the bandwidth either side of a cutoff in the design "
         "assessed: one number for each side, or a pair (below, above).",
-        "n_sims": "Number of simulated draws.",
         "order": "Order of a local polynomial (1: local linear).",
         "overdispersion": "How funnel limits allow for overdispersion: none, multiplicative or "
         "additive.",
         "per": "Number of HHI points a slope is reported per.",
         "phi": "Multiplicative overdispersion factor of funnel limits (1 for none).",
         "q": "Share of an estimate an omitted confounder must explain away (1 for all of it).",
-        "rate_decimals": "Decimal places a derived rate is rounded to.",
         "rate_tolerance": "Largest allowed gap between a published rate and the one its counts "
         "give.",
         "reference_data": "Frame a model is fitted on instead of the data compared (e.g. all of "
@@ -209,19 +205,18 @@ _TABLE: dict[str, dict[str, str]] = {
         "reference_group": "Label of the group the others are compared with.",
         "reference_period": "Event time left out as the baseline of an event study (default -1).",
         "replace": "Whether matching is with replacement.",
-        "replications": "Number of placebo or bootstrap replications behind a standard error.",
+        "replications": "Number of random draws (bootstrap, placebo or simulation replications) "
+        "behind a standard error, band or interval.",
         "schedule": "Discount schedule: (last year, rate) pairs, the Green Book's by default.",
         "selector": "Bandwidth selector of a local-polynomial RD: mserd, msetwo, msesum, "
         "msecomb1, msecomb2 or their CER-optimal versions cerrd, certwo, ...",
         "seasonal": "Seasonal pattern of a time series: its period, or a column of season labels.",
         "seed": "Seed of the random number generator: the same seed gives the same result.",
-        "steps": "Number of steps of a grid search.",
         "stochastic_seasonal": "Whether the seasonal pattern may change over time.",
         "tau2": "Additive overdispersion (between-unit variance) of funnel limits.",
         "trend": "Whether to add a stochastic slope to the level of a time series.",
         "trim": "Propensity scores outside [trim, 1 - trim] are dropped.",
         "two_sided": "Whether the test is two-sided.",
-        "upper": "Upper end of the range searched.",
         "vce": "Variance estimator of a local-polynomial RD: nn (nearest neighbours), hc0, "
         "hc1, hc2 or hc3.",
         "weight_type": "Distribution of wild bootstrap weights: rademacher or webb.",
@@ -250,16 +245,14 @@ _TABLE: dict[str, dict[str, str]] = {
         "effects": "True effects, in the units of the outcome.",
         "estimate": "A point estimate.",
         "icc": "Intra-cluster correlation of the outcome (0 to 1).",
-        "indicator": "Code of the LAIT indicator to keep, such as AVG_Attain8_Score.",
+        "indicator": "Code of the published indicator (measure) to keep, such as LAIT's "
+        "AVG_Attain8_Score or ASCOF's ASC5.",
         "measure": "Which reoffending measure: the old or the new one.",
-        "measure_id": "Code of the published measure to keep, such as ASCOF's ASC5.",
-        "n": "Number of people (or units) in both arms together.",
-        "n_obs": "Number of observations.",
+        "n_obs": "Number of observations: people or units (in a trial, both arms together).",
         "name": "Name of a dataset in the registry or of a review.",
         "names": "Names to look up or clean (of datasets or of councils).",
         "numerator": "Code of the indicator counting the events.",
         "payment_per_outcome": "Payment a provider earns for each outcome, in pounds.",
-        "period": "Label of the period a published file covers, such as 2012-13.",
         "phase": "School phase, such as Secondary.",
         "power": "Chance of detecting the effect the study is designed for (0 to 1).",
         "quantity": "Which published quantity to take, such as the binary rate.",
@@ -287,9 +280,9 @@ _TABLE: dict[str, dict[str, str]] = {
         "what": "What is being estimated, in words, for an error message (the model).",
         "sd": "Standard deviation of the outcome.",
         "tariff_name": "Label of a tariff in tables and plots.",
-        "true_change": "The true change built into a simulation.",
         "true_effect": "The true effect built into a simulation (missing for real data).",
-        "year": "Financial year a published file covers, such as 2013-14.",
+        "year": "Year a published file covers: a financial year such as 2013-14, or the "
+        "calendar year of the summer exams.",
         "years": "Years to work on.",
         "high": "Upper end of a range.",
         "low": "Lower end of a range.",
@@ -312,7 +305,7 @@ _TABLE: dict[str, dict[str, str]] = {
         "donors": "Array of the donors' series, one column per donor.",
         "drop": "Rows to drop, marked true.",
         "estimates": "One estimate per study.",
-        "file": "Path of a file.",
+        "file": "Path of a file to read or write.",
         "figures": "Table of published figures, one row per figure, with its source.",
         "file_name": "Name of the file read, used in errors.",
         "frame": "A data frame to work on.",
@@ -329,7 +322,6 @@ _TABLE: dict[str, dict[str, str]] = {
         "published": "Figures as published, to check derived figures against.",
         "npv_at": "Function giving the net present value at a given effect.",
         "numeric": "Column names that must hold numbers.",
-        "path": "Path of a file to read or write.",
         "performance": "Table of performance against minimum levels.",
         "regions": "Lookup of each district to its region: columns area and region.",
         "rates": "Published rates.",

@@ -31,10 +31,10 @@ Examples
 --------
 >>> round(bloom_multiplier(), 2)
 2.8
->>> plan = mde(n=1_000)          # 500 a side, outcome in standard deviations
+>>> plan = mde(n_obs=1_000)      # 500 a side, outcome in standard deviations
 >>> round(plan.mde, 3)
 0.177
->>> clustered = mde(n=1_000, cluster_size=50, icc=0.05)
+>>> clustered = mde(n_obs=1_000, cluster_size=50, icc=0.05)
 >>> round(clustered.design_effect, 2)
 3.45
 """
@@ -289,7 +289,7 @@ class PowerCalculation:
 def power_at(
     effect: float,
     *,
-    n: float,
+    n_obs: float,
     sd: float = 1.0,
     alpha: float = 0.05,
     two_sided: bool = True,
@@ -298,23 +298,25 @@ def power_at(
     icc: float = 0.0,
     distribution: Distribution = "normal",
 ) -> float:
-    """Probability that a trial of ``n`` people detects a true ``effect`` (outcome units).
+    """Probability that a trial of ``n_obs`` people detects a true ``effect`` (outcome units).
 
     Examples
     --------
-    >>> round(power_at(0.2, n=1_000), 3)
+    >>> round(power_at(0.2, n_obs=1_000), 3)
     0.885
     """
-    design = _setup(treated_share, cluster_size, icc, alpha, two_sided, distribution, n=n, sd=sd)
+    design = _setup(
+        treated_share, cluster_size, icc, alpha, two_sided, distribution, n_obs=n_obs, sd=sd
+    )
     if not math.isfinite(effect):
         raise ValueError(f"effect must be a finite number; it was {effect}.")
-    return design.power(effect / sd, n)
+    return design.power(effect / sd, n_obs)
 
 
 def power_curve(
     effects: Sequence[float] | np.ndarray,
     *,
-    n: float,
+    n_obs: float,
     sd: float = 1.0,
     alpha: float = 0.05,
     two_sided: bool = True,
@@ -327,8 +329,10 @@ def power_curve(
     values = np.asarray(effects, dtype=float)
     if not np.isfinite(values).all():
         raise ValueError("effects must be finite numbers.")
-    design = _setup(treated_share, cluster_size, icc, alpha, two_sided, distribution, n=n, sd=sd)
-    powers = [design.power(float(effect) / sd, n) for effect in values]
+    design = _setup(
+        treated_share, cluster_size, icc, alpha, two_sided, distribution, n_obs=n_obs, sd=sd
+    )
+    powers = [design.power(float(effect) / sd, n_obs) for effect in values]
     return pd.DataFrame({"effect": values, "power": powers})
 
 
@@ -456,7 +460,7 @@ def _proportion_result(
 
 def mde(
     *,
-    n: float,
+    n_obs: float,
     sd: float = 1.0,
     alpha: float = 0.05,
     power: float = 0.8,
@@ -466,11 +470,11 @@ def mde(
     icc: float = 0.0,
     distribution: Distribution = "normal",
 ) -> PowerCalculation:
-    """Minimum detectable effect on a mean for a trial of ``n`` people in all.
+    """Minimum detectable effect on a mean for a trial of ``n_obs`` people in all.
 
     Parameters
     ----------
-    n
+    n_obs
         People in both arms together (clusters times cluster size).
     sd
         Standard deviation of the outcome; the MDE is in its units (1 gives
@@ -492,14 +496,14 @@ def mde(
 
     Examples
     --------
-    >>> round(mde(n=400, sd=10.0).mde, 2)
+    >>> round(mde(n_obs=400, sd=10.0).mde, 2)
     2.8
     """
     design = _setup(
-        treated_share, cluster_size, icc, alpha, two_sided, distribution, power, n=n, sd=sd
+        treated_share, cluster_size, icc, alpha, two_sided, distribution, power, n_obs=n_obs, sd=sd
     )
-    effect = _solve_effect(design, n, power)
-    return _result(design, n_total=n, effect=effect, power=power, sd=sd, solved_n=False)
+    effect = _solve_effect(design, n_obs, power)
+    return _result(design, n_total=n_obs, effect=effect, power=power, sd=sd, solved_n=False)
 
 
 def sample_size(
@@ -542,7 +546,7 @@ def _check_rate(name: str, value: float) -> None:
 
 def mde_proportion(
     *,
-    n: float,
+    n_obs: float,
     baseline: float,
     decrease: bool = True,
     alpha: float = 0.05,
@@ -552,7 +556,7 @@ def mde_proportion(
     cluster_size: float = 1.0,
     icc: float = 0.0,
 ) -> PowerCalculation:
-    """Smallest change in a proportion from ``baseline`` that ``n`` people can detect.
+    """Smallest change in a proportion from ``baseline`` that ``n_obs`` people can detect.
 
     The MDE is found on the arcsine scale (Cohen's h) and turned back into a
     rate: ``target = sin(asin(sqrt(baseline)) -+ h / 2)^2``. ``mde`` is the
@@ -560,20 +564,24 @@ def mde_proportion(
 
     Examples
     --------
-    >>> plan = mde_proportion(n=20_000, baseline=0.45)
+    >>> plan = mde_proportion(n_obs=20_000, baseline=0.45)
     >>> round(plan.target, 4), round(plan.mde, 4)
     (0.4303, 0.0197)
     """
     _check_rate("baseline", baseline)
-    design = _setup(treated_share, cluster_size, icc, alpha, two_sided, "normal", power, n=n)
-    h = _solve_effect(design, n, power)
+    design = _setup(
+        treated_share, cluster_size, icc, alpha, two_sided, "normal", power, n_obs=n_obs
+    )
+    h = _solve_effect(design, n_obs, power)
     angle = math.asin(math.sqrt(baseline)) + (-h / 2 if decrease else h / 2)
     if not 0 < angle < math.pi / 2:
         raise ValueError(
-            f"With {n:g} people no {'fall' if decrease else 'rise'} from {baseline} within "
+            f"With {n_obs:g} people no {'fall' if decrease else 'rise'} from {baseline} within "
             "0 to 1 is detectable."
         )
-    return _proportion_result(design, n, h, power, baseline, math.sin(angle) ** 2, solved_n=False)
+    return _proportion_result(
+        design, n_obs, h, power, baseline, math.sin(angle) ** 2, solved_n=False
+    )
 
 
 def sample_size_proportion(
@@ -611,11 +619,12 @@ class ChanceResult(Result):
     """How many units beat a baseline 'significantly' when their true change is known.
 
     Headline: the average number of units with a significant reduction per
-    replication. ``counts`` gives the distribution of that number.
+    replication. ``counts`` gives the distribution of that number; ``effect``
+    is the true change in the rate built into the simulation.
     """
 
     n_units: int = 0
-    true_change: float = 0.0
+    effect: float = 0.0
     _counts: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
 
     counts = CopiedFrame(
@@ -633,7 +642,7 @@ def chance_significant(
     cohort_sizes: Sequence[int],
     *,
     baseline: float,
-    true_change: float = 0.0,
+    effect: float = 0.0,
     alpha: float = 0.05,
     level: float = 0.95,
 ) -> ChanceResult:
@@ -646,14 +655,15 @@ def chance_significant(
     Parameters
     ----------
     reoffenders
-        Array ``(n_sims, n_units)`` of reoffender counts, e.g. from
+        Array ``(replications, n_units)`` of reoffender counts, e.g. from
         :func:`evaluation.simulate.probation.crc_cohorts`.
     cohort_sizes
         Offenders in each unit's cohort.
     baseline
         The baseline (a proportion) every unit is compared with.
-    true_change
-        The true change built into the simulation, recorded for the reader.
+    effect
+        The true change in the rate (a proportion) built into the simulation,
+        recorded for the reader.
     alpha
         One-sided significance level of each unit's test.
     level
@@ -693,6 +703,6 @@ def chance_significant(
         estimand="mean number of units with a significant reduction",
         level=level,
         n_units=len(sizes),
-        true_change=true_change,
+        effect=effect,
         _counts=table,
     )

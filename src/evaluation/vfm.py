@@ -334,33 +334,38 @@ def cost_per_outcome(
 
 # --------------------------------------------------------------------------- break-even
 def break_even(
-    npv_at: Callable[[float], float], *, lower: float = 0.0, upper: float = 1.0, steps: int = 1_000
+    npv_at: Callable[[float], float],
+    *,
+    low: float = 0.0,
+    high: float = 1.0,
+    grid_points: int = 1_001,
 ) -> float:
-    """Smallest effect in ``[lower, upper]`` at which ``npv_at(effect) >= 0``.
+    """Smallest effect in ``[low, high]`` at which ``npv_at(effect) >= 0``.
 
-    The NPV is evaluated on a grid of ``steps`` intervals to find the first
-    crossing from negative to non-negative, which scipy's ``brentq`` then
-    refines. Works when the NPV jumps (e.g. a payment triggered at a threshold).
+    The NPV is evaluated on an even grid of ``grid_points`` effects from
+    ``low`` to ``high`` to find the first crossing from negative to
+    non-negative, which scipy's ``brentq`` then refines. Works when the NPV
+    jumps (e.g. a payment triggered at a threshold).
 
     Returns
     -------
     float
-        The break-even effect; ``lower`` if the NPV is already >= 0 there, and
+        The break-even effect; ``low`` if the NPV is already >= 0 there, and
         ``nan`` if it never reaches 0 in the range.
 
     Examples
     --------
-    >>> round(break_even(lambda e: 100 * e - 7, upper=1), 6)
+    >>> round(break_even(lambda e: 100 * e - 7, high=1), 6)
     0.07
     """
-    if not upper > lower or steps < 1:
-        raise ValueError("Need upper > lower and at least one step.")
-    grid = np.linspace(lower, upper, steps + 1)
+    if not high > low or grid_points < 2:
+        raise ValueError("Need high > low and at least two grid points.")
+    grid = np.linspace(low, high, grid_points)
     values = np.array([npv_at(float(x)) for x in grid])
     reached = np.flatnonzero(values >= 0)
     if not len(reached):
         warnings.warn(
-            f"The NPV stays below zero for every effect from {lower} to {upper}: there is "
+            f"The NPV stays below zero for every effect from {low} to {high}: there is "
             "no break-even effect in that range (nan returned). Widen the range or check "
             "the costs.",
             UserWarning,
@@ -369,7 +374,7 @@ def break_even(
         return float("nan")
     first = int(reached[0])
     if first == 0:
-        return float(lower)
+        return float(low)
     a, b = float(grid[first - 1]), float(grid[first])
     if npv_at(b) == 0:
         return b
@@ -408,5 +413,5 @@ def break_even_effect(
     pv_unit = float((flows[benefit_per_unit] * factors).sum())
     if pv_unit <= 0:
         raise ValueError(f"Column {benefit_per_unit!r} has no positive present value.")
-    upper = 2 * pv_costs / pv_unit + 1.0
-    return break_even(lambda effect: effect * pv_unit - pv_costs, lower=0.0, upper=upper)
+    high = 2 * pv_costs / pv_unit + 1.0
+    return break_even(lambda effect: effect * pv_unit - pv_costs, low=0.0, high=high)

@@ -25,7 +25,7 @@ def test_results_do_not_depend_on_row_order(order: list[int]):
     for func, kwargs in [
         (compare.funnel, {"overdispersion": "additive"}),
         (compare.shrink, {}),
-        (compare.rank_intervals, {"n_sims": 200}),
+        (compare.rank_intervals, {"replications": 200}),
     ]:
         base = func(data, **args, **kwargs).table.sort_values("unit", ignore_index=True)
         moved = func(shuffled, **args, **kwargs).table.sort_values("unit", ignore_index=True)
@@ -41,7 +41,7 @@ def test_results_do_not_depend_on_unit_labels(labels: list[str]):
     for func, kwargs in [
         (compare.funnel, {}),
         (compare.shrink, {"method": "normal"}),
-        (compare.rank_intervals, {"n_sims": 200}),
+        (compare.rank_intervals, {"replications": 200}),
     ]:
         base = func(data, **args, **kwargs).table.drop(columns="unit")
         moved = func(renamed, **args, **kwargs).table.drop(columns="unit")

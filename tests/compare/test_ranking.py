@@ -26,7 +26,7 @@ def test_rank_intervals_narrow_as_denominators_grow():
             unit="provider",
             events="events",
             denominator="denominator",
-            n_sims=400,
+            replications=400,
             method="bootstrap",
         )
         widths.append(fit.estimate)
@@ -35,7 +35,12 @@ def test_rank_intervals_narrow_as_denominators_grow():
 
 def test_rank_intervals_are_reproducible_to_the_byte():
     units = sim.providers(n_units=30, true_sd=0.3, seed=1)
-    args = {"unit": "provider", "events": "events", "denominator": "denominator", "n_sims": 300}
+    args = {
+        "unit": "provider",
+        "events": "events",
+        "denominator": "denominator",
+        "replications": 300,
+    }
     first = compare.rank_intervals(units, **args, seed=3).table
     again = compare.rank_intervals(units, **args, seed=3).table
     other = compare.rank_intervals(units, **args, seed=4).table
@@ -46,7 +51,7 @@ def test_rank_intervals_are_reproducible_to_the_byte():
 def test_rank_intervals_polarity_and_plot():
     data = pd.DataFrame({"unit": list("ABC"), "k": [10, 50, 90], "n": [1000, 1000, 1000]})
     low_best = compare.rank_intervals(
-        data, unit="unit", events="k", denominator="n", higher_is_better=False, n_sims=100
+        data, unit="unit", events="k", denominator="n", higher_is_better=False, replications=100
     )
     assert low_best.table["unit"].tolist() == ["A", "B", "C"]
     assert low_best.table["rank_low"].tolist() == [1.0, 2.0, 3.0]

@@ -333,7 +333,7 @@ def test_to_standard_maps_names_adds_constants_and_derives_rate():
                "numerator": "in_eet", "denominator": "leavers"}  # fmt: skip
     with pytest.warns(UserWarning, match="left out 1 column"):
         std = standards.to_standard(
-            mine, columns, constants=COMMON | {"suppressed": False}, rate_decimals=2
+            mine, columns, constants=COMMON | {"suppressed": False}, decimals=2
         )
     assert std.columns.tolist() == standards.fields()["name"].tolist()
     assert std["rate"].tolist() == [57.73, 51.93]  # 112/194, 121/233 to 2 dp

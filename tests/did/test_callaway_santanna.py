@@ -166,9 +166,9 @@ def test_callaway_santanna_recovers_growing_effects_where_twfe_fails() -> None:
 
 
 def test_bootstrap_band_is_reproducible_and_wider(panel: pd.DataFrame) -> None:
-    one = did.staggered(panel, **SIM, bootstrap=199, seed=3)
-    two = did.staggered(panel, **SIM, bootstrap=199, seed=3)
-    other = did.staggered(panel, **SIM, bootstrap=199, seed=4)
+    one = did.staggered(panel, **SIM, replications=199, seed=3)
+    two = did.staggered(panel, **SIM, replications=199, seed=3)
+    other = did.staggered(panel, **SIM, replications=199, seed=4)
     pd.testing.assert_frame_equal(one.dynamic, two.dynamic)
     assert one.critical_value == two.critical_value != other.critical_value
     assert one.critical_value > 1.96

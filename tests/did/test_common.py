@@ -81,7 +81,7 @@ def test_plots_have_titles_and_labels(panel: pd.DataFrame, kielmc: pd.DataFrame)
     import matplotlib.pyplot as plt
 
     for ax in (
-        did.staggered(panel, **SIM, bootstrap=99).plot(source="Source: simulated."),
+        did.staggered(panel, **SIM, replications=99).plot(source="Source: simulated."),
         did.event_study(panel, **SIM).plot(source="Source: simulated."),
         did.two_by_two(kielmc, outcome="rprice", treated="nearinc", post="y81").plot(),
     ):

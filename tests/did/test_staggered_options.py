@@ -209,7 +209,7 @@ def test_cluster_matches_csdid_analytic_and_an_explicit_sum(real: pd.DataFrame) 
     explicit = np.sqrt((sums.to_numpy() ** 2).sum(axis=0)) / len(units)
     np.testing.assert_allclose(ours.group_time["se"], explicit, atol=PEER_TOL)
     # The clustered bootstrap band draws one multiplier per state.
-    banded = did.staggered(real, **MPDTA, cluster="state", bootstrap=499, seed=3)
+    banded = did.staggered(real, **MPDTA, cluster="state", replications=499, seed=3)
     assert np.isfinite(banded.critical_value) and banded.critical_value > 1.5
 
 

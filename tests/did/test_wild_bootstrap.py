@@ -71,11 +71,11 @@ def test_rademacher_with_eight_clusters_is_exact_and_equals_the_peer() -> None:
     """8 clusters: both enumerate all 256 Rademacher draws, so neither is random."""
     data = few_clusters(8, seed=3)
     ours = did.wild_bootstrap(data, estimator="two_by_two", outcome="outcome", treated="treated",
-                              post="post", cluster="cluster", n_boot=999)  # fmt: skip
+                              post="post", cluster="cluster", replications=999)  # fmt: skip
     X, y = _two_by_two_rows(data)
     boot = _peer(X, y, data["cluster"].to_numpy(), np.array([0, 0, 0, 1.0]), B=999, seed=1,
                  weights_type="rademacher")  # fmt: skip
-    assert ours.enumerated and ours.n_boot == 256 == boot.B
+    assert ours.enumerated and ours.replications == 256 == boot.B
     assert ours.estimate / ours.se == pytest.approx(float(boot.t_stat), abs=EXACT)
     assert ours.p_value == _p_counting_ties(boot)
     ties = np.sum(np.isclose(np.abs(boot.t_boot), abs(float(boot.t_stat)), rtol=TIE, atol=0))
@@ -96,13 +96,13 @@ def test_webb_draws_give_the_peers_p_value_and_the_interval_inverts_its_test() -
     """
     data = few_clusters(12, seed=5)
     ours = did.wild_bootstrap(data, estimator="two_by_two", outcome="outcome", treated="treated",
-                              post="post", cluster="cluster", weight_type="webb", n_boot=999,
+                              post="post", cluster="cluster", weight_type="webb", replications=999,
                               seed=42)  # fmt: skip
     X, y = _two_by_two_rows(data)
     R, cluster = np.array([0, 0, 0, 1.0]), data["cluster"].to_numpy()
     boot = _peer(X, y, cluster, R, B=999, seed=42, weights_type="webb")
     assert ours.p_value == boot.pvalue == _p_counting_ties(boot)
-    assert not ours.enumerated and ours.n_boot == 999
+    assert not ours.enumerated and ours.replications == 999
     step = 1e-6 * ours.se
     for r, rejected in [(ours.ci_high - step, False), (ours.ci_high + step, True)]:
         shifted = _peer(X, y - r * X[:, 3], cluster, R, B=999, seed=42, weights_type="webb")
@@ -118,7 +118,7 @@ def test_weights_and_covariates_match_the_peer_on_the_weighted_rows() -> None:
     data = data.assign(w=rng.uniform(0.5, 2.0, len(data)), x=rng.normal(size=len(data)))
     ours = did.wild_bootstrap(data, estimator="two_by_two", outcome="outcome", treated="treated",
                               post="post", cluster="cluster", covariates=["x"], weights="w",
-                              weight_type="webb", n_boot=999, seed=9)  # fmt: skip
+                              weight_type="webb", replications=999, seed=9)  # fmt: skip
     X, y = _two_by_two_rows(data)
     root = np.sqrt(data["w"].to_numpy())
     X = np.column_stack([X, data["x"]]) * root[:, None]
@@ -153,7 +153,7 @@ def test_twfe_with_area_clusters_matches_the_peer_on_the_dummy_regression() -> N
     panel = _panel()
     ours = did.wild_bootstrap(panel, estimator="twfe", outcome="outcome", unit="unit",
                               time="time", treatment="treated", cluster="area",
-                              weight_type="webb", n_boot=999, seed=7)  # fmt: skip
+                              weight_type="webb", replications=999, seed=7)  # fmt: skip
     X, y = _dummies(panel, panel[["treated"]].astype(float))
     model = sm.OLS(y, X)
     peer = wbt.wildboottest(model, B=999, cluster=panel["area"].to_numpy(), param="treated",
@@ -170,7 +170,7 @@ def test_event_study_coefficients_match_the_peer_one_by_one() -> None:
     each event time's p-value is the peer's for that dummy's coefficient."""
     panel = _panel()
     ours = did.wild_bootstrap(panel, estimator="event_study", outcome="outcome", unit="unit",
-                              time="time", cohort="cohort", method="twfe", n_boot=499,
+                              time="time", cohort="cohort", method="twfe", replications=499,
                               seed=3)  # fmt: skip
     effects = ours.effects
     event_time = (panel["time"] - panel["cohort"]).where(panel["cohort"] > 0)
@@ -201,8 +201,8 @@ def test_interval_and_p_value_agree_with_each_other() -> None:
                                            * f["post"])  # fmt: skip
     for level in (0.8, 0.95):
         fit = did.wild_bootstrap(data, estimator="two_by_two", outcome="outcome", treated="treated",
-                                 post="post", cluster="cluster", weight_type="webb", n_boot=399,
-                                 seed=1, level=level)  # fmt: skip
+                                 post="post", cluster="cluster", weight_type="webb",
+                                 replications=399, seed=1, level=level)  # fmt: skip
         assert (fit.ci_low <= 0 <= fit.ci_high) == (fit.p_value > 1 - level)
 
 
@@ -210,8 +210,8 @@ def test_interval_and_p_value_agree_with_each_other() -> None:
     ("change", "message"),
     [
         ({"cluster": "one"}, "at least two clusters"),
-        ({"n_boot": 0}, "n_boot must be a whole number of at least 1"),
-        ({"n_boot": 9.5}, "n_boot must be a whole number"),
+        ({"replications": 0}, "replications must be a whole number of at least 1"),
+        ({"replications": 9.5}, "replications must be a whole number"),
         ({"weight_type": "mammen"}, "weight_type must be 'rademacher' or 'webb'"),
         ({"estimator": "staggered"}, "estimator must be one of"),
         ({"post": None}, "needs post="),
@@ -243,7 +243,7 @@ def test_sun_abraham_average_is_one_linear_restriction_the_peer_tests_alike() ->
     panel = _panel()
     ours = did.wild_bootstrap(panel, estimator="event_study", outcome="outcome", unit="unit",
                               time="time", cohort="cohort", method="sun_abraham",
-                              weight_type="webb", n_boot=499, seed=5)  # fmt: skip
+                              weight_type="webb", replications=499, seed=5)  # fmt: skip
     plain = did.event_study(panel, outcome="outcome", unit="unit", time="time", cohort="cohort")
     assert ours.estimate == pytest.approx(plain.estimate, abs=1e-12)
     assert ours.se == pytest.approx(plain.se, rel=1e-10)

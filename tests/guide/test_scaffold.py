@@ -13,6 +13,7 @@ import json
 import math
 import os
 import re
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ import pytest
 import statsmodels.api as sm
 
 from evaluation.guide import scaffold
+from evaluation.guide.designs import DESIGNS
 from evaluation.results import Result
 from evaluation.simulate import its as sim_its
 
@@ -167,6 +169,20 @@ def test_designs_match_the_evidence_standards() -> None:
     for spec in scaffold.TEMPLATES.values():
         assert set(spec.default_columns) == set(spec.columns), spec.key
         assert spec.diagnostics
+
+
+def test_one_record_per_design() -> None:
+    """Name, level and diagnostics live only in the decision guide's Design."""
+    own = {f.name for f in fields(scaffold.Template)}
+    assert not own & {"label", "name", "level", "level_note", "diagnostics"}
+    for key, spec in scaffold.TEMPLATES.items():
+        design = DESIGNS[key]
+        assert design.cli == key
+        assert (spec.label, spec.level, spec.diagnostics) == (
+            design.name,
+            design.level,
+            design.diagnostics,
+        )
 
 
 # ----------------------------------------------------------------------------- refusals

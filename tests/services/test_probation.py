@@ -319,7 +319,7 @@ def test_crc_cohorts_and_chance() -> None:
     with pytest.raises(ValueError, match="units"):
         power.chance_significant(draws[:, :3], sizes, baseline=0.475)
     with pytest.raises(ValueError, match="lie in"):
-        sim.crc_cohorts(sizes, baseline=0.475, true_change=0.6)
+        sim.crc_cohorts(sizes, baseline=0.475, effect=0.6)
 
 
 def test_chance_by_hand() -> None:

@@ -26,7 +26,7 @@ class RankResult(Result):
 
     Attributes
     ----------
-    n_sims, seed
+    replications, seed
         Simulations drawn and the seed used.
     higher_is_better
         Whether rank 1 is the highest rate.
@@ -36,7 +36,7 @@ class RankResult(Result):
         One row per unit (a copy); see :func:`rank_intervals`.
     """
 
-    n_sims: int
+    replications: int
     seed: int
     higher_is_better: bool
     n_confident_top: int
@@ -99,7 +99,7 @@ def rank_intervals(
     unit: str,
     events: str,
     denominator: str,
-    n_sims: int = 1_000,
+    replications: int = 1_000,
     seed: int = 0,
     method: Literal["posterior", "bootstrap"] = "posterior",
     higher_is_better: bool = True,
@@ -110,7 +110,7 @@ def rank_intervals(
     ``method="posterior"`` draws each unit's true rate from its empirical-Bayes
     beta posterior (see :func:`shrink`); ``"bootstrap"`` redraws each unit's
     count from a binomial at its own raw rate (a parametric bootstrap). Each
-    of the ``n_sims`` draws is ranked (1 = best; ties share the average rank),
+    of the ``replications`` draws is ranked (1 = best; ties share the average rank),
     all at once with numpy. The interval is the central ``level`` range of a
     unit's simulated ranks. Draws are assigned to units in order of
     denominator, events and label, so the order of the rows does not matter.
@@ -121,7 +121,7 @@ def rank_intervals(
         One row per unit.
     unit, events, denominator
         Column names.
-    n_sims
+    replications
         Number of simulated league tables.
     seed
         Seed of numpy's generator: the same seed gives the same table to the byte.
@@ -143,13 +143,13 @@ def rank_intervals(
     --------
     >>> import pandas as pd
     >>> df = pd.DataFrame({"unit": list("ABC"), "k": [10, 50, 90], "n": [100, 100, 100]})
-    >>> rank_intervals(df, unit="unit", events="k", denominator="n", n_sims=200,
+    >>> rank_intervals(df, unit="unit", events="k", denominator="n", replications=200,
     ...                method="bootstrap").table["median_rank"].tolist()
     [1.0, 2.0, 3.0]
     """
     _check_counts(data, unit=unit, events=events, denominator=denominator)
-    if n_sims < 10:
-        raise ValueError(f"n_sims must be at least 10; it was {n_sims}.")
+    if replications < 10:
+        raise ValueError(f"replications must be at least 10; it was {replications}.")
     if method not in ("posterior", "bootstrap"):
         raise ValueError(f"method must be 'posterior' or 'bootstrap'; it was {method!r}.")
     # Draws are assigned to units in a fixed order, so row order cannot change the result.
@@ -159,9 +159,9 @@ def rank_intervals(
     rng = np.random.default_rng(seed)
     if method == "posterior":
         a, b, _ = _fit_beta_binomial(count, n)
-        draws = rng.beta(a + count, b + n - count, size=(n_sims, len(n)))
+        draws = rng.beta(a + count, b + n - count, size=(replications, len(n)))
     else:
-        draws = rng.binomial(n.astype(np.int64), count / n, size=(n_sims, len(n))) / n
+        draws = rng.binomial(n.astype(np.int64), count / n, size=(replications, len(n))) / n
     sign = -1.0 if higher_is_better else 1.0
     ranks = stats.rankdata(sign * draws, axis=1)
     tail = (1 - level) / 2
@@ -188,10 +188,10 @@ def rank_intervals(
         ci_high=float("nan"),
         p_value=float("nan"),
         n_obs=len(table),
-        method=f"Rank intervals ({method}, {n_sims:,} simulations, seed {seed})",
+        method=f"Rank intervals ({method}, {replications:,} simulations, seed {seed})",
         estimand=f"median width of {round(100 * level)}% rank intervals (places)",
         level=level,
-        n_sims=n_sims,
+        replications=replications,
         seed=seed,
         higher_is_better=higher_is_better,
         n_confident_top=int((table["rank_high"] <= quarter).sum()),

@@ -103,7 +103,7 @@ def to_standard(
     columns: Mapping[str, str] | None = None,
     *,
     constants: Mapping[str, Any] | None = None,
-    rate_decimals: int | None = None,
+    decimals: int | None = None,
 ) -> pd.DataFrame:
     """Put a table with the analyst's own column names into the standard form.
 
@@ -118,7 +118,7 @@ def to_standard(
     constants
         Standard field name -> one value for every row, e.g.
         ``{"licence": "OGL-UK-3.0", "rate_per": 100}``.
-    rate_decimals
+    decimals
         If ``rate`` is neither mapped nor given, it is derived as numerator /
         denominator x rate_per (missing where the denominator is zero or a
         count is missing), rounded to this many places (``None``: unrounded).
@@ -143,7 +143,7 @@ def to_standard(
     >>> mine = pd.DataFrame({"la": ["E09000007"], "name": ["Camden"], "eet": [112], "n": [194]})
     >>> std = to_standard(mine, {"provider_id": "la", "area_code": "la", "provider_name": "name",
     ...                          "numerator": "eet", "denominator": "n"},
-    ...                   constants={"rate_per": 100}, rate_decimals=1)
+    ...                   constants={"rate_per": 100}, decimals=1)
     >>> float(std.loc[0, "rate"])
     57.7
     """
@@ -177,7 +177,7 @@ def to_standard(
         raise ValueError(f"to_standard could not read {len(bad)} value(s): {where}.")
     if "rate" not in columns and "rate" not in constants:
         values["rate"] = _derive_rate(
-            values["numerator"], values["denominator"], values["rate_per"], rate_decimals
+            values["numerator"], values["denominator"], values["rate_per"], decimals
         )
     return _typed(values, list(spec))
 
@@ -195,7 +195,7 @@ def _derive_rate(num: pd.Series, den: pd.Series, per: pd.Series, decimals: int |
     )
 
 
-def write_standard(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+def write_standard(frame: pd.DataFrame, file: str | os.PathLike[str]) -> Path:
     """Write a table in the standard form to a UTF-8 CSV file, only if it is valid.
 
     Cells are written as :func:`~evaluation.data.validation.validate` reads them (dates
@@ -222,12 +222,12 @@ def write_standard(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
         raise ValueError(f"Not written: {report.summary()}")
     order = [name for name in _field_map() if name in frame.columns]
     text = pd.DataFrame({name: _texts(frame[name]).reset_index(drop=True) for name in order})
-    out = Path(path)
+    out = Path(file)
     text.to_csv(out, index=False, encoding="utf-8", lineterminator="\n")
     return out
 
 
-def read_standard(path: str | os.PathLike[str]) -> pd.DataFrame:
+def read_standard(file: str | os.PathLike[str]) -> pd.DataFrame:
     """Read a standard CSV file with typed columns; raise ``ValueError`` if it is not valid.
 
     Examples
@@ -237,10 +237,10 @@ def read_standard(path: str | os.PathLike[str]) -> pd.DataFrame:
     ...
     ValueError: Provider performance table (no/such/file.csv): 0 rows; the file could not be read...
     """
-    report = validate(path)
+    report = validate(file)
     if not report.ok:
         raise ValueError(report.summary())
-    frame, _ = _read_file(Path(path))
+    frame, _ = _read_file(Path(file))
     assert frame is not None  # validate() read it
     _, values = _problems(frame, None)
     return _typed(values, [name for name in _field_map() if name in frame.columns])

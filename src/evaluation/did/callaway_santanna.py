@@ -217,7 +217,7 @@ def staggered(
     weights: str | None = None,
     cluster: str | None = None,
     allow_unbalanced: bool = False,
-    bootstrap: int | None = None,
+    replications: int | None = None,
     seed: int = 0,
     level: float = 0.95,
 ) -> StaggeredResult:
@@ -275,9 +275,9 @@ def staggered(
         periods, and the influence function adds up each unit's rows. Without
         it an unbalanced panel is refused. A balanced panel gives the same
         answer either way.
-    bootstrap
+    replications
         Number of multiplier-bootstrap draws for a simultaneous band around the
-        event-study effects; ``None`` for none.
+        event-study effects; ``None`` (the default) for no band.
     seed
         Seed of the bootstrap.
     level
@@ -354,7 +354,7 @@ def staggered(
         control_group=control_group,
         method=method,
         level=level,
-        bootstrap=bootstrap,
+        bootstrap=replications,
         seed=seed,
         anticipation=anticipation,
         notes=tuple(

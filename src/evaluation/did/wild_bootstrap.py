@@ -58,7 +58,7 @@ class WildBootstrapResult(Result):
 
     n_clusters: int = 0
     weight_type: str = "rademacher"
-    n_boot: int = 0
+    replications: int = 0
     enumerated: bool = False
     analytic_p_value: float = float("nan")
     analytic_ci_low: float = float("nan")
@@ -99,9 +99,9 @@ class WildBootstrapResult(Result):
         """The bootstrap and analytic inference side by side."""
         pct = round(self.level * 100)
         draws_text = (
-            f"all {self.n_boot:,} Rademacher draws (exact)"
+            f"all {self.replications:,} Rademacher draws (exact)"
             if self.enumerated
-            else f"{self.n_boot:,} {self.weight_type} draws"
+            else f"{self.replications:,} {self.weight_type} draws"
         )
         lines = [
             f"{self.method}" + (f" (outcome: {self.outcome})" if self.outcome else ""),
@@ -260,7 +260,7 @@ def wild_bootstrap(
     covariates: list[str] | None = None,
     weights: str | None = None,
     weight_type: Literal["rademacher", "webb"] = "rademacher",
-    n_boot: int = 9999,
+    replications: int = 9999,
     seed: int | None = None,
     level: float = 0.95,
 ) -> WildBootstrapResult:
@@ -270,8 +270,8 @@ def wild_bootstrap(
     (same keywords, same estimate and analytic standard error), then tests each
     coefficient with the null imposed (WCR, "fast and wild" algebra of Roodman
     et al. 2019) and inverts the test for a confidence interval. Rademacher
-    weights on ``G`` clusters are fully enumerated when ``2^G <= n_boot``; the
-    p-value counts ties as at least as extreme as the estimate.
+    weights on ``G`` clusters are fully enumerated when ``2^G <= replications``;
+    the p-value counts ties as at least as extreme as the estimate.
 
     Parameters
     ----------
@@ -303,7 +303,7 @@ def wild_bootstrap(
     weight_type
         ``"rademacher"`` (+1 or -1) or ``"webb"`` (six points, better with fewer
         than about 12 clusters).
-    n_boot
+    replications
         Number of bootstrap draws (at least 1; 9,999 by default).
     seed
         Seed of the draws.
@@ -318,21 +318,23 @@ def wild_bootstrap(
     ------
     ValueError
         On an unknown ``estimator`` or ``weight_type``, keywords missing for (or
-        foreign to) the estimator, fewer than two clusters, ``n_boot`` below 1,
-        units that span clusters, and every input the estimator itself refuses.
+        foreign to) the estimator, fewer than two clusters, ``replications``
+        below 1, units that span clusters, and every input the estimator itself
+        refuses.
 
     Examples
     --------
     >>> from evaluation.simulate.wild import few_clusters
     >>> data = few_clusters(n_clusters=12, seed=1)
     >>> fit = wild_bootstrap(data, estimator="two_by_two", outcome="outcome", treated="treated",
-    ...                      post="post", cluster="cluster", weight_type="webb", n_boot=999, seed=1)
+    ...                      post="post", cluster="cluster", weight_type="webb",
+    ...                      replications=999, seed=1)
     >>> fit.n_clusters, fit.ci_low < fit.estimate < fit.ci_high
     (12, True)
     """
     require_columns(data, {"outcome": outcome, "cluster": cluster})
     level = require_level(level)
-    n_boot = require_whole("n_boot", n_boot, minimum=1)
+    replications = require_whole("replications", replications, minimum=1)
     if weight_type not in WEIGHT_VALUES:
         raise ValueError(f"weight_type must be 'rademacher' or 'webb', not {weight_type!r}.")
     spec = _Spec(
@@ -347,7 +349,7 @@ def wild_bootstrap(
     fit, design = _design(data, estimator, spec)
     codes, labels = pd.factorize(design.clusters, sort=True)
     _at_least_two(design.clusters, by)
-    V, enumerated = draws(weight_type, len(labels), n_boot, seed)
+    V, enumerated = draws(weight_type, len(labels), replications, seed)
     fits = [wild_restriction(design.X, design.y, codes, r, V, level=level) for r in design.R]
     head = fits[0]
     notes = list(fit.notes)
@@ -370,7 +372,7 @@ def wild_bootstrap(
         outcome=outcome,
         n_clusters=len(labels),
         weight_type=weight_type,
-        n_boot=V.shape[1],
+        replications=V.shape[1],
         enumerated=enumerated,
         analytic_p_value=fit.p_value,
         analytic_ci_low=fit.ci_low,

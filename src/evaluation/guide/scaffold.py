@@ -8,10 +8,12 @@ seeded simulated example whose true effect is known and printed beside the
 estimate; one marked cell points it at the analyst's own file.
 
 :data:`TEMPLATES` is the table of designs the kit knows: the estimating
-function, the Maryland level the design reaches at best, the diagnostics it
-demands and the columns it needs. :func:`designs_table` shows it as a
-DataFrame; :func:`headline` and :func:`draft_statement` are the two helpers the
-generated notebooks call.
+function, the columns it needs and the bundled example. The design's name, the
+Maryland level it reaches at best and the diagnostics it demands are read from
+its entry in :data:`evaluation.guide.designs.DESIGNS`, the one record of each
+design, which the decision guide uses too. :func:`designs_table` shows both as
+a DataFrame; :func:`headline` and :func:`draft_statement` are the two helpers
+the generated notebooks call.
 
 The templates are ``templates/review.md`` (the sections every design shares)
 and ``templates/designs/<design>.md`` (the blocks that differ), read with
@@ -66,18 +68,19 @@ _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 
 @dataclass(frozen=True)
 class Template:
-    """The review template of one design: what the scaffold needs to write its notebook.
+    """The review template of one design: what the scaffold alone needs to write its notebook.
+
+    The design's name (:attr:`label`), Maryland level and diagnostics are not
+    held here: they are read from its :class:`~evaluation.guide.designs.Design`
+    (:attr:`guide`), so the decision guide and the scaffold cannot disagree.
 
     Attributes
     ----------
     key
-        The name used on the command line (``--design``).
-    label
-        The design in words.
+        The name used on the command line (``--design``): the ``cli`` of its
+        :class:`~evaluation.guide.designs.Design`.
     module, function
         The ``evaluation`` function that estimates it.
-    diagnostics
-        The checks the design demands, each in a few words.
     columns
         Role of each required column and what it must hold.
     example
@@ -97,10 +100,8 @@ class Template:
     """
 
     key: str
-    label: str
     module: str
     function: str
-    diagnostics: tuple[str, ...]
     columns: Mapping[str, str]
     example: str
     true_effect: str
@@ -120,6 +121,11 @@ class Template:
         return next(d for d in designs.DESIGNS.values() if d.cli == self.key)
 
     @property
+    def label(self) -> str:
+        """The design in words: its name in the decision guide."""
+        return self.guide.name
+
+    @property
     def level(self) -> int:
         """The Maryland Scientific Methods Scale level the design reaches at best."""
         return self.guide.level
@@ -128,6 +134,11 @@ class Template:
     def level_note(self) -> str:
         """Why that level, and what would raise or lower it."""
         return self.guide.level_note
+
+    @property
+    def diagnostics(self) -> tuple[str, ...]:
+        """The checks the design demands, each in a few words (the decision guide's)."""
+        return self.guide.diagnostics
 
 
 def _vfm(unit: str, direction: int, cost: float, value: float) -> dict[str, Any]:
@@ -146,13 +157,8 @@ _PANEL = {"outcome": "numeric outcome", "unit": "unit identifier", "time": "peri
 TEMPLATES: dict[str, Template] = _by_key(
     Template(
         key="did",
-        label="Difference-in-differences (one adoption date)",
         module="did",
         function="twfe",
-        diagnostics=(
-            "event study of pre-reform differences (pre-trends)",
-            "joint test that pre-reform effects are zero",
-        ),
         columns={**_PANEL, "treated": "0/1: the unit is under the reform in this period"},
         example="simulate.did.staggered_adoption(n_units=200, n_periods=8, cohorts=(5,), "
         "effect_growth=0.0, seed=1)",
@@ -167,14 +173,8 @@ TEMPLATES: dict[str, Template] = _by_key(
     ),
     Template(
         key="staggered",
-        label="Staggered difference-in-differences (Callaway-Sant'Anna)",
         module="did",
         function="staggered",
-        diagnostics=(
-            "event study of pre-adoption effects (pre-trends)",
-            "joint test that pre-adoption effects are zero",
-            "comparison with two-way fixed effects",
-        ),
         columns={**_PANEL, "cohort": "first period treated (0 = never)"},
         example="simulate.did.staggered_adoption(n_units=300, n_periods=8, cohorts=(4, 6), seed=2)",
         true_effect='example.attrs["true_effect"]',
@@ -188,14 +188,8 @@ TEMPLATES: dict[str, Template] = _by_key(
     ),
     Template(
         key="synth",
-        label="Synthetic control",
         module="synth",
         function="synthetic_control",
-        diagnostics=(
-            "pre-reform fit (RMSPE)",
-            "in-space placebos and permutation p-value",
-            "leave-one-out donors",
-        ),
         columns={**_PANEL},
         example="simulate.synth.panel(seed=3)",
         true_effect='example.attrs["true_effect"]',
@@ -205,14 +199,8 @@ TEMPLATES: dict[str, Template] = _by_key(
     ),
     Template(
         key="its",
-        label="Interrupted time series (segmented regression)",
         module="its",
         function="segmented",
-        diagnostics=(
-            "residual autocorrelation (Durbin-Watson, Ljung-Box)",
-            "HAC standard errors under different lags",
-            "placebo interruptions before the reform",
-        ),
         columns={"outcome": "numeric outcome", "time": "date or regular period"},
         example="simulate.its.series(seed=1)",
         true_effect='example.attrs["true_effect"]',
@@ -222,15 +210,8 @@ TEMPLATES: dict[str, Template] = _by_key(
     ),
     Template(
         key="rdd",
-        label="Regression discontinuity (sharp, local linear)",
         module="rdd",
         function="local_linear",
-        diagnostics=(
-            "density test at the cutoff (manipulation)",
-            "bandwidth sensitivity",
-            "placebo cutoffs",
-            "continuity of pre-treatment covariates",
-        ),
         columns={
             "outcome": "numeric outcome",
             "running": "score that decides treatment",
@@ -244,14 +225,8 @@ TEMPLATES: dict[str, Template] = _by_key(
     ),
     Template(
         key="matching",
-        label="Matching and weighting on observed characteristics (doubly robust)",
         module="matching",
         function="doubly_robust",
-        diagnostics=(
-            "covariate balance (standardised mean differences)",
-            "overlap of propensity scores",
-            "agreement with nearest-neighbour matching",
-        ),
         columns={
             "outcome": "numeric or 0/1 outcome",
             "treatment": "0/1: took part",
@@ -268,14 +243,8 @@ TEMPLATES: dict[str, Template] = _by_key(
     ),
     Template(
         key="performance",
-        label="Comparing providers or areas (funnel plot and shrinkage)",
         module="compare",
         function="shrink",
-        diagnostics=(
-            "funnel plot with exact limits",
-            "over-dispersion (phi) and adjusted limits",
-            "rank intervals",
-        ),
         columns={
             "unit": "provider or area label",
             "events": "count of the outcome",
@@ -293,6 +262,10 @@ TEMPLATES: dict[str, Template] = _by_key(
 
 def designs_table() -> pd.DataFrame:
     """The designs as a table: design, function, Maryland level, diagnostics, columns.
+
+    The name (``what``), level and diagnostics are the decision guide's
+    (:data:`evaluation.guide.designs.DESIGNS`); the function and columns are
+    the template's.
 
     Examples
     --------
@@ -509,8 +482,9 @@ def draft_statement(design: str, result: Any) -> str:
 
     The grade offered is the highest the design's Maryland level allows
     (high for levels 4-5, moderate for 3, low for 1-2), lowered to low when
-    the interval includes zero; the analyst must lower it further if
-    diagnostics fail.
+    the interval includes zero; the analyst must lower it further if any of
+    the diagnostics the design demands (its
+    :class:`~evaluation.guide.designs.Design`'s) fails.
 
     Examples
     --------
@@ -518,7 +492,7 @@ def draft_statement(design: str, result: Any) -> str:
     >>> fit = Result(estimate=-0.1, se=0.02, ci_low=-0.14, ci_high=-0.06, p_value=0.0,
     ...              n_obs=2000, method="RD", estimand="jump at the cutoff")
     >>> print(draft_statement("rdd", fit).splitlines()[0])
-    Design: regression discontinuity (sharp, local linear) (Maryland level 4).
+    Design: A threshold or eligibility cut-off: regression discontinuity (Maryland level 4 at most).
     """
     spec = _check_design(design)
     grade = "high" if spec.level >= 4 else "moderate" if spec.level == 3 else "low"
@@ -541,11 +515,12 @@ def draft_statement(design: str, result: Any) -> str:
         else f"{100 * level:g}% interval {low:.3g} to {high:.3g}"
     )
     return (
-        f"Design: {spec.label[0].lower() + spec.label[1:]} (Maryland level {spec.level}).\n"
+        f"Design: {spec.label} (Maryland level {spec.level} at most).\n"
         f"Estimate: {quantity} {value:.3g}, {interval}.\n"
         f"Draft confidence: {grade} at most"
         + (", because the interval includes zero" if spans_zero else "")
-        + ". Lower it if a diagnostic in section 6 fails: "
+        + ". Lower it if a check the design demands fails (section 6 runs the main ones;"
+        + " add the others): "
         + "; ".join(spec.diagnostics)
         + "."
     )

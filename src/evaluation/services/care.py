@@ -338,7 +338,7 @@ def council_market_panel(entries: pd.DataFrame, concentration: pd.DataFrame) -> 
     return carry_dropped(panel.merge(before, on=["council", "wave"], how="left"), known)
 
 
-def ascof_panel(frame: pd.DataFrame, measure_id: str) -> pd.DataFrame:
+def ascof_panel(frame: pd.DataFrame, indicator: str) -> pd.DataFrame:
     """One ASCOF measure as a council panel: one row per council and year with a value.
 
     Parameters
@@ -346,9 +346,9 @@ def ascof_panel(frame: pd.DataFrame, measure_id: str) -> pd.DataFrame:
     frame
         Long ASCOF frame (``registry.load("ascof_outcomes_by_council")``) with at
         least the columns ``council, measure_id, value``.
-    measure_id
-        The measure to keep, e.g. ``"ASC5"`` (ASCOF 2D, the outcome of short-term
-        services).
+    indicator
+        Code of the measure to keep (its ``measure_id``), e.g. ``"ASC5"`` (ASCOF
+        2D, the outcome of short-term services).
 
     Returns
     -------
@@ -366,9 +366,9 @@ def ascof_panel(frame: pd.DataFrame, measure_id: str) -> pd.DataFrame:
     ['Barnsley', 'Medway']
     """
     require_columns(frame, {name: name for name in ("council", "measure_id", "value")})
-    rows = frame[frame["measure_id"] == measure_id].copy()
+    rows = frame[frame["measure_id"] == indicator].copy()
     rows["council_name"] = geography.harmonise_council(rows["council"])
-    panel = drop_rows(rows, rows["value"].isna(), f"no value for {measure_id}")
+    panel = drop_rows(rows, rows["value"].isna(), f"no value for {indicator}")
     return panel.assign(area=panel["council_name"])
 
 

@@ -111,13 +111,13 @@ def crc_cohorts(
     cohort_sizes: Sequence[int],
     *,
     baseline: float,
-    true_change: float = 0.0,
+    effect: float = 0.0,
     n_sims: int = 2000,
     seed: int = 0,
 ) -> np.ndarray:
     """Reoffenders in each CRC cohort, replicated ``n_sims`` times.
 
-    Each CRC's true rate is ``baseline + true_change`` (proportions);
+    Each CRC's true rate is ``baseline + effect`` (proportions);
     the number who reoffend is binomial.
 
     Returns
@@ -131,9 +131,9 @@ def crc_cohorts(
     (3, 2)
     """
     sizes = np.asarray(cohort_sizes, dtype=int)
-    rate = baseline + true_change
+    rate = baseline + effect
     if not 0 < rate < 1:
-        raise ValueError(f"baseline + true_change must lie in (0, 1); it is {rate}.")
+        raise ValueError(f"baseline + effect must lie in (0, 1); it is {rate}.")
     if (sizes < 1).any():
         raise ValueError(f"cohort sizes must be positive; got {sizes[sizes < 1].tolist()}.")
     rng = np.random.default_rng(seed)

@@ -72,11 +72,12 @@ def _columns(raw: pd.DataFrame, file: Path) -> dict[tuple[str, str], int]:
     return {key: found[key][0] for key in wanted}
 
 
-def read_unit_costs(file: Path, period: str) -> pd.DataFrame:
+def read_unit_costs(file: Path, year: str) -> pd.DataFrame:
     """Residential care for older people: own provision versus provided by others, by council.
 
     Columns: ``la_code`` (three-digit LA number), ``council`` (harmonised
-    name), ``council_published``, ``period`` (``"2012-13"``), ``fy_end``
+    name), ``council_published``, ``period`` (``year``, the financial year
+    the file covers, such as ``"2012-13"``), ``fy_end``
     (year the financial year ends, 2013), ``provision`` (``own`` or
     ``others``), ``gross_cost`` (£ thousands, cash), ``weeks`` (weeks of care
     supported, including full-cost payers), ``unit_cost`` (published gross £
@@ -104,8 +105,8 @@ def read_unit_costs(file: Path, period: str) -> pd.DataFrame:
         parts.append(part)
     out = pd.concat(parts, ignore_index=True)
     out.insert(1, "council", harmonise_council(out["council_published"]))
-    out.insert(3, "period", period)
-    out.insert(4, "fy_end", int(period[:4]) + 1)
+    out.insert(3, "period", year)
+    out.insert(4, "fy_end", int(year[:4]) + 1)
     out.attrs["suppressed"] = sum(int(p.attrs.get("suppressed", 0)) for p in parts)
     if out.duplicated(["la_code", "provision"]).any():
         raise ValueError(f"{file.name}: a council appears twice.")
@@ -183,12 +184,13 @@ def _sheet_row(sheet: Any) -> int | None:
     return None
 
 
-def read_summary_workbook(file: Path, period: str) -> pd.DataFrame:
+def read_summary_workbook(file: Path, year: str) -> pd.DataFrame:
     """Weekly unit cost of residential care for older people from a one-sheet-per-council workbook.
 
     Columns: ``la_code`` (LA number where the sheet name carries one, else
     missing), ``council`` (harmonised), ``sheet`` (as published),
-    ``is_total`` (True for the ``TOTAL ...`` sheets), ``period``,
+    ``is_total`` (True for the ``TOTAL ...`` sheets), ``period`` (``year``,
+    the financial year the file covers, such as ``"2012-13"``),
     ``fy_end``, ``provision`` (``all``, ``own``, ``others``), ``unit_cost``
     (£ per person per week, cash). These workbooks give unit costs only, with
     no costs or weeks. Codes ``..`` and ``.`` become missing and are counted
@@ -213,8 +215,8 @@ def read_summary_workbook(file: Path, period: str) -> pd.DataFrame:
     out["council"] = harmonise_council(parts[1].astype("string"))
     out["sheet"] = raw["sheet"].astype("string")
     out["is_total"] = raw["sheet"].str.startswith("TOTAL")
-    out["period"] = period
-    out["fy_end"] = int(period[:4]) + 1
+    out["period"] = year
+    out["fy_end"] = int(year[:4]) + 1
     out["provision"] = raw["provision"]
     text = raw["value"].astype(str).str.strip()
     text = text.mask(text == "")
@@ -253,7 +255,7 @@ OLDER_CARE_COLUMNS = {
 }
 
 
-def older_care_totals(file: Path, period: str) -> pd.DataFrame:
+def older_care_totals(file: Path, year: str) -> pd.DataFrame:
     """All residential and nursing care for older people by council, from a PSS-EX1 unit-cost file.
 
     Reads the same files as :func:`read_unit_costs` (registry names in
@@ -265,7 +267,8 @@ def older_care_totals(file: Path, period: str) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per council: ``la_code``, ``council`` (harmonised),
-        ``council_published``, ``period``, ``fy_end``, ``gross_cost`` (£
+        ``council_published``, ``period`` (``year``, the financial year the
+        file covers), ``fy_end``, ``gross_cost`` (£
         thousands, cash, residential and nursing), ``weeks`` (weeks of
         residential and nursing care, including full-cost payers),
         ``nursing_cost``, ``nursing_weeks`` (nursing care, all of it bought
@@ -297,8 +300,8 @@ def older_care_totals(file: Path, period: str) -> pd.DataFrame:
         }
     )
     out.insert(1, "council", harmonise_council(out["council_published"]))
-    out["period"] = period
-    out["fy_end"] = int(period[:4]) + 1
+    out["period"] = year
+    out["fy_end"] = int(year[:4]) + 1
     for name, column in columns.items():
         out[name] = numeric(rows[column].str.replace(",", "", regex=False).str.strip(), out)
     if out["la_code"].duplicated().any():
