@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 
@@ -34,6 +34,27 @@ def tidy(name: str) -> Callable[[Loader], Loader]:
         return func
 
     return register
+
+
+def _tidy_periods(
+    files: Mapping[str, str], read: Callable[[Path, str], pd.DataFrame], doc: str
+) -> None:
+    """Register one loader per ``name -> period`` of ``files``, each ``read(file, period)``.
+
+    For a series of files read alike, one a year; ``doc`` is each loader's docstring,
+    with ``{period}`` where its period goes.
+    """
+
+    def register(name: str, period: str) -> None:
+        def load(file: Path) -> pd.DataFrame:
+            return read(file, period)
+
+        load.__name__ = name
+        load.__doc__ = doc.format(period=period)
+        tidy(name)(load)
+
+    for name, period in files.items():
+        register(name, period)
 
 
 @cache
