@@ -36,6 +36,14 @@ def tidy(name: str) -> Callable[[Loader], Loader]:
     return register
 
 
+def _mapped(raw: pd.Series, mapping: dict[str, str], what: str, file: Path) -> pd.Series:
+    """``raw`` relabelled by ``mapping``; a ValueError names any ``what`` label it lacks."""
+    unknown = sorted(set(raw.dropna()) - set(mapping))
+    if unknown:
+        raise ValueError(f"{file.name} has {what} labels the loader does not know: {unknown}")
+    return raw.map(mapping).astype("string")
+
+
 def _tidy_periods(
     files: Mapping[str, str], read: Callable[[Path, str], pd.DataFrame], doc: str
 ) -> None:
