@@ -29,7 +29,7 @@ import json
 import logging
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
@@ -220,31 +220,17 @@ def info(name: str) -> Dataset:
         )
     row = rows.iloc[0]
 
-    def year(column: str) -> int | None:
-        value = row[column]
+    def year(value: Any) -> int | None:
         return None if value is pd.NA or value is None else int(str(value))
 
-    return Dataset(
-        name=str(row["name"]),
-        sector=str(row["sector"]),
-        file=str(row["file"]),
-        format=str(row["format"]),
-        encoding=str(row["encoding"]),
-        bytes=int(row["bytes"]),
-        sha256=str(row["sha256"]),
-        origin=str(row["origin"]),
-        downloadable=bool(row["downloadable"]),
-        source_url=str(row["source_url"]),
-        publisher=str(row["publisher"]),
-        title=str(row["title"]),
-        licence=str(row["licence"]),
-        year_first=year("year_first"),
-        year_last=year("year_last"),
-        description=str(row["description"]),
-        can_answer=str(row["can_answer"]),
-        cannot_answer=str(row["cannot_answer"]),
-        caveats=str(row["caveats"]),
-    )
+    # Every column is text but these four.
+    kinds: dict[str, Callable[[Any], Any]] = {
+        "bytes": int,
+        "downloadable": bool,
+        "year_first": year,
+        "year_last": year,
+    }
+    return Dataset(**{f.name: kinds.get(f.name, str)(row[f.name]) for f in fields(Dataset)})
 
 
 # ---------------------------------------------------------------------------

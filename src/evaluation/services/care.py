@@ -18,6 +18,7 @@ Reusable pieces of the care chapters that no general-purpose library provides:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -448,26 +449,28 @@ def older_care_panel(data: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 def _ascfr_spend(data: dict[str, pd.DataFrame], wide: pd.DataFrame) -> pd.Series:
     """Gross spend (£ thousands) on long-term residential and nursing care, 65+, per row."""
+    # Each return: its frame's key, its spend column, and which of its rows are
+    # long-term residential and nursing care (the two returns split settings differently).
+    sources: list[tuple[str, str, Callable[[pd.DataFrame], pd.Series]]] = [
+        (
+            "unit_costs",
+            "gross_cost",
+            lambda t: (t["setting"] == "Residential and nursing") & (t["provision"] == "all"),
+        ),
+        ("totals", "gross_current", lambda t: t["setting"].isin(["Residential", "Nursing"])),
+    ]
     spend = []
-    if "unit_costs" in data:
-        uc = data["unit_costs"]
-        rows = uc.loc[
-            ~uc["is_total"]
-            & (uc["age"] == "65+")
-            & (uc["care_type"] == "Long term")
-            & (uc["setting"] == "Residential and nursing")
-            & (uc["provision"] == "all")
+    for key, column, in_setting in sources:
+        if key not in data:
+            continue
+        table = data[key]
+        rows = table.loc[
+            ~table["is_total"]
+            & (table["age"] == "65+")
+            & (table["care_type"] == "Long term")
+            & in_setting(table)
         ]
-        spend.append(rows.groupby(["la_code", "fy_end"])["gross_cost"].sum(min_count=1))
-    if "totals" in data:
-        tot = data["totals"]
-        rows = tot.loc[
-            ~tot["is_total"]
-            & (tot["age"] == "65+")
-            & (tot["care_type"] == "Long term")
-            & tot["setting"].isin(["Residential", "Nursing"])
-        ]
-        spend.append(rows.groupby(["la_code", "fy_end"])["gross_current"].sum(min_count=1))
+        spend.append(rows.groupby(["la_code", "fy_end"])[column].sum(min_count=1))
     if not spend:
         return pd.Series(float("nan"), index=wide.index)
     found = pd.concat(spend)

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable
-from functools import cache
+from collections.abc import Callable, Mapping
+from functools import cache, partial
 from pathlib import Path
 
 import pandas as pd
@@ -34,6 +34,40 @@ def tidy(name: str) -> Callable[[Loader], Loader]:
         return func
 
     return register
+
+
+def _mapped(raw: pd.Series, mapping: dict[str, str], what: str, file: Path) -> pd.Series:
+    """``raw`` relabelled by ``mapping``; a ValueError names any ``what`` label it lacks."""
+    unknown = sorted(set(raw.dropna()) - set(mapping))
+    if unknown:
+        raise ValueError(f"{file.name} has {what} labels the loader does not know: {unknown}")
+    return raw.map(mapping).astype("string")
+
+
+def _alias(module: str, name: str, read: Loader, doc: str) -> Loader:
+    """Register and return loader ``name`` of ``module``: ``read``, under its own name and doc.
+
+    For datasets whose files one reader reads alike; the loader is a function of
+    ``module`` for the reference pages, as if written there.
+    """
+
+    def load(file: Path) -> pd.DataFrame:
+        return read(file)
+
+    load.__name__ = load.__qualname__ = name
+    load.__module__ = module
+    load.__doc__ = doc
+    return tidy(name)(load)
+
+
+def _tidy_periods(files: Mapping[str, str], read: Callable[..., pd.DataFrame], doc: str) -> None:
+    """Register one loader per ``name -> period`` of ``files``, each ``read(file, period=period)``.
+
+    For a series of files read alike, one a year; ``doc`` is each loader's docstring,
+    with ``{period}`` where its period goes.
+    """
+    for name, period in files.items():
+        _alias(read.__module__, name, partial(read, period=period), doc.format(period=period))
 
 
 @cache

@@ -11,14 +11,13 @@ their descriptions, not by position or number.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from evaluation.data.geography import harmonise_council
-from evaluation.data.loaders import numeric, tidy
+from evaluation.data.loaders import _tidy_periods, numeric, tidy
 
 #: Registry names of the PSS-EX1 unit-cost files and the financial year each covers.
 UNIT_COST_FILES = {
@@ -113,17 +112,9 @@ def read_unit_costs(file: Path, year: str) -> pd.DataFrame:
     return out
 
 
-def _register(name: str, period: str) -> Callable[[Path], pd.DataFrame]:
-    def load(file: Path) -> pd.DataFrame:
-        return read_unit_costs(file, period)
-
-    load.__name__ = name
-    load.__doc__ = f"PSS-EX1 unit costs {period}: see :func:`read_unit_costs`."
-    return tidy(name)(load)
-
-
-for _name, _period in UNIT_COST_FILES.items():
-    _register(_name, _period)
+_tidy_periods(
+    UNIT_COST_FILES, read_unit_costs, "PSS-EX1 unit costs {period}: see :func:`read_unit_costs`."
+)
 
 
 @tidy("gdp_deflators_hmt_dec2023")
@@ -226,17 +217,11 @@ def read_summary_workbook(file: Path, year: str) -> pd.DataFrame:
     return out
 
 
-def _register_workbook(name: str, period: str) -> Callable[[Path], pd.DataFrame]:
-    def load(file: Path) -> pd.DataFrame:
-        return read_summary_workbook(file, period)
-
-    load.__name__ = name
-    load.__doc__ = f"PSS EX1 unit costs {period}: see :func:`read_summary_workbook`."
-    return tidy(name)(load)
-
-
-for _name, _period in SUMMARY_WORKBOOKS.items():
-    _register_workbook(_name, _period)
+_tidy_periods(
+    SUMMARY_WORKBOOKS,
+    read_summary_workbook,
+    "PSS EX1 unit costs {period}: see :func:`read_summary_workbook`.",
+)
 
 
 #: Start of the descriptions (lower case) of the PSS-EX1 columns on all older people's

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from evaluation.data.loaders import numeric, require_columns, tidy
+from evaluation.data.loaders import _mapped, numeric, require_columns, tidy
 
 #: Published ownership labels and the handbook's names for them.
 OWNERSHIP = {
@@ -27,13 +27,6 @@ RATINGS = {
 }
 
 
-def _ownership(raw: pd.Series, file: Path) -> pd.Series:
-    unknown = sorted(set(raw.dropna()) - set(OWNERSHIP))
-    if unknown:
-        raise ValueError(f"{file.name} has ownership labels the loader does not know: {unknown}")
-    return raw.map(OWNERSHIP).astype("string")
-
-
 @tidy("care_homes_beds_by_ownership")
 def care_homes_beds_by_ownership(file: Path) -> pd.DataFrame:
     """Care homes and beds in England by ownership type, one row per year and type, 2011-2024.
@@ -49,7 +42,10 @@ def care_homes_beds_by_ownership(file: Path) -> pd.DataFrame:
     expected = ["year", "ownership", "number_carehomes", "number_carehome_beds"]
     require_columns(raw, [*expected, "pct_homes", "pct_beds"], file)
     out = pd.DataFrame(
-        {"year": raw["year"].astype("int64"), "ownership": _ownership(raw["ownership"], file)}
+        {
+            "year": raw["year"].astype("int64"),
+            "ownership": _mapped(raw["ownership"], OWNERSHIP, "ownership", file),
+        }
     )
     out["homes"] = numeric(raw["number_carehomes"], out).astype("Int64")
     out["beds"] = numeric(raw["number_carehome_beds"], out).astype("Int64")
@@ -101,7 +97,7 @@ def care_home_closures_locations(file: Path) -> pd.DataFrame:
     out["year_closed"] = numeric(raw["year_location_end"], out).astype("Int64")
     out["closed"] = out["year_closed"].notna()
     out["forced_closure"] = raw["forced_closure"].astype("boolean")
-    out["ownership"] = _ownership(raw["ownership"], file)
+    out["ownership"] = _mapped(raw["ownership"], OWNERSHIP, "ownership", file)
     for column in ["individual_partnership", "company"]:
         out[column] = raw[column].astype("boolean")
     out["age"] = numeric(raw["age"], out)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from evaluation.data.loaders import numeric, require_columns, tidy
+from evaluation.data.loaders import _mapped, numeric, require_columns, tidy
 
 #: Origin of the file's day counts (inferred; see :func:`community_care_rating_events`).
 STATA_EPOCH = pd.Timestamp("1960-01-01")
@@ -27,13 +27,6 @@ RATINGS = {
     "Good": "Good",
     "Outstanding": "Outstanding",
 }
-
-
-def _mapped(raw: pd.Series, mapping: dict[str, str], what: str, file: Path) -> pd.Series:
-    unknown = sorted(set(raw.dropna()) - set(mapping))
-    if unknown:
-        raise ValueError(f"{file.name} has {what} labels the loader does not know: {unknown}")
-    return raw.map(mapping).astype("string")
 
 
 @tidy("community_care_rating_events")

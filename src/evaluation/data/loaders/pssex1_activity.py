@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from evaluation.data.loaders import numeric, tidy
+from evaluation.data.loaders import _tidy_periods, numeric
 
 #: Registry names of the activity files with a tidy loader, and the year each covers.
 ACTIVITY_FILES = {
@@ -102,13 +102,12 @@ def residential_65_activity(raw: pd.DataFrame, *, year: str, file_name: str) -> 
     return out.reset_index(drop=True)
 
 
-def _register(name: str, year: str) -> None:
-    @tidy(name)
-    def load(file: Path) -> pd.DataFrame:
-        return residential_65_activity(_read(file), year=year, file_name=file.name)
-
-    load.__doc__ = f"PSS-EX1 activity {year}: see :func:`residential_65_activity`."
+def _read_activity(file: Path, period: str) -> pd.DataFrame:
+    return residential_65_activity(_read(file), year=period, file_name=file.name)
 
 
-for _name, _year in ACTIVITY_FILES.items():
-    _register(_name, _year)
+_tidy_periods(
+    ACTIVITY_FILES,
+    _read_activity,
+    "PSS-EX1 activity {period}: see :func:`residential_65_activity`.",
+)

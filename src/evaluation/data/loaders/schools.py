@@ -10,11 +10,12 @@ published suppression codes as missing values and counts them in
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 
-from evaluation.data.loaders import numeric, require_columns, tidy
+from evaluation.data.loaders import Loader, _alias, numeric, require_columns, tidy
 
 #: GIAS writes 1900-01-01 where an open or joined date is unknown.
 GIAS_UNKNOWN_DATE = pd.Timestamp("1900-01-01")
@@ -212,28 +213,17 @@ def ks4_2017_hampshire(file: Path) -> pd.DataFrame:
     return _ks4_council(file, 2016)
 
 
-@tidy("ks4_2017_surrey")
-def ks4_2017_surrey(file: Path) -> pd.DataFrame:
-    """KS4 results of each school in Surrey, 2016-17 (columns as ``ks4_2017_hampshire``)."""
-    return _ks4_council(file, 2016)
+def _ks4(name: str, school_year: int, council: str) -> Loader:
+    """Loader ``name``: a council's KS4 file of ``school_year`` (2016 for 2016/17)."""
+    years = f"{school_year}-{(school_year + 1) % 100:02d}"
+    doc = f"KS4 results of each school in {council}, {years} (columns as ``ks4_2017_hampshire``)."
+    return _alias(__name__, name, partial(_ks4_council, school_year=school_year), doc)
 
 
-@tidy("ks4_2018_hampshire")
-def ks4_2018_hampshire(file: Path) -> pd.DataFrame:
-    """KS4 results of each school in Hampshire, 2017-18 (columns as ``ks4_2017_hampshire``)."""
-    return _ks4_council(file, 2017)
-
-
-@tidy("ks4_2018_surrey")
-def ks4_2018_surrey(file: Path) -> pd.DataFrame:
-    """KS4 results of each school in Surrey, 2017-18 (columns as ``ks4_2017_hampshire``)."""
-    return _ks4_council(file, 2017)
-
-
-@tidy("ks4_2019_surrey")
-def ks4_2019_surrey(file: Path) -> pd.DataFrame:
-    """KS4 results of each school in Surrey, 2018-19 (columns as ``ks4_2017_hampshire``)."""
-    return _ks4_council(file, 2018)
+ks4_2017_surrey = _ks4("ks4_2017_surrey", 2016, "Surrey")
+ks4_2018_hampshire = _ks4("ks4_2018_hampshire", 2017, "Hampshire")
+ks4_2018_surrey = _ks4("ks4_2018_surrey", 2017, "Surrey")
+ks4_2019_surrey = _ks4("ks4_2019_surrey", 2018, "Surrey")
 
 
 #: Ofsted grades from best to worst, coded 1-4 as Ofsted does.
@@ -344,41 +334,21 @@ _OFSTED_DOC = """Ofsted grades at two full inspections, {what} (Ofsted MI, Febru
     """
 
 
-@tidy("ofsted_maintained_to_mat")
-def ofsted_maintained_to_mat(file: Path) -> pd.DataFrame:
-    return _ofsted_pairs(file)
+def _ofsted(name: str, what: str) -> Loader:
+    return _alias(__name__, name, _ofsted_pairs, _OFSTED_DOC.format(what=what))
 
 
-@tidy("ofsted_maintained_to_sat")
-def ofsted_maintained_to_sat(file: Path) -> pd.DataFrame:
-    return _ofsted_pairs(file)
-
-
-@tidy("ofsted_within_mat")
-def ofsted_within_mat(file: Path) -> pd.DataFrame:
-    return _ofsted_pairs(file)
-
-
-@tidy("ofsted_within_sat")
-def ofsted_within_sat(file: Path) -> pd.DataFrame:
-    return _ofsted_pairs(file)
-
-
-@tidy("ofsted_sat_mat_to_new_mat")
-def ofsted_sat_mat_to_new_mat(file: Path) -> pd.DataFrame:
-    return _ofsted_pairs(file)
-
-
-ofsted_maintained_to_mat.__doc__ = _OFSTED_DOC.format(
-    what="last as a maintained school and now as an academy in a multi-academy trust"
+ofsted_maintained_to_mat = _ofsted(
+    "ofsted_maintained_to_mat",
+    "last as a maintained school and now as an academy in a multi-academy trust",
 )
-ofsted_maintained_to_sat.__doc__ = _OFSTED_DOC.format(
-    what="last as a maintained school and now as a single-academy trust"
+ofsted_maintained_to_sat = _ofsted(
+    "ofsted_maintained_to_sat", "last as a maintained school and now as a single-academy trust"
 )
-ofsted_within_mat.__doc__ = _OFSTED_DOC.format(what="both within the same multi-academy trust")
-ofsted_within_sat.__doc__ = _OFSTED_DOC.format(what="both as the same single-academy trust")
-ofsted_sat_mat_to_new_mat.__doc__ = _OFSTED_DOC.format(
-    what="before and after an academy moved to a new multi-academy trust"
+ofsted_within_mat = _ofsted("ofsted_within_mat", "both within the same multi-academy trust")
+ofsted_within_sat = _ofsted("ofsted_within_sat", "both as the same single-academy trust")
+ofsted_sat_mat_to_new_mat = _ofsted(
+    "ofsted_sat_mat_to_new_mat", "before and after an academy moved to a new multi-academy trust"
 )
 
 
