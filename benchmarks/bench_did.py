@@ -75,11 +75,8 @@ import os
 for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
 
-import csv
 import multiprocessing as mp
 import platform
-import statistics
-import time
 import warnings
 from collections.abc import Callable
 from datetime import date
@@ -88,6 +85,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from timing import median_time, save_results
 
 from evaluation import did
 from evaluation.simulate.did import staggered_adoption, switching_panel
@@ -102,17 +100,6 @@ SWITCH = {"outcome": "outcome", "unit": "unit", "time": "time", "treatment": "tr
 warnings.filterwarnings("ignore", message="The SaturatedEventStudyClass is currently in beta")
 warnings.filterwarnings("ignore", message="The inplace keyword")
 warnings.filterwarnings("ignore", message=r"\s*\d+ variables dropped due to multicollinearity")
-
-
-def median_time(task: Callable[[], Any], repeats: int) -> tuple[float, Any]:
-    """Median wall time of ``task`` over ``repeats`` runs after one warm-up; and its output."""
-    output = task()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        output = task()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), output
 
 
 # --- peers ---------------------------------------------------------------------------------
@@ -663,14 +650,14 @@ def main(only: list[str] | None = None) -> pd.DataFrame:
             }
         )
         print(rows[-1], flush=True)
-    table = pd.DataFrame(rows)
-    if only and RESULTS.exists():
-        # Kept rows are written back as read: "0.00e+00", "nan" and blanks stay as they are.
-        kept = pd.read_csv(RESULTS, dtype={"max_abs_diff": str}, keep_default_na=False)
-        table = pd.concat([kept[~kept["task"].isin(table["task"])], table], ignore_index=True)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(RESULTS, index=False, quoting=csv.QUOTE_MINIMAL)
-    return table
+    # Kept rows are written back as read: "0.00e+00", "nan" and blanks stay as they are.
+    return save_results(
+        pd.DataFrame(rows),
+        RESULTS,
+        keep_others=bool(only),
+        dtype={"max_abs_diff": str},
+        keep_default_na=False,
+    )
 
 
 if __name__ == "__main__":

@@ -52,8 +52,6 @@ import importlib.util
 import io
 import os
 import platform
-import statistics
-import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -65,6 +63,7 @@ from moderndid import drdid_panel, std_ipw_did_panel
 from rddensity import rddensity
 from rdpower import rdpower
 from rdrobust import rdrobust
+from timing import median_time, save_results
 
 from evaluation import matching, power, rdd
 
@@ -96,17 +95,6 @@ def lalonde() -> pd.DataFrame:
         u75=(earnings["re75"] == 0).astype(int),
         educ_re74=frame["educ"] * earnings["re74"],
     )
-
-
-def timed(task: Callable[[], object], repeats: int) -> tuple[float, object]:
-    """Median wall time over ``repeats`` runs, and the last run's result."""
-    times: list[float] = []
-    result: object = float("nan")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = task()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
 
 
 def _robust_numbers(fit: rdd.RobustRDResult) -> np.ndarray:
@@ -329,8 +317,8 @@ def main(only: list[str] | None = None) -> pd.DataFrame:
         if only and not any(part in name for part in only):
             continue
         peer_task()  # warm up (numba compiles rdrobust's nearest-neighbour loop once)
-        ours_s, ours_out = timed(ours, repeats)
-        peer_s, peer_out = timed(peer_task, repeats)
+        ours_s, ours_out = median_time(ours, repeats, warm_up=False)
+        peer_s, peer_out = median_time(peer_task, repeats, warm_up=False)
         rows.append(
             {
                 "task": name,
@@ -348,13 +336,7 @@ def main(only: list[str] | None = None) -> pd.DataFrame:
                 "date": dt.date.today().isoformat(),
             }
         )
-    table = pd.DataFrame(rows)
-    if only and OUT.exists():
-        kept = pd.read_csv(OUT)
-        table = pd.concat([kept[~kept["task"].isin(table["task"])], table], ignore_index=True)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(OUT, index=False)
-    return table
+    return save_results(pd.DataFrame(rows), OUT, keep_others=bool(only))
 
 
 if __name__ == "__main__":

@@ -43,9 +43,6 @@ import datetime as dt
 import math
 import os
 import platform
-import statistics
-import time
-from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -54,6 +51,7 @@ import numpy as np
 import pandas as pd
 from pysyncon import Dataprep, Synth
 from pysyncon.inference import ConformalInference
+from timing import median_time, save_results
 
 from evaluation import synth
 from evaluation.simulate import synth as sim
@@ -71,16 +69,6 @@ def load() -> pd.DataFrame:
     """Abadie, Diamond and Hainmueller's (2010) panel, as shipped by scspill."""
     with files("scspill.data").joinpath("files", "california_panel.csv").open() as handle:
         return pd.read_csv(handle)
-
-
-def timed(task: Callable[[], object], repeats: int) -> tuple[float, object]:
-    """Median wall time over ``repeats`` runs, and the last run's result."""
-    times, result = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = task()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
 
 
 def peer_gap(
@@ -202,8 +190,8 @@ def main(only: list[str] | None = None) -> pd.DataFrame:
     for name, ours, peer, repeats in tasks:
         if only and not any(part in name for part in only):
             continue
-        ours_s, ours_out = timed(ours, repeats)
-        peer_s, peer_out = timed(peer, repeats)
+        ours_s, ours_out = median_time(ours, repeats, warm_up=False)
+        peer_s, peer_out = median_time(peer, repeats, warm_up=False)
         diff = np.max(np.abs(np.asarray(ours_out) - np.asarray(peer_out)))
         if name.startswith(("fit", "placebo")):
             pre = np.asarray(wide.index < START)
@@ -217,18 +205,12 @@ def main(only: list[str] | None = None) -> pd.DataFrame:
     if not only or any(part in sdid_task for part in only):
         # No installable peer: the published Table 1 (R synthdid) is the comparison, and
         # max_abs_diff is the largest gap to its three estimates (the SEs are Monte Carlo).
-        ours_s, out = timed(ours_sdid, 1)
+        ours_s, out = median_time(ours_sdid, 1, warm_up=False)
         diff = np.max(np.abs(np.asarray(out)[:, 0] - np.array(PUBLISHED)))
         print("SDID, SC, DiD (estimate, placebo SE):", np.round(out, 2).tolist())
         rows.append(_row(sdid_task, ours_s, "published (synthdid, Table 1)", math.nan, diff,
                          len(data), 1))  # fmt: skip
-    table = pd.DataFrame(rows)
-    if only and OUT.exists():
-        kept = pd.read_csv(OUT)
-        table = pd.concat([kept[~kept["task"].isin(table["task"])], table], ignore_index=True)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(OUT, index=False)
-    return table
+    return save_results(pd.DataFrame(rows), OUT, keep_others=bool(only))
 
 
 def _row(task: str, ours_s: float, peer: str, peer_s: float, diff: float, n_rows: int,
