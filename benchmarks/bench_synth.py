@@ -43,13 +43,13 @@ import datetime as dt
 import math
 import os
 import platform
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+import cases
 import numpy as np
 import pandas as pd
-from pysyncon import Dataprep, Synth
+from pysyncon import Synth
 from pysyncon.inference import ConformalInference
 from timing import median_time, save_results
 
@@ -65,34 +65,11 @@ SEVERAL = ["treated", "donor 01", "donor 02"]
 PUBLISHED = (-15.6, -19.6, -27.3)
 
 
-def load() -> pd.DataFrame:
-    """Abadie, Diamond and Hainmueller's (2010) panel, as shipped by scspill."""
-    with files("scspill.data").joinpath("files", "california_panel.csv").open() as handle:
-        return pd.read_csv(handle)
-
-
 def peer_gap(
     data: pd.DataFrame, wide: pd.DataFrame, treated: str, controls: list[str]
 ) -> np.ndarray:
     """pysyncon's gap path for one treated unit, solving our exact problem."""
-    prep = Dataprep(
-        foo=data,
-        predictors=[],
-        predictors_op="mean",
-        dependent="cigsale",
-        unit_variable="state",
-        time_variable="year",
-        treatment_identifier=treated,
-        controls_identifier=controls,
-        time_predictors_prior=PRE_YEARS,
-        time_optimize_ssr=PRE_YEARS,
-        special_predictors=[("cigsale", [year], "mean") for year in PRE_YEARS],
-    )
-    x0, x1 = prep.make_covariate_mats()
-    variance = pd.concat([x0, x1], axis=1).std(axis=1).to_numpy() ** 2
-    model = Synth()
-    # Normalised to sum to one, as pysyncon normalises V itself; the minimiser is unchanged.
-    model.fit(prep, custom_V=variance / variance.sum())
+    model = cases.pysyncon_outcome_path(data, treated, controls, PRE_YEARS, normalise_v=True)
     return np.asarray(wide[treated].to_numpy() - wide[controls].to_numpy() @ model.W)
 
 
@@ -127,7 +104,7 @@ class PeerRefit(Synth):
 
 def main(only: list[str] | None = None) -> pd.DataFrame:
     """Run every task, or those whose name contains one of ``only``; rows not run are kept."""
-    data = load()
+    data = cases.prop99()
     wide = data.pivot(index="year", columns="state", values="cigsale")
     donors = sorted(set(data["state"]) - {TREATED})
     spec = {"outcome": "cigsale", "unit": "state", "time": "year"}

@@ -113,3 +113,15 @@ def spark() -> Iterator[Any]:
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="session")
+def prop99() -> Any:
+    """Abadie, Diamond and Hainmueller's (2010) panel as shipped by the scspill package.
+
+    Shared by every test of the synthetic control methods; no test may change it in place.
+    """
+    pytest.importorskip("scspill")
+    from benchmarks import cases
+
+    return cases.prop99()
