@@ -125,3 +125,14 @@ def prop99() -> Any:
     from benchmarks import cases
 
     return cases.prop99()
+
+
+@pytest.fixture()
+def real(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """``registry.load`` reading the real data folder (skips where EVALUATION_DATA_DIR is unset).
+
+    Tests of the real files take it as ``real("name")``, or mark themselves with
+    ``@pytest.mark.usefixtures("real")`` and call the library's loaders.
+    """
+    monkeypatch.setenv(registry.DATA_DIR_ENV, str(shared_data))
+    return registry.load

@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evaluation import markets
-from evaluation.data import registry
 
 
 def frame(sizes: list[float], market: str = "A") -> pd.DataFrame:
@@ -268,12 +267,6 @@ def test_flow_rates_refuse_impossible_counts():
 
 
 # --------------------------------------------------------------------------- real data
-@pytest.fixture()
-def real(shared_data, monkeypatch):
-    monkeypatch.setenv(registry.DATA_DIR_ENV, str(shared_data))
-    return registry.load
-
-
 def test_ownership_loader_and_mix_reproduce_the_published_percentages(real):
     table = real("care_homes_beds_by_ownership")
     assert len(table) == 42 and table["year"].min() == 2011 and table["year"].max() == 2024

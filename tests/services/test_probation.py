@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -21,11 +20,6 @@ from tests.reference.social_finance_2013_peterborough import (
 )
 
 # --- loaders on the real files ---------------------------------------------------------------
-
-
-@pytest.fixture()
-def real(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(registry.DATA_DIR_ENV, str(shared_data))
 
 
 @pytest.mark.usefixtures("real")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -177,11 +176,6 @@ def test_trust_concentration_counts_academies_equally():
 
 
 # ------------------------------------------------------------------ loaders on the real files
-@pytest.fixture()
-def real(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(registry.DATA_DIR_ENV, str(shared_data))
-
-
 @pytest.mark.usefixtures("real")
 def test_gias_links_loaders():
     new = registry.load("gias_links")
