@@ -13,12 +13,6 @@ from evaluation.data.loaders.schools_ks4 import read_ks4final
 COUNCIL_FILES = "schools/ks4_per_la_hampshire_surrey"
 
 
-@pytest.fixture
-def real(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv(registry.DATA_DIR_ENV, str(shared_data))
-    return shared_data
-
-
 @pytest.mark.parametrize(
     ("name", "rows", "years"),
     [
@@ -96,8 +90,8 @@ def test_read_ks4final_on_the_two_councils(shared_data, file, year, schools, cou
     assert not frame["urn"].duplicated().any()
 
 
-def test_read_ks4final_agrees_with_the_council_loader(real):
-    ours = read_ks4final(real / COUNCIL_FILES / "2017-2018_936_ks4final.csv")
+def test_read_ks4final_agrees_with_the_council_loader(real, shared_data):
+    ours = read_ks4final(shared_data / COUNCIL_FILES / "2017-2018_936_ks4final.csv")
     theirs = registry.load("ks4_2018_surrey")
     merged = ours.merge(theirs, on="urn", suffixes=("", "_old"))
     assert len(merged) == len(ours)
