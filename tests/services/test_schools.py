@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from evaluation.data import registry
 from evaluation.panel import association
 from evaluation.services import schools
+from tests.data.loaders.test_schools_ks4 import COUNCIL_KS4
 
 
 def links(rows: list[tuple[int, int, str, str | None]]) -> pd.DataFrame:
@@ -358,13 +359,8 @@ def test_regression_to_the_mean_makes_failing_schools_improve_without_any_effect
 @pytest.mark.usefixtures("real")
 @pytest.mark.parametrize(
     ("name", "rows", "year", "la_code"),
-    [
-        ("ks4_2017_hampshire", 123, 2016, 850),
-        ("ks4_2018_hampshire", 121, 2017, 850),
-        ("ks4_2017_surrey", 127, 2016, 936),
-        ("ks4_2018_surrey", 127, 2017, 936),
-        ("ks4_2019_surrey", 130, 2018, 936),
-    ],
+    # school_year is the year the school year starts
+    [(name, rows, end - 1, council) for _, name, end, rows, council in COUNCIL_KS4],
 )
 def test_ks4_council_loaders(name: str, rows: int, year: int, la_code: int):
     frame = registry.load(name)
