@@ -39,24 +39,31 @@ def test_simple_conversion_is_the_predecessor_link():
     assert row["later_links"] == 0 and bool(row["has_predecessor"])
 
 
-def test_rebrokered_academy_keeps_its_first_conversion():
-    # maintained 1 -> academy 2 (2012) -> academy 3 in a new trust (2018)
+@pytest.mark.parametrize(
+    ("earlier", "later", "route", "conversion", "later_links"),
+    [
+        # maintained 1 -> academy 2 (2012) -> academy 3 in a new trust (2018)
+        pytest.param(
+            "2012-01-01", "2018-09-01", "sponsor-led", "2012-01-01", 1,
+            id="a rebrokered academy keeps its first conversion",
+        ),
+        # an amalgamation in 1998, then conversion in 2013
+        pytest.param(
+            "1998-09-01", "2013-09-01", "converter", "2013-09-01", 0,
+            id="links before the programme are reorganisations, not conversions",
+        ),
+    ],
+)  # fmt: skip
+def test_a_chain_of_two_predecessor_links(
+    earlier: str, later: str, route: str, conversion: str, later_links: int
+):
+    # academy 3's predecessor 2 dated `later`; 2's predecessor 1 dated `earlier`
     table = schools.conversion_dates(
-        links([(3, 2, "Predecessor", "2018-09-01"), (2, 1, "Predecessor", "2012-01-01")]),
-        one_academy(3, "sponsor-led"),
+        links([(3, 2, "Predecessor", later), (2, 1, "Predecessor", earlier)]),
+        one_academy(3, route),
     )
-    assert table.loc[0, "conversion_date"] == pd.Timestamp("2012-01-01")
-    assert table.loc[0, "later_links"] == 1
-
-
-def test_links_before_the_programme_are_reorganisations_not_conversions():
-    # an amalgamation in 1998, then conversion in 2013
-    table = schools.conversion_dates(
-        links([(3, 2, "Predecessor", "2013-09-01"), (2, 1, "Predecessor", "1998-09-01")]),
-        one_academy(3),
-    )
-    assert table.loc[0, "conversion_date"] == pd.Timestamp("2013-09-01")
-    assert table.loc[0, "later_links"] == 0
+    assert table.loc[0, "conversion_date"] == pd.Timestamp(conversion)
+    assert table.loc[0, "later_links"] == later_links
 
 
 def test_merger_of_two_predecessors_takes_the_oldest_link():
