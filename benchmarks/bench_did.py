@@ -201,6 +201,16 @@ def pyfixest_two_by_twos(frame: pd.DataFrame, comparisons: pd.DataFrame) -> np.n
 # --- tasks ---------------------------------------------------------------------------------
 
 
+Task = Callable[[pd.DataFrame, int], dict[str, Any]]
+
+
+def named(
+    task: Callable[[pd.DataFrame, dict[str, str], int], dict[str, Any]], names: dict[str, str]
+) -> Task:
+    """``task`` with the column names of its data set filled in: called as (frame, repeats)."""
+    return lambda frame, repeats: task(frame, names, repeats)
+
+
 def staggered_task(frame: pd.DataFrame, names: dict[str, str], repeats: int) -> dict[str, Any]:
     ours_s, ours = median_time(lambda: did.staggered(frame, **names), repeats)
     peer_s, peer = csdid_with_limit(frame, names, repeats)
@@ -395,64 +405,44 @@ def switching_task(frame: pd.DataFrame, names: dict[str, str], repeats: int) -> 
 
 def _option_tasks(
     mpdta: pd.DataFrame,
-) -> list[tuple[str, pd.DataFrame, int, Callable[[pd.DataFrame, int], dict[str, Any]]]]:
+) -> list[tuple[str, pd.DataFrame, int, Task]]:
     """The staggered-options tasks: gaps and weights, clusters, on mpdta and a larger panel."""
     gappy = options_frame(mpdta, "countyreal", seed=15)
     full = mpdta.assign(state=mpdta["countyreal"] // 1000)
     sim = options_frame(staggered_adoption(n_units=10_000, n_periods=10, seed=2), "unit", 3)
-    ours = {"weights": "w", "allow_unbalanced": True}
+    gaps = {"weights": "w", "allow_unbalanced": True}
+    csdid_gaps = {"weights_name": "w", "allow_unbalanced_panel": True}
+    moderndid_gaps = {"weightsname": "w", "allow_unbalanced_panel": True, "panel": False}
+
+    def option(
+        names: dict[str, str], ours: dict[str, Any], peer: str, options: dict[str, Any]
+    ) -> Task:
+        return lambda f, r: options_task(f, names, r, ours=ours, peer=peer, peer_options=options)
+
     return [
         (
             "staggered options: unbalanced + weights, mpdta (vs csdid)",
             gappy,
             9,
-            lambda f, r: options_task(
-                f,
-                MPDTA,
-                r,
-                ours=ours,
-                peer="csdid",
-                peer_options={"weights_name": "w", "allow_unbalanced_panel": True},
-            ),
+            option(MPDTA, gaps, "csdid", csdid_gaps),
         ),
         (
             "staggered options: unbalanced + weights, mpdta (vs moderndid)",
             gappy,
             9,
-            lambda f, r: options_task(
-                f,
-                MPDTA,
-                r,
-                ours=ours,
-                peer="moderndid",
-                peer_options={"weightsname": "w", "allow_unbalanced_panel": True, "panel": False},
-            ),
+            option(MPDTA, gaps, "moderndid", moderndid_gaps),
         ),
         (
             "staggered options: clustered by state, mpdta (vs csdid)",
             full,
             9,
-            lambda f, r: options_task(
-                f,
-                MPDTA,
-                r,
-                ours={"cluster": "state"},
-                peer="csdid",
-                peer_options={"clustervar": "state"},
-            ),
+            option(MPDTA, {"cluster": "state"}, "csdid", {"clustervar": "state"}),
         ),
         (
             "staggered options: unbalanced + weights, simulated 10,000 x 10 (vs csdid)",
             sim,
             3,
-            lambda f, r: options_task(
-                f,
-                SIM,
-                r,
-                ours=ours,
-                peer="csdid",
-                peer_options={"weights_name": "w", "allow_unbalanced_panel": True},
-            ),
+            option(SIM, gaps, "csdid", csdid_gaps),
         ),
     ]
 
@@ -562,59 +552,34 @@ def main(only: list[str] | None = None) -> pd.DataFrame:
     switching = switching_panel(n_units=20_000, n_periods=6, start_share=0.0, seed=1)
     big = staggered_adoption(n_units=100_000, n_periods=10, seed=1)
     medium = staggered_adoption(n_units=20_000, n_periods=10, seed=1)
-    plan: list[tuple[str, pd.DataFrame, int, Callable[[pd.DataFrame, int], dict[str, Any]]]] = [
-        ("staggered DiD, mpdta (500 x 5)", mpdta, 15, lambda f, r: staggered_task(f, MPDTA, r)),
-        ("staggered DiD, simulated 100,000 x 10", big, 3, lambda f, r: staggered_task(f, SIM, r)),
-        (
-            "Sun-Abraham event study, mpdta (500 x 5)",
-            mpdta,
-            15,
-            lambda f, r: event_study_task(f, MPDTA, r),
-        ),
-        (
-            "Sun-Abraham event study, simulated 20,000 x 10",
-            medium,
-            3,
-            lambda f, r: event_study_task(f, SIM, r),
-        ),
+    plan: list[tuple[str, pd.DataFrame, int, Task]] = [
+        ("staggered DiD, mpdta (500 x 5)", mpdta, 15, named(staggered_task, MPDTA)),
+        ("staggered DiD, simulated 100,000 x 10", big, 3, named(staggered_task, SIM)),
+        ("Sun-Abraham event study, mpdta (500 x 5)", mpdta, 15, named(event_study_task, MPDTA)),
+        ("Sun-Abraham event study, simulated 20,000 x 10", medium, 3, named(event_study_task, SIM)),
         ("two-way fixed effects, mpdta (500 x 5)", mpdta, 15, twfe_task),
         (
             "imputation (BJS), mpdta without the 2004 cohort (400 x 5)",
             mpdta.loc[mpdta["first.treat"] != 2004].reset_index(drop=True),
             15,
-            lambda f, r: imputation_task(f, MPDTA, r),
+            named(imputation_task, MPDTA),
         ),
         (
             "imputation (BJS), simulated 2,000 x 10",
             staggered_adoption(n_units=2_000, n_periods=10, seed=1),
             3,
-            lambda f, r: imputation_task(f, SIM, r),
+            named(imputation_task, SIM),
         ),
-        (
-            "imputation (BJS), simulated 20,000 x 10",
-            medium,
-            3,
-            lambda f, r: imputation_task(f, SIM, r),
-        ),
+        ("imputation (BJS), simulated 20,000 x 10", medium, 3, named(imputation_task, SIM)),
         ("Bacon decomposition, castle doctrine (50 x 11)", castle, 5, bacon_task),
         ("Bacon decomposition, simulated 20,000 x 10", medium, 3, bacon_task),
-        (
-            "panel fixed effects, switching grant, jtrain (54 x 3)",
-            jtrain,
-            15,
-            switching_twfe_task,
-        ),
-        (
-            "dCDH first-switch effect, jtrain (54 x 3)",
-            jtrain,
-            15,
-            lambda f, r: switching_task(f, JTRAIN, r),
-        ),
+        ("panel fixed effects, switching grant, jtrain (54 x 3)", jtrain, 15, switching_twfe_task),
+        ("dCDH first-switch effect, jtrain (54 x 3)", jtrain, 15, named(switching_task, JTRAIN)),
         (
             "dCDH first-switch effect, simulated switching 20,000 x 6",
             switching,
             3,
-            lambda f, r: switching_task(f, SWITCH, r),
+            named(switching_task, SWITCH),
         ),
         *_option_tasks(mpdta),
         ("wild cluster bootstrap, TWFE on mpdta by state (29 clusters)", mpdta, 3, wild_task),
