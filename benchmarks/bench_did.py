@@ -105,18 +105,21 @@ warnings.filterwarnings("ignore", message=r"\s*\d+ variables dropped due to mult
 # --- peers ---------------------------------------------------------------------------------
 
 
+def r_did_names(names: dict[str, str]) -> dict[str, str]:
+    """Our column names as R ``did``'s arguments, which csdid and moderndid keep."""
+    return {
+        "yname": names["outcome"],
+        "tname": names["time"],
+        "idname": names["unit"],
+        "gname": names["cohort"],
+    }
+
+
 def csdid_run(frame: pd.DataFrame, names: dict[str, str]) -> np.ndarray:
     """csdid att_gt + simple aggregation, analytic SEs; returns the ATT(g, t)."""
     from csdid.att_gt import ATTgt
 
-    fit = ATTgt(
-        yname=names["outcome"],
-        tname=names["time"],
-        idname=names["unit"],
-        gname=names["cohort"],
-        data=frame,
-        control_group="nevertreated",
-    )
+    fit = ATTgt(**r_did_names(names), data=frame, control_group="nevertreated")
     fit.fit(est_method="reg", bstrap=False)
     fit.aggte(typec="simple", bstrap=False)
     return np.asarray(fit.results["att"], dtype=float)
@@ -237,15 +240,7 @@ def csdid_options(frame: pd.DataFrame, names: dict[str, str], options: dict[str,
     from csdid.att_gt import ATTgt
 
     with contextlib.redirect_stdout(io.StringIO()):
-        fit = ATTgt(
-            yname=names["outcome"],
-            tname=names["time"],
-            idname=names["unit"],
-            gname=names["cohort"],
-            data=frame,
-            control_group="nevertreated",
-            **options,
-        )
+        fit = ATTgt(**r_did_names(names), data=frame, control_group="nevertreated", **options)
         fit.fit(est_method="reg", bstrap=False)
     return np.asarray(fit.results["att"], dtype=float), np.asarray(fit.results["se"], dtype=float)
 
@@ -256,10 +251,7 @@ def moderndid_options(frame: pd.DataFrame, names: dict[str, str], options: dict[
 
     fit = moderndid.att_gt(
         data=frame,
-        yname=names["outcome"],
-        tname=names["time"],
-        idname=names["unit"],
-        gname=names["cohort"],
+        **r_did_names(names),
         est_method="reg",
         boot=False,
         **options,
