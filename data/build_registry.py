@@ -5,9 +5,8 @@ The registry has one row for every file listed in the shared data folder's
 address and licence) come from the manifest; everything an analyst needs to
 judge the file (a name, title, the years covered, what a row is, what it can and
 cannot answer, the main caveat, the text encoding) is written by hand in
-``data/curated.toml``, keyed by the manifest's file path, except for the files whose
-entries follow one pattern by year, which the templates below write. ``CURATED``
-holds both.
+``data/curated.toml``, keyed by the manifest's file path (files whose entries follow
+one pattern by year name a template there and give its year).
 
 The script fails loudly if a manifest file has no curated entry, if a curated
 entry names a file the manifest lacks, or if any entry breaks the registry's
@@ -158,13 +157,47 @@ class Entry:
 # --- the hand-written entries ---------------------------------------------------------------
 HAND_WRITTEN = REPO / "data" / "curated.toml"
 _CURATION = tomllib.loads(HAND_WRITTEN.read_text(encoding="utf-8"))
-#: Publishers named by several entries, by key (curated.toml's entries and the templates).
+#: Publishers named by several entries, by key.
 PUBLISHERS: dict[str, str] = _CURATION["publishers"]
+#: Entries that follow one pattern by year, with placeholders such as {fy} and {label}.
+TEMPLATES: dict[str, dict[str, str]] = _CURATION["templates"]
+PLACEHOLDERS = ("fy", "year", "council", "note")
+
+
+def _placeholders(given: dict[str, Any]) -> tuple[dict[str, Any], tuple[int, int] | None]:
+    """The values a template's texts may name, and the years they imply.
+
+    ``fy`` is a financial year such as ``2012-13`` (the entry covers the year it starts);
+    ``year`` a summer exam year (the entry covers the school year before, ``label``).
+    """
+    values: dict[str, Any] = {"note": "", **given}
+    years = None
+    if "fy" in given:
+        start = int(given["fy"][:4])
+        values["fy_"], years = given["fy"].replace("-", "_"), (start, start)
+    if "year" in given:
+        year = given["year"]
+        values["label"], years = f"{year - 1}-{str(year)[2:]}", (year - 1, year - 1)
+    if "council" in given:
+        values["council_lower"] = given["council"].lower()
+    return values, years
 
 
 def _entry(file: str, fields: dict[str, Any]) -> Entry:
     """One ``[files."..."]`` table of curated.toml as an Entry; SystemExit if it is malformed."""
     fields = dict(fields)
+    if "template" in fields:
+        template = TEMPLATES.get(fields.pop("template"))
+        if template is None:
+            raise SystemExit(f"{HAND_WRITTEN}: {file}: no such template")
+        given = {key: fields.pop(key) for key in PLACEHOLDERS if key in fields}
+        values, implied = _placeholders(given)
+        fields.setdefault("years", implied)
+        try:
+            filled = {key: text.format(**values) for key, text in template.items()}
+        except KeyError as error:
+            raise SystemExit(f"{HAND_WRITTEN}: {file}: the template needs {error}") from None
+        fields = {**filled, **fields}
     key, named = fields.pop("publisher", None), fields.pop("publisher_name", None)
     if (key is None) == (named is None):
         raise SystemExit(f"{HAND_WRITTEN}: {file}: give publisher (a key) or publisher_name")
@@ -183,210 +216,10 @@ def _entry(file: str, fields: dict[str, Any]) -> Entry:
         raise SystemExit(f"{HAND_WRITTEN}: {file}: {error}") from None
 
 
-# --- templates: files whose entries follow one pattern by year ----------------------------
-def _pssex1_activity(
-    fy: str, encoding: str, caveats: str, publisher: str = PUBLISHERS["hscic"]
-) -> Entry:
-    """A PSS-EX1 council activity file for financial year ``fy`` (e.g. ``"2012-13"``)."""
-    start = int(fy[:4])
-    return Entry(
-        name=f"pssex1_activity_{fy.replace('-', '_')}",
-        title=f"PSS-EX1 adult social care activity by council, England {fy}",
-        publisher=publisher,
-        years=(start, start),
-        description="One row per council (CASSR): reviews, assessments, people served and weeks "
-        "of residential and nursing care, much of it split into own and independent provision.",
-        can_answer="How much residential, nursing, home and day care did each council buy from "
-        "independent providers rather than provide itself?",
-        cannot_answer="One year per file with multi-row headers; not comparable with the "
-        "ASC-FR return that replaced PSS-EX1 in 2014-15.",
-        caveats=caveats,
-        encoding=encoding,
-    )
-
-
-def _pssex1_unit_costs(
-    fy: str, encoding: str, caveats: str, publisher: str = PUBLISHERS["hscic"]
-) -> Entry:
-    """A PSS-EX1 council unit-cost file for financial year ``fy``."""
-    start = int(fy[:4])
-    return Entry(
-        name=f"pssex1_unit_costs_{fy.replace('-', '_')}",
-        title=f"PSS-EX1 adult social care unit costs by council, England {fy}",
-        publisher=publisher,
-        years=(start, start),
-        description="One row per council: numerator, denominator and unit cost for each "
-        "indicator, e.g. gross weekly cost of residential care for older people, own provision "
-        "versus others.",
-        can_answer="What did each council pay per week for care-home places it bought, compared "
-        "with the cost of running its own homes?",
-        cannot_answer="One year per file, wide with multi-row headers; indicator numbers shift "
-        "between years, so match indicators on their descriptions.",
-        caveats=caveats,
-        encoding=encoding,
-    )
-
-
-_PSSEX1_CODES = (
-    "'..' means not available, counts of people are rounded to the nearest 5, and England "
-    "totals include estimates for missing councils."
-)
-_UNIT_COST_CODES = (
-    "'..' means not available and '.' not applicable, counts of people are rounded to 5, and "
-    "England totals include estimates for missing councils."
-)
-
-
-def _unit_cost_summary(fy: str, caveats: str) -> Entry:
-    """A legacy PSS EX1 'unit costs summary' workbook (one sheet per council)."""
-    start = int(fy[:4])
-    return Entry(
-        name=f"pssex1_unit_costs_{fy.replace('-', '_')}",
-        title=f"PSS EX1 unit costs summary by council, England {fy}",
-        publisher=PUBLISHERS["nhsic"],
-        years=(start, start),
-        description="One worksheet per council (plus regional and England totals) listing unit "
-        "costs by client group and service, for all provision and for own provision.",
-        can_answer="What did councils pay per week for residential care for older people, own "
-        "homes versus others, before the 2008-09 CSV tables?",
-        cannot_answer="Legacy .xls (needs xlrd) with one sheet per council, so it must be "
-        "reshaped before councils can be compared.",
-        caveats=caveats,
-    )
-
-
-def _ks4_la(year: int, council: str, encoding: str = "utf-8-sig", note: str = "") -> Entry:
-    """A per-council KS4 performance-tables file; ``year`` is the summer exam year."""
-    return Entry(
-        name=f"ks4_{year}_{council.lower()}",
-        title=f"KS4 school results, {council}, {year - 1}-{str(year)[2:]} (final)",
-        publisher=PUBLISHERS["dfe_tables"],
-        years=(year - 1, year - 1),
-        description=f"One row per school in {council} (plus LA and England total rows): school "
-        "type, pupil numbers and KS4 measures such as Attainment 8 and Progress 8.",
-        can_answer=f"Do academies in {council} achieve better GCSE results than its maintained "
-        "schools with similar intakes?",
-        cannot_answer="One council and one year per file: too few schools to estimate academy "
-        "effects on its own." + note,
-        caveats="RECTYPE 1 and 2 are schools and 4, 5 and 7 totals; SUPP, NE and NP mark "
-        "suppressed, not entered and not published values.",
-        encoding=encoding,
-    )
-
-
-def _ks4_meta(year: int, encoding: str) -> Entry:
-    """The column dictionary of one year's KS4 performance-tables file."""
-    label = f"{year - 1}-{str(year)[2:]}"
-    return Entry(
-        name=f"ks4_meta_{year}",
-        title=f"KS4 performance tables column dictionary, {label}",
-        publisher=PUBLISHERS["dfe_tables"],
-        years=(year - 1, year - 1),
-        description=f"One row per column of the {label} KS4 school file: field name, "
-        "description, methodology changes and which record types leave it blank.",
-        can_answer=f"What do KS4 field names such as ATT8SCR and P8MEA mean in {label}?",
-        cannot_answer="A dictionary only: it holds no results.",
-        caveats="Field lists and definitions change from year to year, so use the dictionary "
-        "of the same year as the data file.",
-        encoding=encoding,
-    )
-
-
-_TEMPLATED: dict[str, Entry] = {
-    "care/ascfr_raw/Annex_Fin_CASSR_Level_Activity_Data_2012_13.csv": _pssex1_activity(
-        "2012-13", "latin-1", _PSSEX1_CODES
-    ),
-    "care/ascfr_raw/Annex_Fin_CASSR_Level_Unit_Costs_2012_13.csv": _pssex1_unit_costs(
-        "2012-13", "latin-1", _UNIT_COST_CODES
-    ),
-    "care/ascfr_raw/Annex_Final_CASSR_Level_Activity_Data_2013_14.csv": _pssex1_activity(
-        "2013-14", "latin-1", _PSSEX1_CODES
-    ),
-    "care/ascfr_raw/Annex_Final_CASSR_Level_Unit_Costs_2013_14.csv": _pssex1_unit_costs(
-        "2013-14", "latin-1", _UNIT_COST_CODES
-    ),
-    "care/ascfr_raw/Final_Council_Level_ActivityData_2009-10.csv": _pssex1_activity(
-        "2009-10",
-        "utf-8",
-        "'-' means between 1 and 5 and '..' means missing; all counts are rounded to the "
-        "nearest 5.",
-    ),
-    "care/ascfr_raw/Final_Council_Level_Activity_Data_2010-11.csv": _pssex1_activity(
-        "2010-11",
-        "latin-1",
-        "'..' means not available and all counts are rounded to the nearest 5.",
-    ),
-    "care/ascfr_raw/Final_Council_Level_Activity_Data_2011_12.csv": _pssex1_activity(
-        "2011-12",
-        "latin-1",
-        "'..' means not available and all counts are rounded to the nearest 5.",
-    ),
-    "care/ascfr_raw/Final_Council_Level_DetailedUnitcosts_200910.csv": _pssex1_unit_costs(
-        "2009-10",
-        "latin-1",
-        "'..' means not available and '.' not applicable, and a footnote lists unit costs "
-        "dropped from that year's published summary table.",
-    ),
-    "care/ascfr_raw/Final_Council_Level_Detailed_UnitCosts_2011_12v2.csv": _pssex1_unit_costs(
-        "2011-12",
-        "latin-1",
-        "'..' means not available, '.' not applicable and '-' a value suppressed because it is "
-        "below 6; this is the revised (v2) file.",
-    ),
-    "care/ascfr_raw/Final_Council_Level_Unit_Costs_Data_2010-11.csv": _pssex1_unit_costs(
-        "2010-11",
-        "latin-1",
-        "'..' means not available and '.' not applicable, and denominators that count people "
-        "are rounded to the nearest 5.",
-    ),
-    "care/pssex1_activity_by_cassr_2008-09.csv": _pssex1_activity(
-        "2008-09",
-        "utf-8-sig",
-        "Day care now counts clients per week rather than sessions, '..' means not available, "
-        "'-' marks small numbers and counts are rounded to 5.",
-    ),
-    "care/pssex1_raw/UnitCostsSummary2006-07v2.xls": _unit_cost_summary(
-        "2006-07",
-        "The sheets are headed 'Draft 3'; the 'provided by others' cost is in effect the "
-        "average fee paid to independent homes.",
-    ),
-    "care/pssex1_raw/UnitCostsSummary2007-08_values_only_amended.xls": _unit_cost_summary(
-        "2007-08",
-        "An amended values-only workbook covering adults only; '..' and '.' mark missing and "
-        "not applicable cells.",
-    ),
-    "care/pssex1_unit_costs_by_cassr_2008-09.csv": _pssex1_unit_costs(
-        "2008-09",
-        "utf-8-sig",
-        "Three header rows; unit cost 2.1A needs multiplying by 52 to give a weekly cost, and "
-        "'..' means not available.",
-    ),
-    "schools/ks4_final_meta_2018-19.csv": _ks4_meta(2019, "utf-8-sig"),
-    "schools/ks4_per_la_hampshire_surrey/2016-2017_850_ks4final.csv": _ks4_la(2017, "Hampshire"),
-    "schools/ks4_per_la_hampshire_surrey/2016-2017_936_ks4final.csv": _ks4_la(
-        2017, "Surrey", note=" Many rows are independent schools."
-    ),
-    "schools/ks4_per_la_hampshire_surrey/2016-2017_ks4_final_meta.csv": _ks4_meta(
-        2017, "utf-8-sig"
-    ),
-    "schools/ks4_per_la_hampshire_surrey/2017-2018_850_ks4final.csv": _ks4_la(2018, "Hampshire"),
-    "schools/ks4_per_la_hampshire_surrey/2017-2018_936_ks4final.csv": _ks4_la(
-        2018, "Surrey", note=" Many rows are independent schools."
-    ),
-    "schools/ks4_per_la_hampshire_surrey/2017-2018_ks4_final_meta.csv": _ks4_meta(2018, "utf-8"),
-    "schools/ks4_per_la_hampshire_surrey/2018-2019_936_ks4final.csv": _ks4_la(
-        2019, "Surrey", note=" Many rows are independent schools."
-    ),
-}
-_LISTED: dict[str, Entry] = {
+#: Every file's hand-written entry, keyed by its path in the manifest.
+CURATED: dict[str, Entry] = {
     file: _entry(file, fields) for file, fields in _CURATION["files"].items()
 }
-if set(_TEMPLATED) & set(_LISTED):
-    raise SystemExit(
-        f"Both templated and in {HAND_WRITTEN}: {sorted(set(_TEMPLATED) & set(_LISTED))}"
-    )
-#: Every file's hand-written entry, keyed by its path in the manifest.
-CURATED: dict[str, Entry] = {**_TEMPLATED, **_LISTED}
 
 
 def detect_encoding(data: bytes) -> str:
