@@ -75,11 +75,8 @@ import os
 for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
 
-import csv
 import multiprocessing as mp
 import platform
-import statistics
-import time
 import warnings
 from collections.abc import Callable
 from datetime import date
@@ -88,6 +85,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from timing import median_time, save_results
 
 from evaluation import did
 from evaluation.simulate.did import staggered_adoption, switching_panel
@@ -104,32 +102,24 @@ warnings.filterwarnings("ignore", message="The inplace keyword")
 warnings.filterwarnings("ignore", message=r"\s*\d+ variables dropped due to multicollinearity")
 
 
-def median_time(task: Callable[[], Any], repeats: int) -> tuple[float, Any]:
-    """Median wall time of ``task`` over ``repeats`` runs after one warm-up; and its output."""
-    output = task()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        output = task()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), output
-
-
 # --- peers ---------------------------------------------------------------------------------
+
+
+def r_did_names(names: dict[str, str]) -> dict[str, str]:
+    """Our column names as R ``did``'s arguments, which csdid and moderndid keep."""
+    return {
+        "yname": names["outcome"],
+        "tname": names["time"],
+        "idname": names["unit"],
+        "gname": names["cohort"],
+    }
 
 
 def csdid_run(frame: pd.DataFrame, names: dict[str, str]) -> np.ndarray:
     """csdid att_gt + simple aggregation, analytic SEs; returns the ATT(g, t)."""
     from csdid.att_gt import ATTgt
 
-    fit = ATTgt(
-        yname=names["outcome"],
-        tname=names["time"],
-        idname=names["unit"],
-        gname=names["cohort"],
-        data=frame,
-        control_group="nevertreated",
-    )
+    fit = ATTgt(**r_did_names(names), data=frame, control_group="nevertreated")
     fit.fit(est_method="reg", bstrap=False)
     fit.aggte(typec="simple", bstrap=False)
     return np.asarray(fit.results["att"], dtype=float)
@@ -214,6 +204,16 @@ def pyfixest_two_by_twos(frame: pd.DataFrame, comparisons: pd.DataFrame) -> np.n
 # --- tasks ---------------------------------------------------------------------------------
 
 
+Task = Callable[[pd.DataFrame, int], dict[str, Any]]
+
+
+def named(
+    task: Callable[[pd.DataFrame, dict[str, str], int], dict[str, Any]], names: dict[str, str]
+) -> Task:
+    """``task`` with the column names of its data set filled in: called as (frame, repeats)."""
+    return lambda frame, repeats: task(frame, names, repeats)
+
+
 def staggered_task(frame: pd.DataFrame, names: dict[str, str], repeats: int) -> dict[str, Any]:
     ours_s, ours = median_time(lambda: did.staggered(frame, **names), repeats)
     peer_s, peer = csdid_with_limit(frame, names, repeats)
@@ -240,15 +240,7 @@ def csdid_options(frame: pd.DataFrame, names: dict[str, str], options: dict[str,
     from csdid.att_gt import ATTgt
 
     with contextlib.redirect_stdout(io.StringIO()):
-        fit = ATTgt(
-            yname=names["outcome"],
-            tname=names["time"],
-            idname=names["unit"],
-            gname=names["cohort"],
-            data=frame,
-            control_group="nevertreated",
-            **options,
-        )
+        fit = ATTgt(**r_did_names(names), data=frame, control_group="nevertreated", **options)
         fit.fit(est_method="reg", bstrap=False)
     return np.asarray(fit.results["att"], dtype=float), np.asarray(fit.results["se"], dtype=float)
 
@@ -259,10 +251,7 @@ def moderndid_options(frame: pd.DataFrame, names: dict[str, str], options: dict[
 
     fit = moderndid.att_gt(
         data=frame,
-        yname=names["outcome"],
-        tname=names["time"],
-        idname=names["unit"],
-        gname=names["cohort"],
+        **r_did_names(names),
         est_method="reg",
         boot=False,
         **options,
@@ -408,64 +397,44 @@ def switching_task(frame: pd.DataFrame, names: dict[str, str], repeats: int) -> 
 
 def _option_tasks(
     mpdta: pd.DataFrame,
-) -> list[tuple[str, pd.DataFrame, int, Callable[[pd.DataFrame, int], dict[str, Any]]]]:
+) -> list[tuple[str, pd.DataFrame, int, Task]]:
     """The staggered-options tasks: gaps and weights, clusters, on mpdta and a larger panel."""
     gappy = options_frame(mpdta, "countyreal", seed=15)
     full = mpdta.assign(state=mpdta["countyreal"] // 1000)
     sim = options_frame(staggered_adoption(n_units=10_000, n_periods=10, seed=2), "unit", 3)
-    ours = {"weights": "w", "allow_unbalanced": True}
+    gaps = {"weights": "w", "allow_unbalanced": True}
+    csdid_gaps = {"weights_name": "w", "allow_unbalanced_panel": True}
+    moderndid_gaps = {"weightsname": "w", "allow_unbalanced_panel": True, "panel": False}
+
+    def option(
+        names: dict[str, str], ours: dict[str, Any], peer: str, options: dict[str, Any]
+    ) -> Task:
+        return lambda f, r: options_task(f, names, r, ours=ours, peer=peer, peer_options=options)
+
     return [
         (
             "staggered options: unbalanced + weights, mpdta (vs csdid)",
             gappy,
             9,
-            lambda f, r: options_task(
-                f,
-                MPDTA,
-                r,
-                ours=ours,
-                peer="csdid",
-                peer_options={"weights_name": "w", "allow_unbalanced_panel": True},
-            ),
+            option(MPDTA, gaps, "csdid", csdid_gaps),
         ),
         (
             "staggered options: unbalanced + weights, mpdta (vs moderndid)",
             gappy,
             9,
-            lambda f, r: options_task(
-                f,
-                MPDTA,
-                r,
-                ours=ours,
-                peer="moderndid",
-                peer_options={"weightsname": "w", "allow_unbalanced_panel": True, "panel": False},
-            ),
+            option(MPDTA, gaps, "moderndid", moderndid_gaps),
         ),
         (
             "staggered options: clustered by state, mpdta (vs csdid)",
             full,
             9,
-            lambda f, r: options_task(
-                f,
-                MPDTA,
-                r,
-                ours={"cluster": "state"},
-                peer="csdid",
-                peer_options={"clustervar": "state"},
-            ),
+            option(MPDTA, {"cluster": "state"}, "csdid", {"clustervar": "state"}),
         ),
         (
             "staggered options: unbalanced + weights, simulated 10,000 x 10 (vs csdid)",
             sim,
             3,
-            lambda f, r: options_task(
-                f,
-                SIM,
-                r,
-                ours=ours,
-                peer="csdid",
-                peer_options={"weights_name": "w", "allow_unbalanced_panel": True},
-            ),
+            option(SIM, gaps, "csdid", csdid_gaps),
         ),
     ]
 
@@ -575,59 +544,34 @@ def main(only: list[str] | None = None) -> pd.DataFrame:
     switching = switching_panel(n_units=20_000, n_periods=6, start_share=0.0, seed=1)
     big = staggered_adoption(n_units=100_000, n_periods=10, seed=1)
     medium = staggered_adoption(n_units=20_000, n_periods=10, seed=1)
-    plan: list[tuple[str, pd.DataFrame, int, Callable[[pd.DataFrame, int], dict[str, Any]]]] = [
-        ("staggered DiD, mpdta (500 x 5)", mpdta, 15, lambda f, r: staggered_task(f, MPDTA, r)),
-        ("staggered DiD, simulated 100,000 x 10", big, 3, lambda f, r: staggered_task(f, SIM, r)),
-        (
-            "Sun-Abraham event study, mpdta (500 x 5)",
-            mpdta,
-            15,
-            lambda f, r: event_study_task(f, MPDTA, r),
-        ),
-        (
-            "Sun-Abraham event study, simulated 20,000 x 10",
-            medium,
-            3,
-            lambda f, r: event_study_task(f, SIM, r),
-        ),
+    plan: list[tuple[str, pd.DataFrame, int, Task]] = [
+        ("staggered DiD, mpdta (500 x 5)", mpdta, 15, named(staggered_task, MPDTA)),
+        ("staggered DiD, simulated 100,000 x 10", big, 3, named(staggered_task, SIM)),
+        ("Sun-Abraham event study, mpdta (500 x 5)", mpdta, 15, named(event_study_task, MPDTA)),
+        ("Sun-Abraham event study, simulated 20,000 x 10", medium, 3, named(event_study_task, SIM)),
         ("two-way fixed effects, mpdta (500 x 5)", mpdta, 15, twfe_task),
         (
             "imputation (BJS), mpdta without the 2004 cohort (400 x 5)",
             mpdta.loc[mpdta["first.treat"] != 2004].reset_index(drop=True),
             15,
-            lambda f, r: imputation_task(f, MPDTA, r),
+            named(imputation_task, MPDTA),
         ),
         (
             "imputation (BJS), simulated 2,000 x 10",
             staggered_adoption(n_units=2_000, n_periods=10, seed=1),
             3,
-            lambda f, r: imputation_task(f, SIM, r),
+            named(imputation_task, SIM),
         ),
-        (
-            "imputation (BJS), simulated 20,000 x 10",
-            medium,
-            3,
-            lambda f, r: imputation_task(f, SIM, r),
-        ),
+        ("imputation (BJS), simulated 20,000 x 10", medium, 3, named(imputation_task, SIM)),
         ("Bacon decomposition, castle doctrine (50 x 11)", castle, 5, bacon_task),
         ("Bacon decomposition, simulated 20,000 x 10", medium, 3, bacon_task),
-        (
-            "panel fixed effects, switching grant, jtrain (54 x 3)",
-            jtrain,
-            15,
-            switching_twfe_task,
-        ),
-        (
-            "dCDH first-switch effect, jtrain (54 x 3)",
-            jtrain,
-            15,
-            lambda f, r: switching_task(f, JTRAIN, r),
-        ),
+        ("panel fixed effects, switching grant, jtrain (54 x 3)", jtrain, 15, switching_twfe_task),
+        ("dCDH first-switch effect, jtrain (54 x 3)", jtrain, 15, named(switching_task, JTRAIN)),
         (
             "dCDH first-switch effect, simulated switching 20,000 x 6",
             switching,
             3,
-            lambda f, r: switching_task(f, SWITCH, r),
+            named(switching_task, SWITCH),
         ),
         *_option_tasks(mpdta),
         ("wild cluster bootstrap, TWFE on mpdta by state (29 clusters)", mpdta, 3, wild_task),
@@ -663,14 +607,14 @@ def main(only: list[str] | None = None) -> pd.DataFrame:
             }
         )
         print(rows[-1], flush=True)
-    table = pd.DataFrame(rows)
-    if only and RESULTS.exists():
-        # Kept rows are written back as read: "0.00e+00", "nan" and blanks stay as they are.
-        kept = pd.read_csv(RESULTS, dtype={"max_abs_diff": str}, keep_default_na=False)
-        table = pd.concat([kept[~kept["task"].isin(table["task"])], table], ignore_index=True)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(RESULTS, index=False, quoting=csv.QUOTE_MINIMAL)
-    return table
+    # Kept rows are written back as read: "0.00e+00", "nan" and blanks stay as they are.
+    return save_results(
+        pd.DataFrame(rows),
+        RESULTS,
+        keep_others=bool(only),
+        dtype={"max_abs_diff": str},
+        keep_default_na=False,
+    )
 
 
 if __name__ == "__main__":

@@ -41,11 +41,8 @@ import os
 for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
 
-import csv
 import gc
 import platform
-import statistics
-import time
 import tracemalloc
 from collections.abc import Callable
 from datetime import date
@@ -57,6 +54,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 from statsmodels.stats.meta_analysis import combine_effects
+from timing import median_time, write_rows
 
 from evaluation import compare
 from evaluation.simulate.performance import people
@@ -65,17 +63,6 @@ RESULTS = Path(__file__).resolve().parent / "results" / "performance.csv"
 N_PEOPLE = 10_000_000
 N_PROVIDERS = 500
 COVARIATES = ["age_band", "deprived"]
-
-
-def median_time(task: Callable[[], Any], repeats: int) -> tuple[float, Any]:
-    """Median wall time of ``task`` over ``repeats`` runs after one warm-up; and its output."""
-    output = task()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        output = task()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), output
 
 
 def peak_memory_mb(task: Callable[[], Any]) -> float:
@@ -259,12 +246,7 @@ def main() -> None:
             repeats=3,
         ),
     ]
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    with RESULTS.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    print(f"wrote {RESULTS}")
+    write_rows(RESULTS, rows)
 
 
 if __name__ == "__main__":

@@ -52,26 +52,25 @@ import importlib.util
 import io
 import os
 import platform
-import statistics
-import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
 
+import cases
 import numpy as np
 import pandas as pd
-from causaldata import cps_mixtape, mortgages, nsw_mixtape
+from cases import DW_TERMS
+from causaldata import mortgages
 from moderndid import drdid_panel, std_ipw_did_panel
 from rddensity import rddensity
 from rdpower import rdpower
 from rdrobust import rdrobust
+from timing import median_time, save_results
 
 from evaluation import matching, power, rdd
 
 OUT = Path(__file__).resolve().parent / "results" / "rdd_matching.csv"
 PUBLISHED_H = 17.754
-TERMS = ["age", "age2", "age3", "educ", "educ2", "marr", "nodegree", "black", "hisp",
-         "re74", "re75", "u74", "u75", "educ_re74"]  # fmt: skip
 
 
 def senate() -> pd.DataFrame:
@@ -80,33 +79,6 @@ def senate() -> pd.DataFrame:
     assert spec is not None and spec.submodule_search_locations
     path = Path(next(iter(spec.submodule_search_locations))) / "data" / "rdrobust_RDsenate.csv"
     return pd.read_csv(path).dropna(subset=["vote"]).reset_index(drop=True)
-
-
-def lalonde() -> pd.DataFrame:
-    """NSW treated and CPS controls with the Dehejia-Wahba terms."""
-    nsw, cps = nsw_mixtape.load_pandas().data, cps_mixtape.load_pandas().data
-    frame = pd.concat([nsw[nsw["treat"] == 1], cps], ignore_index=True)
-    earnings = frame[["re74", "re75", "re78"]].astype(float)
-    return frame.assign(
-        **{column: earnings[column] for column in earnings},
-        age2=frame["age"] ** 2.0,
-        age3=frame["age"] ** 3.0,
-        educ2=frame["educ"] ** 2.0,
-        u74=(earnings["re74"] == 0).astype(int),
-        u75=(earnings["re75"] == 0).astype(int),
-        educ_re74=frame["educ"] * earnings["re74"],
-    )
-
-
-def timed(task: Callable[[], object], repeats: int) -> tuple[float, object]:
-    """Median wall time over ``repeats`` runs, and the last run's result."""
-    times: list[float] = []
-    result: object = float("nan")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = task()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
 
 
 def _robust_numbers(fit: rdd.RobustRDResult) -> np.ndarray:
@@ -202,29 +174,16 @@ def robust_tasks(votes: pd.DataFrame) -> list[tuple[str, Callable[[], object], s
     ]
 
 
-DARFUR_COVARIATES = ["age", "farmer_dar", "herder_dar", "pastvoted", "hhsize_darfur", "female"]
-
-
 def sensitivity_tasks() -> list[
     tuple[str, Callable[[], np.ndarray], str, Callable[[], np.ndarray], int, int]
 ]:
     """Cinelli-Hazlett on Darfur: ours against sensemakr, each returning the same numbers."""
     import sensemakr
-    import statsmodels.formula.api as smf
 
     darfur = sensemakr.load_darfur()
-    formula = "peacefactor ~ directlyharmed + " + " + ".join(DARFUR_COVARIATES) + " + village"
 
     def ours() -> np.ndarray:
-        fit = matching.confounder_sensitivity(
-            darfur,
-            outcome="peacefactor",
-            treatment="directlyharmed",
-            covariates=DARFUR_COVARIATES,
-            fixed_effects="village",
-            benchmarks=["female"],
-            kd=[1, 2, 3],
-        )
+        fit = cases.darfur_sensitivity(darfur)
         b = fit.bounds
         return np.r_[
             fit.robustness_value,
@@ -235,31 +194,9 @@ def sensitivity_tasks() -> list[
         ]
 
     def peer() -> np.ndarray:
-        model = smf.ols(formula, data=darfur).fit()
-        treated = smf.ols(
-            formula.replace("peacefactor ~ directlyharmed +", "directlyharmed ~"), data=darfur
-        ).fit()
-        stats = sensemakr.sensitivity_stats(model=model, treatment="directlyharmed")
-        bounds = sensemakr.ovb_partial_r2_bound(
-            r2dxj_x=sensemakr.partial_r2(
-                t_statistic=treated.tvalues["female"], dof=treated.df_resid
-            ),
-            r2yxj_dx=sensemakr.partial_r2(t_statistic=model.tvalues["female"], dof=model.df_resid),
-            kd=[1, 2, 3],
-        )
-        common = {
-            "estimate": stats["estimate"],
-            "se": stats["se"],
-            "dof": stats["dof"],
-            "r2dz_x": bounds["r2dz_x"].to_numpy(),
-            "r2yz_dx": bounds["r2yz_dx"].to_numpy(),
-        }
+        out = cases.sensemakr_darfur(darfur)
         return np.r_[
-            stats["rv_q"],
-            stats["rv_qa"],
-            stats["r2yd_x"],
-            sensemakr.adjusted_estimate(**common),
-            sensemakr.adjusted_t(**common),
+            out["rv_q"], out["rv_qa"], out["r2yd_x"], out["adjusted_estimate"], out["adjusted_t"]
         ]
 
     return [("sensitivity: Darfur RV and female bounds", ours, "sensemakr", peer, len(darfur), 5)]
@@ -272,12 +209,12 @@ def main(only: list[str] | None = None) -> pd.DataFrame:
     """
     votes = senate()
     y_vote, x_margin = votes["vote"], votes["margin"]
-    data = lalonde()
+    data = cases.lalonde()
     y = data["re78"].to_numpy(float)
     d = data["treat"].to_numpy(float)
-    x = data[TERMS].to_numpy(float)
+    x = data[DW_TERMS].to_numpy(float)
     x = np.column_stack([np.ones(len(x)), (x - x.mean(0)) / x.std(0)])
-    design = {"outcome": "re78", "treatment": "treat", "covariates": TERMS}
+    design = {"outcome": "re78", "treatment": "treat", "covariates": DW_TERMS}
 
     def quiet(task: Callable[[], object]) -> object:
         with warnings.catch_warnings():
@@ -329,8 +266,8 @@ def main(only: list[str] | None = None) -> pd.DataFrame:
         if only and not any(part in name for part in only):
             continue
         peer_task()  # warm up (numba compiles rdrobust's nearest-neighbour loop once)
-        ours_s, ours_out = timed(ours, repeats)
-        peer_s, peer_out = timed(peer_task, repeats)
+        ours_s, ours_out = median_time(ours, repeats, warm_up=False)
+        peer_s, peer_out = median_time(peer_task, repeats, warm_up=False)
         rows.append(
             {
                 "task": name,
@@ -348,13 +285,7 @@ def main(only: list[str] | None = None) -> pd.DataFrame:
                 "date": dt.date.today().isoformat(),
             }
         )
-    table = pd.DataFrame(rows)
-    if only and OUT.exists():
-        kept = pd.read_csv(OUT)
-        table = pd.concat([kept[~kept["task"].isin(table["task"])], table], ignore_index=True)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(OUT, index=False)
-    return table
+    return save_results(pd.DataFrame(rows), OUT, keep_others=bool(only))
 
 
 if __name__ == "__main__":

@@ -43,17 +43,15 @@ import datetime as dt
 import math
 import os
 import platform
-import statistics
-import time
-from collections.abc import Callable
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+import cases
 import numpy as np
 import pandas as pd
-from pysyncon import Dataprep, Synth
+from pysyncon import Synth
 from pysyncon.inference import ConformalInference
+from timing import median_time, save_results
 
 from evaluation import synth
 from evaluation.simulate import synth as sim
@@ -67,44 +65,11 @@ SEVERAL = ["treated", "donor 01", "donor 02"]
 PUBLISHED = (-15.6, -19.6, -27.3)
 
 
-def load() -> pd.DataFrame:
-    """Abadie, Diamond and Hainmueller's (2010) panel, as shipped by scspill."""
-    with files("scspill.data").joinpath("files", "california_panel.csv").open() as handle:
-        return pd.read_csv(handle)
-
-
-def timed(task: Callable[[], object], repeats: int) -> tuple[float, object]:
-    """Median wall time over ``repeats`` runs, and the last run's result."""
-    times, result = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = task()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
-
-
 def peer_gap(
     data: pd.DataFrame, wide: pd.DataFrame, treated: str, controls: list[str]
 ) -> np.ndarray:
     """pysyncon's gap path for one treated unit, solving our exact problem."""
-    prep = Dataprep(
-        foo=data,
-        predictors=[],
-        predictors_op="mean",
-        dependent="cigsale",
-        unit_variable="state",
-        time_variable="year",
-        treatment_identifier=treated,
-        controls_identifier=controls,
-        time_predictors_prior=PRE_YEARS,
-        time_optimize_ssr=PRE_YEARS,
-        special_predictors=[("cigsale", [year], "mean") for year in PRE_YEARS],
-    )
-    x0, x1 = prep.make_covariate_mats()
-    variance = pd.concat([x0, x1], axis=1).std(axis=1).to_numpy() ** 2
-    model = Synth()
-    # Normalised to sum to one, as pysyncon normalises V itself; the minimiser is unchanged.
-    model.fit(prep, custom_V=variance / variance.sum())
+    model = cases.pysyncon_outcome_path(data, treated, controls, PRE_YEARS, normalise_v=True)
     return np.asarray(wide[treated].to_numpy() - wide[controls].to_numpy() @ model.W)
 
 
@@ -139,7 +104,7 @@ class PeerRefit(Synth):
 
 def main(only: list[str] | None = None) -> pd.DataFrame:
     """Run every task, or those whose name contains one of ``only``; rows not run are kept."""
-    data = load()
+    data = cases.prop99()
     wide = data.pivot(index="year", columns="state", values="cigsale")
     donors = sorted(set(data["state"]) - {TREATED})
     spec = {"outcome": "cigsale", "unit": "state", "time": "year"}
@@ -202,8 +167,8 @@ def main(only: list[str] | None = None) -> pd.DataFrame:
     for name, ours, peer, repeats in tasks:
         if only and not any(part in name for part in only):
             continue
-        ours_s, ours_out = timed(ours, repeats)
-        peer_s, peer_out = timed(peer, repeats)
+        ours_s, ours_out = median_time(ours, repeats, warm_up=False)
+        peer_s, peer_out = median_time(peer, repeats, warm_up=False)
         diff = np.max(np.abs(np.asarray(ours_out) - np.asarray(peer_out)))
         if name.startswith(("fit", "placebo")):
             pre = np.asarray(wide.index < START)
@@ -217,18 +182,12 @@ def main(only: list[str] | None = None) -> pd.DataFrame:
     if not only or any(part in sdid_task for part in only):
         # No installable peer: the published Table 1 (R synthdid) is the comparison, and
         # max_abs_diff is the largest gap to its three estimates (the SEs are Monte Carlo).
-        ours_s, out = timed(ours_sdid, 1)
+        ours_s, out = median_time(ours_sdid, 1, warm_up=False)
         diff = np.max(np.abs(np.asarray(out)[:, 0] - np.array(PUBLISHED)))
         print("SDID, SC, DiD (estimate, placebo SE):", np.round(out, 2).tolist())
         rows.append(_row(sdid_task, ours_s, "published (synthdid, Table 1)", math.nan, diff,
                          len(data), 1))  # fmt: skip
-    table = pd.DataFrame(rows)
-    if only and OUT.exists():
-        kept = pd.read_csv(OUT)
-        table = pd.concat([kept[~kept["task"].isin(table["task"])], table], ignore_index=True)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(OUT, index=False)
-    return table
+    return save_results(pd.DataFrame(rows), OUT, keep_others=bool(only))
 
 
 def _row(task: str, ours_s: float, peer: str, peer_s: float, diff: float, n_rows: int,

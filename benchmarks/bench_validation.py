@@ -29,7 +29,6 @@ Linux only (it reads ``/proc/self``). Run from the repository root::
 
 from __future__ import annotations
 
-import csv
 import gc
 import json
 import os
@@ -46,6 +45,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from timing import write_rows
 
 from evaluation.data.validation import validate
 
@@ -211,12 +211,7 @@ def main() -> None:
             done = subprocess.run(child, check=True, capture_output=True, text=True)
             rows.append(json.loads(done.stdout.splitlines()[-1]))
             print(rows[-1], flush=True)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    with RESULTS.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    print(f"wrote {RESULTS}")
+    write_rows(RESULTS, rows)
 
 
 if __name__ == "__main__":

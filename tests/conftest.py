@@ -113,3 +113,26 @@ def spark() -> Iterator[Any]:
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="session")
+def prop99() -> Any:
+    """Abadie, Diamond and Hainmueller's (2010) panel as shipped by the scspill package.
+
+    Shared by every test of the synthetic control methods; no test may change it in place.
+    """
+    pytest.importorskip("scspill")
+    from benchmarks import cases
+
+    return cases.prop99()
+
+
+@pytest.fixture()
+def real(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """``registry.load`` reading the real data folder (skips where EVALUATION_DATA_DIR is unset).
+
+    Tests of the real files take it as ``real("name")``, or mark themselves with
+    ``@pytest.mark.usefixtures("real")`` and call the library's loaders.
+    """
+    monkeypatch.setenv(registry.DATA_DIR_ENV, str(shared_data))
+    return registry.load

@@ -78,6 +78,13 @@ def _matching_frame(n_treated: int = 1) -> pd.DataFrame:
     return pd.DataFrame({"y": rng.normal(0, 1, n), "d": d, "x": rng.normal(0, 1, n)})
 
 
+def _versus_benchmark(k: list[int], n: list[int], benchmark_pct: float) -> Callable[[], object]:
+    """A call of providers.versus_benchmark on events ``k`` out of ``n``."""
+    return lambda: providers.versus_benchmark(
+        pd.DataFrame({"k": k, "n": n}), events="k", denominator="n", benchmark_pct=benchmark_pct
+    )
+
+
 @dataclass(frozen=True)
 class Case:
     """One bad input: the call, and the error or warning it must give."""
@@ -183,22 +190,12 @@ CASES = [
     ),
     Case(
         "a benchmark given as a proportion where per cent is meant",
-        lambda: providers.versus_benchmark(
-            pd.DataFrame({"k": [25, 20], "n": [100, 100]}),
-            events="k",
-            denominator="n",
-            benchmark_pct=0.2,
-        ),
+        _versus_benchmark(k=[25, 20], n=[100, 100], benchmark_pct=0.2),
         warning="read as 0.2%",
     ),
     Case(
         "a row with more events than people",
-        lambda: providers.versus_benchmark(
-            pd.DataFrame({"k": [150, 10], "n": [100, 1000]}),
-            events="k",
-            denominator="n",
-            benchmark_pct=20,
-        ),
+        _versus_benchmark(k=[150, 10], n=[100, 1000], benchmark_pct=20),
         error="'k' greater than 'n'",
     ),
     Case(

@@ -52,6 +52,7 @@ from evaluation.simulate import performance as sim_performance
 from evaluation.simulate import rdd as sim_rdd
 from evaluation.simulate import synth as sim_synth
 from evaluation.simulate.tender import tender
+from tests.test_contracts import counts as wp_counts
 
 matplotlib.use("Agg")
 
@@ -105,18 +106,6 @@ def _panel(seed: int = 1) -> pd.DataFrame:
     frame["x"] = rng.normal(size=len(frame)) + frame["unit"] / units
     frame["y"] = 0.5 * frame["x"] + frame["unit"] / 10 + rng.normal(size=len(frame))
     return frame
-
-
-def _groups() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "group": ["easy", "middle", "hard"],
-            "n": [400, 300, 200],
-            "jobs": [160, 90, 20],
-            "expected": [0.38, 0.3, 0.15],
-            "mpl": [0.3, 0.25, 0.1],
-        }
-    )
 
 
 def _ownership(seed: int = 1) -> pd.DataFrame:
@@ -255,7 +244,7 @@ FACTORIES: dict[str, Factory] = {
         markets.concentration_gradient(_panel().assign(hhi=lambda f: 1_000 + 100 * f["x"]),
                                        outcome="y", concentration="hhi", level=lv), "y"),
     "GamingDiagnostic": lambda lv: (
-        contracts.gaming_diagnostic(_groups(), group="group", denominator="n", events="jobs",
+        contracts.gaming_diagnostic(wp_counts(), group="group", denominator="n", events="jobs",
                                     expected="expected", minimum="mpl", level=lv), None),
     "ProviderResponse": lambda lv: (
         contracts.provider_response(

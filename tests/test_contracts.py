@@ -13,7 +13,6 @@ from statsmodels.stats.proportion import proportion_confint
 
 from evaluation import contracts
 from evaluation.contracts import ParticipantGroup, Tariff
-from evaluation.data import registry
 from evaluation.simulate import contracts as sim
 from tests.reference.work_programme_published import JSA_25_PLUS_TARIFF, TWO_YEAR_RATES
 
@@ -243,12 +242,6 @@ def test_diagnostic_finds_simulated_parking_and_misses_it_with_a_low_benchmark()
 
 
 # --------------------------------------------------------------------------- real data
-@pytest.fixture()
-def real(shared_data, monkeypatch):
-    monkeypatch.setenv(registry.DATA_DIR_ENV, str(shared_data))
-    return registry.load
-
-
 def test_tariff_loader(real):
     table = real("wp_tariffs_by_payment_group")
     assert len(table) == 9

@@ -223,26 +223,9 @@ def test_a_table_of_evenly_spread_contributions_passes() -> None:
 
 
 def test_a_result_resting_on_too_few_observations_is_refused() -> None:
-    small = Result(
-        estimate=1.0,
-        se=0.5,
-        ci_low=0.0,
-        ci_high=2.0,
-        p_value=0.05,
-        n_obs=7,
-        method="Example",
-        estimand="ATT",
-    )
-    large = Result(
-        estimate=1.0,
-        se=0.5,
-        ci_low=0.0,
-        ci_high=2.0,
-        p_value=0.05,
-        n_obs=700,
-        method="Example",
-        estimand="ATT",
-    )
+    example = {"estimate": 1.0, "se": 0.5, "ci_low": 0.0, "ci_high": 2.0, "p_value": 0.05}
+    small = Result(**example, n_obs=7, method="Example", estimand="ATT")
+    large = Result(**example, n_obs=700, method="Example", estimand="ATT")
     assert not disclosure.check_result(small).passed
     assert disclosure.check_result(large).passed
     with pytest.raises(TypeError, match="tidy"):

@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evaluation import markets
-from evaluation.data import registry
 
 
 def frame(sizes: list[float], market: str = "A") -> pd.DataFrame:
@@ -119,21 +118,9 @@ def test_merging_two_providers_never_lowers_the_hhi(sizes: list[int]):
 
 # --------------------------------------------------------------------------- entry and exit
 def panel() -> pd.DataFrame:
-    rows = [
-        ("A", "a", 1),
-        ("A", "b", 1),
-        ("A", "c", 1),
-        ("A", "d", 1),
-        ("A", "a", 2),
-        ("A", "b", 2),
-        ("A", "e", 2),
-        ("A", "a", 3),
-        ("A", "e", 3),
-        ("A", "f", 3),
-        ("A", "g", 3),
-        ("B", "x", 1),
-        ("B", "x", 3),
-    ]
+    """Homes present in each market and year, one row each: (market, year) -> homes."""
+    present = {("A", 1): "abcd", ("A", 2): "abe", ("A", 3): "aefg", ("B", 1): "x", ("B", 3): "x"}
+    rows = [(market, home, year) for (market, year), homes in present.items() for home in homes]
     return pd.DataFrame(rows, columns=["market", "home", "year"])
 
 
@@ -268,12 +255,6 @@ def test_flow_rates_refuse_impossible_counts():
 
 
 # --------------------------------------------------------------------------- real data
-@pytest.fixture()
-def real(shared_data, monkeypatch):
-    monkeypatch.setenv(registry.DATA_DIR_ENV, str(shared_data))
-    return registry.load
-
-
 def test_ownership_loader_and_mix_reproduce_the_published_percentages(real):
     table = real("care_homes_beds_by_ownership")
     assert len(table) == 42 and table["year"].min() == 2011 and table["year"].max() == 2024

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from importlib.resources import files
-
 import matplotlib
 import numpy as np
 import pandas as pd
@@ -34,14 +32,6 @@ PROP99 = {
 }
 SIM = {"outcome": "outcome", "unit": "unit", "time": "period"}
 SMALL = {"n_donors": 12, "n_pre": 10, "n_post": 4}
-
-
-@pytest.fixture(scope="module")
-def prop99() -> pd.DataFrame:
-    """Abadie, Diamond and Hainmueller's (2010) panel as shipped by the scspill package."""
-    pytest.importorskip("scspill")
-    with files("scspill.data").joinpath("files", "california_panel.csv").open() as handle:
-        return pd.read_csv(handle)
 
 
 @pytest.fixture(scope="module")

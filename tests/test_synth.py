@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import random
-from importlib.resources import files
 
 import matplotlib
 import numpy as np
@@ -14,6 +13,7 @@ import statsmodels.formula.api as smf
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from benchmarks import cases
 from evaluation.simulate import synth as sim
 from evaluation.synth import SyntheticControlResult, simplex_least_squares, synthetic_control
 from tests.reference.abadie_2010_prop99 import N_STATES, P_VALUE, RANK
@@ -24,15 +24,6 @@ matplotlib.use("Agg")
 FIT = {"outcome": "cigsale", "unit": "state", "time": "year"}
 PROP99 = {**FIT, "treated_unit": "California", "treatment_time": 1989}
 SIM = {"outcome": "outcome", "unit": "unit", "time": "period", "treated_unit": "treated"}
-
-
-@pytest.fixture(scope="module")
-def prop99() -> pd.DataFrame:
-    """Abadie, Diamond and Hainmueller's (2010) panel as shipped by the scspill package."""
-    pytest.importorskip("scspill")
-    path = files("scspill.data").joinpath("files", "california_panel.csv")
-    with path.open() as handle:
-        return pd.read_csv(handle)
 
 
 @pytest.fixture(scope="module")
@@ -97,26 +88,11 @@ def test_prop99_matches_pysyncon(prop99: pd.DataFrame, prop99_fit: SyntheticCont
     # Tolerance: weights within 1e-3, the average gap within 0.05 packs. (pysyncon's SLSQP uses
     # numerical gradients and a loose default tolerance; on California it converges this closely,
     # on some placebo states it does not: see benchmarks/bench_synth.py.)
-    pysyncon = pytest.importorskip("pysyncon")
-    years = list(range(1970, 1989))
+    pytest.importorskip("pysyncon")
     controls = sorted(set(prop99["state"]) - {"California"})
-    prep = pysyncon.Dataprep(
-        foo=prop99,
-        predictors=[],
-        predictors_op="mean",
-        dependent="cigsale",
-        unit_variable="state",
-        time_variable="year",
-        treatment_identifier="California",
-        controls_identifier=controls,
-        time_predictors_prior=years,
-        time_optimize_ssr=years,
-        special_predictors=[("cigsale", [year], "mean") for year in years],
+    peer = cases.pysyncon_outcome_path(
+        prop99, "California", controls, list(range(1970, 1989)), normalise_v=False
     )
-    x0, x1 = prep.make_covariate_mats()
-    variance = pd.concat([x0, x1], axis=1).std(axis=1).to_numpy() ** 2
-    peer = pysyncon.Synth()
-    peer.fit(prep, custom_V=variance)
     peer_weights = pd.Series(peer.W, index=controls)
     ours = prop99_fit.weights.reindex(controls)
     assert np.max(np.abs(ours - peer_weights)) < 1e-3

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from importlib.resources import files
-
 import matplotlib
 import numpy as np
 import pandas as pd
@@ -18,14 +16,6 @@ matplotlib.use("Agg")
 PROP99 = {"outcome": "cigsale", "unit": "state", "time": "year"}
 SIM = {"outcome": "outcome", "unit": "unit", "time": "period"}
 TREATED = ["treated", "donor 01", "donor 02"]
-
-
-@pytest.fixture(scope="module")
-def prop99() -> pd.DataFrame:
-    """Abadie, Diamond and Hainmueller's (2010) panel as shipped by the scspill package."""
-    pytest.importorskip("scspill")
-    with files("scspill.data").joinpath("files", "california_panel.csv").open() as handle:
-        return pd.read_csv(handle)
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,9 @@ from evaluation import compare
 from evaluation.simulate import performance as sim
 from tests.compare.conftest import small_units
 
+#: The columns of the simulated providers (sim.providers) as compare.funnel names them.
+PROVIDERS = {"unit": "provider", "events": "events", "denominator": "denominator"}
+
 matplotlib.use("Agg")
 
 
@@ -61,7 +64,7 @@ def test_funnel_with_no_true_differences_flags_about_five_per_cent():
     # so +/- 0.015 is three SEs (the discrete limits run slightly anti-conservative, +0.005).
     # For 99.8%: SE sqrt(.002 * .998 / 2000) = 0.001, so 0.002 +/- 0.0035.
     units = sim.providers(n_units=2000, true_sd=0.0, min_size=200, max_size=3000, seed=11)
-    fit = compare.funnel(units, unit="provider", events="events", denominator="denominator")
+    fit = compare.funnel(units, **PROVIDERS)
     table = fit.table
     share_95 = (table["flag_95"] != "within").mean()
     share_998 = (table["flag_998"] != "within").mean()
@@ -76,10 +79,9 @@ def test_funnel_with_no_true_differences_flags_about_five_per_cent():
 
 def test_overdispersion_widens_limits_and_flags_fewer():
     units = sim.providers(n_units=300, true_sd=0.3, min_size=50, max_size=5000, seed=4)
-    args = {"unit": "provider", "events": "events", "denominator": "denominator"}
-    exact = compare.funnel(units, **args)
-    multiplicative = compare.funnel(units, **args, overdispersion="multiplicative")
-    additive = compare.funnel(units, **args, overdispersion="additive")
+    exact = compare.funnel(units, **PROVIDERS)
+    multiplicative = compare.funnel(units, **PROVIDERS, overdispersion="multiplicative")
+    additive = compare.funnel(units, **PROVIDERS, overdispersion="additive")
     assert exact.phi > 2 and exact.tau2 > 0
     n_flagged = [(f.table["flag_998"] != "within").sum() for f in (exact, multiplicative, additive)]
     assert n_flagged[0] > n_flagged[1] and n_flagged[0] > n_flagged[2]
@@ -93,13 +95,7 @@ def test_overdispersion_by_hand():
     # phi is the mean of squared 10%-winsorised z-scores; tau^2 = (I phi - (I - 1)) /
     # (sum w - sum w^2 / sum w), Spiegelhalter (2005).
     units = sim.providers(n_units=50, true_sd=0.4, seed=5)
-    fit = compare.funnel(
-        units,
-        unit="provider",
-        events="events",
-        denominator="denominator",
-        overdispersion="additive",
-    )
+    fit = compare.funnel(units, **PROVIDERS, overdispersion="additive")
     n = units["denominator"].to_numpy(float)
     p = units["events"].sum() / n.sum()
     s2 = p * (1 - p) / n
@@ -115,10 +111,9 @@ def test_overdispersion_by_hand():
 
 def test_no_overdispersion_keeps_exact_limits():
     units = sim.providers(n_units=200, true_sd=0.0, seed=8)
-    args = {"unit": "provider", "events": "events", "denominator": "denominator"}
-    fit = compare.funnel(units, **args, overdispersion="multiplicative")
+    fit = compare.funnel(units, **PROVIDERS, overdispersion="multiplicative")
     if fit.phi <= 1:
-        pd.testing.assert_frame_equal(fit.table, compare.funnel(units, **args).table)
+        pd.testing.assert_frame_equal(fit.table, compare.funnel(units, **PROVIDERS).table)
         assert any("exact limits kept" in note for note in fit.notes)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import matplotlib
 import numpy as np
 import pandas as pd
@@ -15,6 +17,16 @@ matplotlib.use("Agg")
 MPDTA = {"outcome": "lemp", "unit": "countyreal", "time": "year", "cohort": "first.treat"}
 SIM = {"outcome": "outcome", "unit": "unit", "time": "time", "cohort": "cohort"}
 PEER_TOL = 1e-6
+#: mpdta's columns as the peers name them (R ``did``'s arguments, in moderndid and csdid).
+MPDTA_PEER = {"yname": "lemp", "tname": "year", "idname": "countyreal", "gname": "first.treat"}
+
+
+def assert_matches_moderndid_aggregations(ours: Any, simple: Any, dynamic: Any) -> None:
+    """Ours (a staggered fit) against moderndid's simple and dynamic ``aggte``, to PEER_TOL."""
+    assert ours.estimate == pytest.approx(simple.overall_att, abs=PEER_TOL)
+    assert ours.se == pytest.approx(simple.overall_se, abs=PEER_TOL)
+    np.testing.assert_allclose(ours.dynamic["att"], dynamic.att_by_event, atol=PEER_TOL)
+    np.testing.assert_allclose(ours.dynamic["se"], dynamic.se_by_event, atol=PEER_TOL)
 
 
 @pytest.fixture(scope="module")

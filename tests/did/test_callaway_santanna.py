@@ -16,7 +16,13 @@ import pytest
 
 from evaluation import did
 from evaluation.simulate.did import staggered_adoption
-from tests.did.conftest import MPDTA, PEER_TOL, SIM
+from tests.did.conftest import (
+    MPDTA,
+    MPDTA_PEER,
+    PEER_TOL,
+    SIM,
+    assert_matches_moderndid_aggregations,
+)
 from tests.reference.callaway_santanna_2021_mpdta import ATT_GT, SIMPLE_ATT, SIMPLE_SE_RANGE
 
 matplotlib.use("Agg")
@@ -62,10 +68,7 @@ def test_mpdta_matches_moderndid_side_by_side(
     )  # type: ignore[arg-type]
     peer = moderndid.att_gt(
         data=moderndid.load_mpdta(),
-        yname="lemp",
-        tname="year",
-        idname="countyreal",
-        gname="first.treat",
+        **MPDTA_PEER,
         est_method=method,
         boot=False,
         base_period=base_period,
@@ -82,10 +85,7 @@ def test_mpdta_matches_moderndid_side_by_side(
         simple = moderndid.aggte(peer, type="simple", boot=False)
         dynamic = moderndid.aggte(peer, type="dynamic", boot=False)
         group = moderndid.aggte(peer, type="group", boot=False)
-    assert ours.estimate == pytest.approx(simple.overall_att, abs=PEER_TOL)
-    assert ours.se == pytest.approx(simple.overall_se, abs=PEER_TOL)
-    np.testing.assert_allclose(ours.dynamic["att"], dynamic.att_by_event, atol=PEER_TOL)
-    np.testing.assert_allclose(ours.dynamic["se"], dynamic.se_by_event, atol=PEER_TOL)
+    assert_matches_moderndid_aggregations(ours, simple, dynamic)
     np.testing.assert_allclose(ours.by_cohort["att"], group.att_by_event, atol=PEER_TOL)
     np.testing.assert_allclose(ours.by_cohort["se"], group.se_by_event, atol=PEER_TOL)
     if base_period == "varying":
@@ -97,10 +97,7 @@ def test_mpdta_matches_csdid_side_by_side(mpdta: pd.DataFrame) -> None:
     for method in ("reg", "dr"):
         ours = did.staggered(mpdta, **MPDTA, method=method)  # type: ignore[arg-type]
         peer = csdid.ATTgt(
-            yname="lemp",
-            tname="year",
-            idname="countyreal",
-            gname="first.treat",
+            **MPDTA_PEER,
             data=mpdta,
             control_group="nevertreated",
         ).fit(est_method=method, bstrap=False)
@@ -117,10 +114,7 @@ def test_no_never_treated_uses_last_cohort_like_moderndid(mpdta: pd.DataFrame) -
         warnings.simplefilter("ignore", UserWarning)
         peer = moderndid.att_gt(
             data=treated_only,
-            yname="lemp",
-            tname="year",
-            idname="countyreal",
-            gname="first.treat",
+            **MPDTA_PEER,
             boot=False,
             est_method="reg",
             control_group="notyettreated",

@@ -31,9 +31,12 @@ import pandas as pd
 import pytest
 
 from evaluation import did
-from tests.did.conftest import MPDTA, PEER_TOL
-
-PEER = {"yname": "lemp", "tname": "year", "idname": "countyreal", "gname": "first.treat"}
+from tests.did.conftest import (
+    MPDTA,
+    MPDTA_PEER,
+    PEER_TOL,
+    assert_matches_moderndid_aggregations,
+)
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +62,7 @@ def _moderndid(data: pd.DataFrame, **options: Any) -> Any:
     moderndid = pytest.importorskip("moderndid")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return moderndid.att_gt(data=data, **PEER, boot=False, **options)
+        return moderndid.att_gt(data=data, **MPDTA_PEER, boot=False, **options)
 
 
 def _csdid(data: pd.DataFrame, method: str, **options: Any) -> tuple[Any, dict[str, Any]]:
@@ -67,7 +70,7 @@ def _csdid(data: pd.DataFrame, method: str, **options: Any) -> tuple[Any, dict[s
     att_gt = pytest.importorskip("csdid.att_gt")
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
         warnings.simplefilter("ignore")
-        fit = att_gt.ATTgt(**PEER, data=data, **options)
+        fit = att_gt.ATTgt(**MPDTA_PEER, data=data, **options)
         fit.fit(est_method=method, bstrap=False)
         aggregated = {
             kind: fit.aggte(typec=kind, bstrap=False).atte
@@ -181,10 +184,7 @@ def test_anticipation_matches_moderndid(
         warnings.simplefilter("ignore")
         simple = moderndid.aggte(peer, type="simple", boot=False)
         dynamic = moderndid.aggte(peer, type="dynamic", boot=False)
-    assert ours.estimate == pytest.approx(simple.overall_att, abs=PEER_TOL)
-    assert ours.se == pytest.approx(simple.overall_se, abs=PEER_TOL)
-    np.testing.assert_allclose(ours.dynamic["att"], dynamic.att_by_event, atol=PEER_TOL)
-    np.testing.assert_allclose(ours.dynamic["se"], dynamic.se_by_event, atol=PEER_TOL)
+    assert_matches_moderndid_aggregations(ours, simple, dynamic)
     if base_period == "varying":
         assert ours.pretrend_test().statistic == pytest.approx(peer.wald_stat, abs=1e-6)
 

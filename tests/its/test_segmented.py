@@ -14,6 +14,11 @@ from tests.its.conftest import LAW
 
 matplotlib.use("Agg")
 
+#: The seat-belt fits: monthly, the law of February 1983, calendar-month dummies, logged.
+SEATBELT = {"time": "month", "treatment_time": LAW, "seasonal": 12, "log": True}
+#: The simulated monthly series (sim.series), with calendar-month dummies.
+SIMULATED = {"outcome": "outcome", "time": "month", "seasonal": 12}
+
 
 def test_seatbelt_segmented_regression_equals_formula_fit(seatbelts: pd.DataFrame) -> None:
     # The plain segmented regression of log(drivers) (monthly dummies, Newey-West with 4 lags)
@@ -50,24 +55,9 @@ def test_rear_passengers_as_comparison_series(seatbelts: pd.DataFrame) -> None:
             seatbelts[["month", "rear"]].rename(columns={"rear": "ksi"}).assign(rear=True),
         ]
     )
-    fit = its.segmented(
-        long,
-        outcome="ksi",
-        time="month",
-        treatment_time=LAW,
-        seasonal=12,
-        log=True,
-        comparison="rear",
-    )
+    fit = its.segmented(long, outcome="ksi", comparison="rear", **SEATBELT)
     diff = np.log(seatbelts["front"]) - np.log(seatbelts["rear"])
-    alone = its.segmented(
-        seatbelts.assign(diff=np.exp(diff)),
-        outcome="diff",
-        time="month",
-        treatment_time=LAW,
-        seasonal=12,
-        log=True,
-    )
+    alone = its.segmented(seatbelts.assign(diff=np.exp(diff)), outcome="diff", **SEATBELT)
     assert fit.estimate == pytest.approx(alone.estimate, rel=1e-9)
     rows = fit.tidy().set_index("term")
     assert rows.loc["comparison level change", "p_value"] > 0.05  # rear passengers: no step
@@ -78,21 +68,9 @@ def test_rear_passengers_as_comparison_series(seatbelts: pd.DataFrame) -> None:
 # --------------------------------------------------------------------------- simulations
 def test_recovers_a_known_step() -> None:
     series = sim.series(effect=-8.0, rho=0.2, seed=11)
-    fit = its.segmented(
-        series,
-        outcome="outcome",
-        time="month",
-        treatment_time=series.attrs["treatment_time"],
-        seasonal=12,
-    )
+    fit = its.segmented(series, treatment_time=series.attrs["treatment_time"], **SIMULATED)
     assert fit.ci_low < series.attrs["true_effect"] < fit.ci_high
-    structural = its.structural(
-        series,
-        outcome="outcome",
-        time="month",
-        treatment_time=series.attrs["treatment_time"],
-        seasonal=12,
-    )
+    structural = its.structural(series, treatment_time=series.attrs["treatment_time"], **SIMULATED)
     assert structural.estimate == pytest.approx(-8.0, abs=2.5)
 
 
@@ -100,23 +78,10 @@ def test_curved_trend_fools_segmented_regression_but_not_a_comparison() -> None:
     # The failure mode of the chapter: no effect at all, a bending trend.
     series = sim.series(effect=0.0, curvature=0.005, comparison=True, seed=1)
     when = series.attrs["treatment_time"]
-    alone = its.segmented(
-        series.loc[~series["comparison"]],
-        outcome="outcome",
-        time="month",
-        treatment_time=when,
-        seasonal=12,
-    )
+    alone = its.segmented(series.loc[~series["comparison"]], treatment_time=when, **SIMULATED)
     average = alone.tidy().set_index("term").loc["average post-period effect"]
     assert average["estimate"] > 5 and average["p_value"] < 0.05  # a spurious "effect"
-    controlled = its.segmented(
-        series,
-        outcome="outcome",
-        time="month",
-        treatment_time=when,
-        seasonal=12,
-        comparison="comparison",
-    )
+    controlled = its.segmented(series, treatment_time=when, comparison="comparison", **SIMULATED)
     assert abs(controlled.estimate) < 3
     assert controlled.ci_low < 0 < controlled.ci_high
 

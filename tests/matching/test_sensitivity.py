@@ -6,14 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import sensemakr
-import statsmodels.formula.api as smf
 from threadpoolctl import threadpool_limits
 
+from benchmarks import cases
 from evaluation import matching
 from tests.matching.conftest import SIM_COVARIATES
 from tests.reference import cinelli_hazlett_2020_darfur as ch
-
-COVARIATES = ["age", "farmer_dar", "herder_dar", "pastvoted", "hhsize_darfur", "female"]
 
 
 @pytest.fixture(scope="module")
@@ -23,49 +21,15 @@ def darfur() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def ours(darfur: pd.DataFrame) -> matching.ConfounderSensitivityResult:
-    return matching.confounder_sensitivity(
-        darfur,
-        outcome="peacefactor",
-        treatment="directlyharmed",
-        covariates=COVARIATES,
-        fixed_effects="village",
-        benchmarks=["female"],
-        kd=[1, 2, 3],
-    )
+    return cases.darfur_sensitivity(darfur)
 
 
 @pytest.fixture(scope="module")
 def peer(darfur: pd.DataFrame) -> dict[str, object]:
-    """sensemakr on the same regression (its model-based bounds break on pandas 2, so the
-    benchmark partial R2 go in through its own partial_r2 and ovb_partial_r2_bound)."""
+    """sensemakr on the same regression, the one Cinelli and Hazlett (2020) report."""
+    assert cases.DARFUR_FORMULA == ch.FORMULA
     with threadpool_limits(1):  # a 1,276 x 493 SVD; threads only contend on a shared machine
-        model = smf.ols(ch.FORMULA, data=darfur).fit()
-        exog = model.model.exog_names
-        treated = smf.ols(
-            ch.FORMULA.replace("peacefactor ~ directlyharmed +", "directlyharmed ~"), data=darfur
-        ).fit()
-    assert exog.index("female") > 0
-    stats = sensemakr.sensitivity_stats(model=model, treatment="directlyharmed")
-    r2yxj = sensemakr.partial_r2(t_statistic=model.tvalues["female"], dof=model.df_resid)
-    r2dxj = sensemakr.partial_r2(t_statistic=treated.tvalues["female"], dof=treated.df_resid)
-    bounds = sensemakr.ovb_partial_r2_bound(r2dxj_x=r2dxj, r2yxj_dx=r2yxj, kd=[1, 2, 3])
-    common = {
-        "estimate": stats["estimate"],
-        "se": stats["se"],
-        "dof": stats["dof"],
-        "r2dz_x": bounds["r2dz_x"].to_numpy(),
-        "r2yz_dx": bounds["r2yz_dx"].to_numpy(),
-    }
-    return {
-        **stats,
-        "r2dz_x": common["r2dz_x"],
-        "r2yz_dx": common["r2yz_dx"],
-        "adjusted_estimate": sensemakr.adjusted_estimate(**common),
-        "adjusted_se": sensemakr.adjusted_se(
-            **{k: v for k, v in common.items() if k != "estimate"}
-        ),
-        "adjusted_t": sensemakr.adjusted_t(**common),
-    }
+        return cases.sensemakr_darfur(darfur)
 
 
 def test_darfur_matches_the_published_values(ours: matching.ConfounderSensitivityResult) -> None:

@@ -20,13 +20,18 @@ from evaluation.simulate.rdd import threshold_rule
 FAST = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+def _fit(frame: pd.DataFrame, cutoff: float = 50) -> rdd.RDResult:
+    """The local linear fit of the simulated threshold rule (reoffending at a risk score)."""
+    return rdd.local_linear(frame, outcome="reoffended", running="risk_score", cutoff=cutoff)
+
+
 @FAST
 @given(seed=st.integers(0, 10_000), shuffle=st.integers(0, 10_000))
 def test_row_order_does_not_matter(seed: int, shuffle: int) -> None:
     frame = threshold_rule(n=1500, seed=seed)
     shuffled = frame.sample(frac=1, random_state=shuffle)
-    a = rdd.local_linear(frame, outcome="reoffended", running="risk_score", cutoff=50)
-    b = rdd.local_linear(shuffled, outcome="reoffended", running="risk_score", cutoff=50)
+    a = _fit(frame)
+    b = _fit(shuffled)
     assert b.bandwidth == pytest.approx(a.bandwidth, rel=1e-9)
     assert b.estimate == pytest.approx(a.estimate, abs=1e-9)
     assert b.se == pytest.approx(a.se, rel=1e-9)
@@ -37,8 +42,8 @@ def test_row_order_does_not_matter(seed: int, shuffle: int) -> None:
 def test_adding_a_constant_to_the_outcome(seed: int, constant: float) -> None:
     frame = threshold_rule(n=1500, seed=seed)
     shifted = frame.assign(reoffended=frame["reoffended"] + constant)
-    a = rdd.local_linear(frame, outcome="reoffended", running="risk_score", cutoff=50)
-    b = rdd.local_linear(shifted, outcome="reoffended", running="risk_score", cutoff=50)
+    a = _fit(frame)
+    b = _fit(shifted)
     assert b.estimate == pytest.approx(a.estimate, abs=1e-7)
     assert b.bandwidth == pytest.approx(a.bandwidth, rel=1e-7)
 
@@ -48,8 +53,8 @@ def test_adding_a_constant_to_the_outcome(seed: int, constant: float) -> None:
 def test_shifting_running_variable_and_cutoff_together(seed: int, shift: float) -> None:
     frame = threshold_rule(n=1500, seed=seed)
     moved = frame.assign(risk_score=frame["risk_score"] + shift)
-    a = rdd.local_linear(frame, outcome="reoffended", running="risk_score", cutoff=50)
-    b = rdd.local_linear(moved, outcome="reoffended", running="risk_score", cutoff=50 + shift)
+    a = _fit(frame)
+    b = _fit(moved, cutoff=50 + shift)
     assert b.bandwidth == pytest.approx(a.bandwidth, rel=1e-6)
     assert b.estimate == pytest.approx(a.estimate, abs=1e-6)
 

@@ -78,34 +78,25 @@ def test_within_area_ignores_row_order_and_labels(seed: int) -> None:
 # --- provider_effects ----------------------------------------------------------------
 
 
+def _two_areas(providers: list[str], k: list[int], n: list[int]) -> pd.DataFrame:
+    """Four rows of ``COLUMNS``: two providers' counts in area X, then two in area Y."""
+    return pd.DataFrame({"area": ["X", "X", "Y", "Y"], "provider": providers, "k": k, "n": n})
+
+
 @pytest.mark.filterwarnings(
     "ignore:Perfect separation:statsmodels.tools.sm_exceptions.PerfectSeparationWarning"
 )
 def test_provider_effects_hand_computed() -> None:
     # Two areas, two providers; log odds ratio of u over v is the same in both areas,
     # log(0.25 / 0.1111) = 0.811, so the centred effects are +/- 0.405.
-    data = pd.DataFrame(
-        {
-            "area": ["X", "X", "Y", "Y"],
-            "provider": ["u", "v", "u", "v"],
-            "k": [20, 10, 40, 25],
-            "n": [100, 100, 200, 250],
-        }
-    )
+    data = _two_areas(["u", "v", "u", "v"], k=[20, 10, 40, 25], n=[100, 100, 200, 250])
     fit = compare.provider_effects(data, **COLUMNS).table.set_index("provider")
     assert fit.loc["u", "effect"] == pytest.approx(np.log(0.25 / (1 / 9)) / 2, abs=1e-6)
     assert fit.loc["u", "effect"] == pytest.approx(-fit.loc["v", "effect"])
 
 
 def test_provider_effects_refuses_unlinked_providers() -> None:
-    data = pd.DataFrame(
-        {
-            "area": ["X", "X", "Y", "Y"],
-            "provider": ["u", "v", "w", "z"],
-            "k": [20, 10, 40, 20],
-            "n": [100, 100, 100, 100],
-        }
-    )
+    data = _two_areas(["u", "v", "w", "z"], k=[20, 10, 40, 20], n=[100] * 4)
     with pytest.raises(ValueError, match=r"share no area"):
         compare.provider_effects(data, **COLUMNS)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -21,11 +20,6 @@ from tests.reference.social_finance_2013_peterborough import (
 )
 
 # --- loaders on the real files ---------------------------------------------------------------
-
-
-@pytest.fixture()
-def real(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(registry.DATA_DIR_ENV, str(shared_data))
 
 
 @pytest.mark.usefixtures("real")
@@ -168,6 +162,10 @@ def test_national_series_reports_gaps_quietly() -> None:
 # --- Peterborough ----------------------------------------------------------------------------
 
 
+#: The columns of _table() as did.two_by_two_rates names them.
+RATES = {"outcome": "rate", "denominator": "n", "treated": "treated", "post": "post"}
+
+
 def _table() -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -180,23 +178,14 @@ def _table() -> pd.DataFrame:
 
 
 def test_reconviction_did_by_hand() -> None:
-    fit = did.two_by_two_rates(
-        _table(), outcome="rate", denominator="n", treated="treated", post="post"
-    )
+    fit = did.two_by_two_rates(_table(), **RATES)
     # (36 - 41) - (52 - 50.5) = -6.5
     assert fit.estimate == pytest.approx(-6.5)
     pre = (0.4 * 0.6 / 500 + 0.42 * 0.58 / 500) / 4 * 1e4
     post = 0.36 * 0.64 / 400 * 1e4
     assert fit.se == pytest.approx(np.sqrt(pre + post))
     assert fit.relative_change == pytest.approx((36 / 41) / (52 / 50.5) - 1)
-    with_national = did.two_by_two_rates(
-        _table(),
-        outcome="rate",
-        denominator="n",
-        treated="treated",
-        post="post",
-        comparison_denominator=500,
-    )
+    with_national = did.two_by_two_rates(_table(), **RATES, comparison_denominator=500)
     assert with_national.se > fit.se
 
 
@@ -204,42 +193,24 @@ def test_reconviction_did_validation() -> None:
     table = _table()
     table.loc[0, "n"] = None
     with pytest.raises(ValueError, match=r"missing for treated rows \[0\]"):
-        did.two_by_two_rates(table, outcome="rate", denominator="n", treated="treated", post="post")
+        did.two_by_two_rates(table, **RATES)
     with pytest.raises(ValueError, match="'post' must be 0/1"):
-        did.two_by_two_rates(
-            _table().assign(post=[0, 0, 2, 0, 0, 1]),
-            outcome="rate",
-            denominator="n",
-            treated="treated",
-            post="post",
-        )
+        did.two_by_two_rates(_table().assign(post=[0, 0, 2, 0, 0, 1]), **RATES)
     with pytest.raises(ValueError, match="not a column"):
-        did.two_by_two_rates(
-            _table().drop(columns="rate"),
-            outcome="rate",
-            denominator="n",
-            treated="treated",
-            post="post",
-        )
+        did.two_by_two_rates(_table().drop(columns="rate"), **RATES)
 
 
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 10_000), shift=st.floats(-5, 5))
 def test_reconviction_did_invariances(seed: int, shift: float) -> None:
     table = _table()
-    base = did.two_by_two_rates(
-        table, outcome="rate", denominator="n", treated="treated", post="post"
-    )
+    base = did.two_by_two_rates(table, **RATES)
     shuffled = table.sample(frac=1, random_state=seed)
     moved = table.assign(rate=table["rate"] + shift)
     for other in [shuffled, moved]:
-        fit = did.two_by_two_rates(
-            other, outcome="rate", denominator="n", treated="treated", post="post"
-        )
+        fit = did.two_by_two_rates(other, **RATES)
         assert fit.estimate == pytest.approx(base.estimate, abs=1e-9)
-    assert did.two_by_two_rates(
-        shuffled, outcome="rate", denominator="n", treated="treated", post="post"
-    ).se == pytest.approx(base.se)
+    assert did.two_by_two_rates(shuffled, **RATES).se == pytest.approx(base.se)
 
 
 @pytest.mark.usefixtures("real")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,6 +13,7 @@ from hypothesis import strategies as st
 from evaluation.data import registry
 from evaluation.panel import association
 from evaluation.services import schools
+from tests.data.loaders.test_schools_ks4 import COUNCIL_KS4
 
 
 def links(rows: list[tuple[int, int, str, str | None]]) -> pd.DataFrame:
@@ -39,24 +39,31 @@ def test_simple_conversion_is_the_predecessor_link():
     assert row["later_links"] == 0 and bool(row["has_predecessor"])
 
 
-def test_rebrokered_academy_keeps_its_first_conversion():
-    # maintained 1 -> academy 2 (2012) -> academy 3 in a new trust (2018)
+@pytest.mark.parametrize(
+    ("earlier", "later", "route", "conversion", "later_links"),
+    [
+        # maintained 1 -> academy 2 (2012) -> academy 3 in a new trust (2018)
+        pytest.param(
+            "2012-01-01", "2018-09-01", "sponsor-led", "2012-01-01", 1,
+            id="a rebrokered academy keeps its first conversion",
+        ),
+        # an amalgamation in 1998, then conversion in 2013
+        pytest.param(
+            "1998-09-01", "2013-09-01", "converter", "2013-09-01", 0,
+            id="links before the programme are reorganisations, not conversions",
+        ),
+    ],
+)  # fmt: skip
+def test_a_chain_of_two_predecessor_links(
+    earlier: str, later: str, route: str, conversion: str, later_links: int
+):
+    # academy 3's predecessor 2 dated `later`; 2's predecessor 1 dated `earlier`
     table = schools.conversion_dates(
-        links([(3, 2, "Predecessor", "2018-09-01"), (2, 1, "Predecessor", "2012-01-01")]),
-        one_academy(3, "sponsor-led"),
+        links([(3, 2, "Predecessor", later), (2, 1, "Predecessor", earlier)]),
+        one_academy(3, route),
     )
-    assert table.loc[0, "conversion_date"] == pd.Timestamp("2012-01-01")
-    assert table.loc[0, "later_links"] == 1
-
-
-def test_links_before_the_programme_are_reorganisations_not_conversions():
-    # an amalgamation in 1998, then conversion in 2013
-    table = schools.conversion_dates(
-        links([(3, 2, "Predecessor", "2013-09-01"), (2, 1, "Predecessor", "1998-09-01")]),
-        one_academy(3),
-    )
-    assert table.loc[0, "conversion_date"] == pd.Timestamp("2013-09-01")
-    assert table.loc[0, "later_links"] == 0
+    assert table.loc[0, "conversion_date"] == pd.Timestamp(conversion)
+    assert table.loc[0, "later_links"] == later_links
 
 
 def test_merger_of_two_predecessors_takes_the_oldest_link():
@@ -177,11 +184,6 @@ def test_trust_concentration_counts_academies_equally():
 
 
 # ------------------------------------------------------------------ loaders on the real files
-@pytest.fixture()
-def real(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(registry.DATA_DIR_ENV, str(shared_data))
-
-
 @pytest.mark.usefixtures("real")
 def test_gias_links_loaders():
     new = registry.load("gias_links")
@@ -364,13 +366,8 @@ def test_regression_to_the_mean_makes_failing_schools_improve_without_any_effect
 @pytest.mark.usefixtures("real")
 @pytest.mark.parametrize(
     ("name", "rows", "year", "la_code"),
-    [
-        ("ks4_2017_hampshire", 123, 2016, 850),
-        ("ks4_2018_hampshire", 121, 2017, 850),
-        ("ks4_2017_surrey", 127, 2016, 936),
-        ("ks4_2018_surrey", 127, 2017, 936),
-        ("ks4_2019_surrey", 130, 2018, 936),
-    ],
+    # school_year is the year the school year starts
+    [(name, rows, end - 1, council) for _, name, end, rows, council in COUNCIL_KS4],
 )
 def test_ks4_council_loaders(name: str, rows: int, year: int, la_code: int):
     frame = registry.load(name)

@@ -10,11 +10,6 @@ import pytest
 from evaluation.data import registry
 
 
-@pytest.fixture()
-def real(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(registry.DATA_DIR_ENV, str(shared_data))
-
-
 @pytest.mark.usefixtures("real")
 def test_tr_contracts_loader() -> None:
     frame = registry.load("tr_crc_contracts_owners_ratings")

@@ -11,12 +11,14 @@ from evaluation.data import registry
 from evaluation.data.loaders.schools_ks4 import read_ks4final
 
 COUNCIL_FILES = "schools/ks4_per_la_hampshire_surrey"
-
-
-@pytest.fixture
-def real(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv(registry.DATA_DIR_ENV, str(shared_data))
-    return shared_data
+#: The two councils' KS4 files: file, registry name, year the school year ends, schools, council.
+COUNCIL_KS4 = [
+    ("2016-2017_850_ks4final.csv", "ks4_2017_hampshire", 2017, 123, 850),
+    ("2016-2017_936_ks4final.csv", "ks4_2017_surrey", 2017, 127, 936),
+    ("2017-2018_850_ks4final.csv", "ks4_2018_hampshire", 2018, 121, 850),
+    ("2017-2018_936_ks4final.csv", "ks4_2018_surrey", 2018, 127, 936),
+    ("2018-2019_936_ks4final.csv", "ks4_2019_surrey", 2019, 130, 936),
+]
 
 
 @pytest.mark.parametrize(
@@ -79,13 +81,7 @@ def test_published_figures_hold_the_nao_conversion_cost(real):
 
 @pytest.mark.parametrize(
     ("file", "year", "schools", "council"),
-    [
-        ("2016-2017_850_ks4final.csv", 2017, 123, 850),
-        ("2016-2017_936_ks4final.csv", 2017, 127, 936),
-        ("2017-2018_850_ks4final.csv", 2018, 121, 850),
-        ("2017-2018_936_ks4final.csv", 2018, 127, 936),
-        ("2018-2019_936_ks4final.csv", 2019, 130, 936),
-    ],
+    [(file, year, schools, council) for file, _, year, schools, council in COUNCIL_KS4],
 )
 def test_read_ks4final_on_the_two_councils(shared_data, file, year, schools, council):
     frame = read_ks4final(shared_data / COUNCIL_FILES / file)
@@ -96,8 +92,8 @@ def test_read_ks4final_on_the_two_councils(shared_data, file, year, schools, cou
     assert not frame["urn"].duplicated().any()
 
 
-def test_read_ks4final_agrees_with_the_council_loader(real):
-    ours = read_ks4final(real / COUNCIL_FILES / "2017-2018_936_ks4final.csv")
+def test_read_ks4final_agrees_with_the_council_loader(real, shared_data):
+    ours = read_ks4final(shared_data / COUNCIL_FILES / "2017-2018_936_ks4final.csv")
     theirs = registry.load("ks4_2018_surrey")
     merged = ours.merge(theirs, on="urn", suffixes=("", "_old"))
     assert len(merged) == len(ours)

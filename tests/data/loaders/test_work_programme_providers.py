@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
-from evaluation.data import registry
 from evaluation.data.loaders import employment
 
 
@@ -70,11 +70,8 @@ def test_prime_by_area_loader_rejects_an_unknown_role(tmp_path: Path) -> None:
         employment.wp_prime_providers_by_cpa_partial(file)
 
 
-def test_prime_by_area_loader_on_the_real_file(
-    shared_data: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv(registry.DATA_DIR_ENV, str(shared_data))
-    frame = registry.load("wp_prime_providers_by_cpa_partial")
+def test_prime_by_area_loader_on_the_real_file(real: Any) -> None:
+    frame = real("wp_prime_providers_by_cpa_partial")
     assert len(frame) == 32
     confirmed = frame[frame["confirmed"]].drop_duplicates(["provider", "cpa"])
     # A4e's five areas, from its own evidence to the select committee.
@@ -83,11 +80,8 @@ def test_prime_by_area_loader_on_the_real_file(
     assert len(confirmed) == 23
 
 
-def test_provider_area_performance_on_the_real_file(
-    shared_data: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv(registry.DATA_DIR_ENV, str(shared_data))
-    frame = registry.load("wp_provider_area_performance")
+def test_provider_area_performance_on_the_real_file(real: Any) -> None:
+    frame = real("wp_provider_area_performance")
     assert len(frame) == 80
     assert set(frame["source_kind"]) == {"secondary"}
     played = frame[frame["measure"].eq("regions (CPAs) played")]
