@@ -14,8 +14,8 @@ area-by-year cells in their engine (polars, DuckDB, Spark) and finishes in panda
   ``clustervar`` = area (R ``did``'s analytic cluster-robust errors) run here.
 
 Tolerances: ``REL`` (1e-9 relative, with ``ABS`` 1e-12 for values near zero)
-between engines and against our person-level fits; 1e-8 against pyfixest and
-csdid (their own sums of squares round differently).
+between engines and against our person-level fits; ``PEER`` (1e-8 relative)
+against pyfixest (run with its demeaning tolerance at 1e-12) and csdid.
 """
 
 from __future__ import annotations
@@ -64,6 +64,8 @@ def _people(n: int = 6000, seed: int = 2) -> pd.DataFrame:
 
 
 PEOPLE = _people()
+TWFE_COLUMNS = ["area", "region", "year", "reform", "y", "w"]
+STAG_COLUMNS = ["area", "year", "cohort", "y", "w"]
 ENGINES = {"polars": pl.from_pandas, "duckdb": duckdb.from_df}
 
 
@@ -110,14 +112,18 @@ def test_twfe_on_records_is_the_person_level_fit(engine: str, options: dict[str,
 )
 def test_twfe_on_records_matches_pyfixest(vcov: Any, options: dict[str, Any]) -> None:
     pf = pytest.importorskip("pyfixest")
-    peer = pf.feols("y ~ reform | area + year", data=PEOPLE, vcov=vcov)
+    # Its alternating projections stop at fixef_tol (1e-6 by default, 1e-8 off in the SE here).
+    demeaner = pytest.importorskip("pyfixest.demeaners").MapDemeaner(fixef_tol=1e-12)
+    peer = pf.feols("y ~ reform | area + year", data=PEOPLE, vcov=vcov, demeaner=demeaner)
     fit = did.twfe(duckdb.from_df(PEOPLE), **TWFE, **options)
     assert fit.estimate == pytest.approx(float(peer.coef()["reform"]), rel=PEER)
     assert fit.se == pytest.approx(float(peer.se()["reform"]), rel=PEER)
 
 
 def test_twfe_in_spark_equals_polars(spark: Any) -> None:
-    in_spark = did.twfe(spark.createDataFrame(PEOPLE), **TWFE, cluster="region", weights="w")
+    in_spark = did.twfe(
+        spark.createDataFrame(PEOPLE[TWFE_COLUMNS]), **TWFE, cluster="region", weights="w"
+    )
     in_polars = did.twfe(pl.from_pandas(PEOPLE), **TWFE, cluster="region", weights="w")
     np.testing.assert_allclose(
         in_spark.coefficients[["estimate", "se"]],
@@ -208,6 +214,7 @@ STAGGERED_OPTIONS = [
     {"anticipation": 1},
     {"weights": "w"},
     {"cluster": "region"},
+    {"bootstrap": 99, "seed": 4},
 ]
 
 
@@ -223,6 +230,10 @@ def test_staggered_on_records_is_the_person_level_estimator(options: dict[str, A
     assert polars_fit.n_obs == len(PEOPLE) and polars_fit.n_units == 24
     assert polars_fit.n_clusters == (8 if "cluster" in options else 24)
     assert polars_fit.cells is not None and int(polars_fit.cells["n"].sum()) == len(PEOPLE)
+    # The multiplier bootstrap draws one multiplier per area in both (the same draws).
+    assert polars_fit.critical_value == pytest.approx(
+        reference.critical_value, rel=REL, nan_ok=True
+    )
     if "cluster" not in options:  # with 8 clusters the pre-test covariance is singular
         assert polars_fit.pretrend_test().statistic == pytest.approx(
             reference.pretrend_test().statistic, rel=REL
@@ -265,7 +276,7 @@ def test_staggered_on_records_matches_csdid_on_the_people(control_group: str, ou
 
 
 def test_staggered_in_spark_equals_polars(spark: Any) -> None:
-    in_spark = did.staggered(spark.createDataFrame(PEOPLE), **STAG, weights="w")
+    in_spark = did.staggered(spark.createDataFrame(PEOPLE[STAG_COLUMNS]), **STAG, weights="w")
     in_polars = did.staggered(pl.from_pandas(PEOPLE), **STAG, weights="w")
     _same(in_spark, in_polars, REL)
 
@@ -284,3 +295,12 @@ def test_staggered_on_records_refuses_bad_records() -> None:
     gap = pl.when(pl.col("person") == 5).then(None).otherwise(pl.col("cohort")).alias("cohort")
     with pytest.raises(ValueError, match=r"'missing cohort': 1"):
         did.staggered(people.with_columns(gap), **STAG)
+
+
+def test_staggered_on_a_panel_in_an_engine_is_the_panel_fit() -> None:
+    # One row per area-year is a panel, in DuckDB as in pandas: the panel estimator.
+    panel = PEOPLE.drop_duplicates(["area", "year"])
+    on_pandas = did.staggered(panel, **STAG)
+    on_duckdb = did.staggered(duckdb.from_df(panel), **STAG)
+    assert on_pandas.cells is None and on_duckdb.cells is None
+    _same(on_duckdb, on_pandas, REL)

@@ -43,7 +43,7 @@ import pandas as pd
 
 from evaluation import cells as cell_sums
 from evaluation.did import _group_time
-from evaluation.did._checks import check_cohort, drop_always_treated, unit_constant
+from evaluation.did._checks import as_pandas, check_cohort, drop_always_treated, unit_constant
 
 __all__: list[str] = []
 
@@ -65,6 +65,16 @@ def as_records(data: Any, *, unit: str, time: str) -> bool:
         return True  # the records path names the absent column
     largest = frame.group_by([unit, time]).agg(nw.len().alias("n")).select(nw.col("n").max())
     return float(cell_sums._to_pandas(largest).to_numpy(float)[0, 0]) > 1
+
+
+def as_panel(data: Any) -> pd.DataFrame:
+    """A panel in any engine as a pandas frame (anything else is refused by ``as_pandas``)."""
+    if isinstance(data, pd.DataFrame):
+        return data
+    try:
+        return cell_sums._to_pandas(nw.from_native(data))
+    except TypeError:
+        return as_pandas(data)
 
 
 def group_time_records(

@@ -11,9 +11,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from evaluation.did import _group_time
-from evaluation.did._cells_staggered import as_records, group_time_records
+from evaluation.did._cells_staggered import as_panel, as_records, group_time_records
 from evaluation.did._checks import (
-    as_pandas,
     check_cohort,
     check_panel,
     check_weights,
@@ -379,7 +378,7 @@ def staggered(
             ),
         )
         return replace(fit, n_units=cells[unit].nunique(), _cells=cells)
-    data = as_pandas(data)
+    data = as_panel(data)
     covariates = list(covariates or [])
     check_panel(
         data,

@@ -121,7 +121,8 @@ def twfe(
         ``y_i = a_unit + g_time + b D_(unit, time) + e_i`` is solved exactly
         from the cells, standard errors included (no covariates; ``treatment``
         and ``cluster`` constant within each cell). ``cell_weights`` and
-        ``switches_off`` then refer to the cells.
+        ``switches_off`` then refer to the cells. People in a pandas frame go
+        the same way as ``duckdb.from_df(frame)``.
     outcome, unit, time
         Outcome, unit identifier and period columns.
     treatment
