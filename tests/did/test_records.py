@@ -64,8 +64,7 @@ def _people(n: int = 6000, seed: int = 2) -> pd.DataFrame:
 
 
 PEOPLE = _people()
-TWFE_COLUMNS = ["area", "region", "year", "reform", "y", "w"]
-STAG_COLUMNS = ["area", "year", "cohort", "y", "w"]
+SPARK_COLUMNS = ["area", "region", "year", "cohort", "reform", "y", "w"]
 ENGINES = {"polars": pl.from_pandas, "duckdb": duckdb.from_df}
 
 
@@ -118,20 +117,6 @@ def test_twfe_on_records_matches_pyfixest(vcov: Any, options: dict[str, Any]) ->
     fit = did.twfe(duckdb.from_df(PEOPLE), **TWFE, **options)
     assert fit.estimate == pytest.approx(float(peer.coef()["reform"]), rel=PEER)
     assert fit.se == pytest.approx(float(peer.se()["reform"]), rel=PEER)
-
-
-def test_twfe_in_spark_equals_polars(spark: Any) -> None:
-    in_spark = did.twfe(
-        spark.createDataFrame(PEOPLE[TWFE_COLUMNS]), **TWFE, cluster="region", weights="w"
-    )
-    in_polars = did.twfe(pl.from_pandas(PEOPLE), **TWFE, cluster="region", weights="w")
-    np.testing.assert_allclose(
-        in_spark.coefficients[["estimate", "se"]],
-        in_polars.coefficients[["estimate", "se"]],
-        rtol=REL,
-        atol=ABS,
-    )
-    pd.testing.assert_frame_equal(in_spark.cell_weights, in_polars.cell_weights, rtol=REL)
 
 
 def test_twfe_on_a_panel_in_an_engine_is_the_pandas_panel_fit() -> None:
@@ -275,10 +260,19 @@ def test_staggered_on_records_matches_csdid_on_the_people(control_group: str, ou
         np.testing.assert_allclose(table["se"], aggregated[kind]["se_egt"], rtol=PEER)
 
 
-def test_staggered_in_spark_equals_polars(spark: Any) -> None:
-    in_spark = did.staggered(spark.createDataFrame(PEOPLE[STAG_COLUMNS]), **STAG, weights="w")
-    in_polars = did.staggered(pl.from_pandas(PEOPLE), **STAG, weights="w")
-    _same(in_spark, in_polars, REL)
+def test_twfe_and_staggered_in_spark_equal_polars(spark: Any) -> None:
+    records = spark.createDataFrame(PEOPLE[SPARK_COLUMNS])
+    in_spark = did.twfe(records, **TWFE, cluster="region", weights="w")
+    in_polars = did.twfe(pl.from_pandas(PEOPLE), **TWFE, cluster="region", weights="w")
+    np.testing.assert_allclose(
+        in_spark.coefficients[["estimate", "se"]],
+        in_polars.coefficients[["estimate", "se"]],
+        rtol=REL,
+        atol=ABS,
+    )
+    pd.testing.assert_frame_equal(in_spark.cell_weights, in_polars.cell_weights, rtol=REL)
+    staggered_spark = did.staggered(records, **STAG, weights="w")
+    _same(staggered_spark, did.staggered(pl.from_pandas(PEOPLE), **STAG, weights="w"), REL)
 
 
 def test_staggered_on_records_refuses_bad_records() -> None:
