@@ -116,7 +116,7 @@ def group_time_records(
             f"{f' (plus {anticipation} of anticipation)' if anticipation else ''}: "
             "there is no pre-period to compare.",
             UserWarning,
-            stacklevel=4,
+            stacklevel=3,
         )
     before, last = int(kept["n"].sum()), float(first.max())
     with warnings.catch_warnings(record=True) as caught:
@@ -130,11 +130,12 @@ def group_time_records(
             f"from {last - anticipation:g} on"
             "; the last cohort serves as the comparison group (as R's did).",
             UserWarning,
-            stacklevel=4,
+            stacklevel=3,
         )
     if np.isinf(first).all():
         raise ValueError(f"No unit is ever treated: column {cohort!r} is 0 throughout.")
     kept = kept.sort_values([unit, time], ignore_index=True)
+    first = first.loc[first.index.isin(kept[unit])]
     area = pd.Index(first.index).get_indexer(pd.Index(kept[unit]))
     if cluster is None or cluster == unit:
         codes = area
