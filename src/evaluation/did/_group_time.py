@@ -95,10 +95,9 @@ class GroupTime:
         """The influence summed within each cluster (the units themselves if no clusters)."""
         if self.cluster is None:
             return influence
-        n_clusters = int(self.cluster.max()) + 1
+        n_clusters, rows = int(self.cluster.max()) + 1, len(self.cluster)
         indicator = sparse.csr_matrix(
-            (np.ones(self.n_units), (self.cluster, np.arange(self.n_units))),
-            shape=(n_clusters, self.n_units),
+            (np.ones(rows), (self.cluster, np.arange(rows))), shape=(n_clusters, rows)
         )
         return np.asarray(indicator @ influence)
 

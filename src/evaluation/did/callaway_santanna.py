@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Literal
 
 import numpy as np
@@ -11,8 +11,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from evaluation.did import _group_time
+from evaluation.did._cells_staggered import as_panel, as_records, group_time_records
 from evaluation.did._checks import (
-    as_pandas,
     check_cohort,
     check_panel,
     check_weights,
@@ -39,6 +39,9 @@ class StaggeredResult(Result):
     The headline (``estimate``...) is the simple aggregation: the average of
     the post-adoption ATT(g, t), weighted by cohort size, which is the average
     effect over all treated unit-periods (R ``did::aggte(type = "simple")``).
+
+    ``cells`` holds, for a fit on person-level records in an engine, the
+    unit-by-period sums that left the engine (``None`` for a panel).
     """
 
     control_group: str = ""
@@ -50,6 +53,7 @@ class StaggeredResult(Result):
     _dynamic: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
     _by_cohort: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
     _pretrend: WaldTest = WaldTest(float("nan"), 0, float("nan"))
+    _cells: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
     group_time = CopiedFrame(
         "_group_time",
@@ -68,6 +72,11 @@ class StaggeredResult(Result):
         """The headline simple aggregation as a plain :class:`~evaluation.results.Result`."""
         shared = (f.name for f in fields(Result) if f.name != "outcome")
         return Result(**{name: getattr(self, name) for name in shared})
+
+    @property
+    def cells(self) -> pd.DataFrame | None:
+        """Unit-by-period sums a fit on records used, with the count ``n`` (a copy), or None."""
+        return None if self._cells is None else self._cells.copy()
 
     def pretrend_test(self) -> WaldTest:
         """Joint Wald test that all pre-adoption ATT(g, t) are zero (R ``did``'s pre-test)."""
@@ -234,7 +243,16 @@ def staggered(
     ----------
     data
         Long panel: one row per unit and period (a pandas frame, or any frame
-        with a ``to_pandas()`` method, such as polars).
+        with a ``to_pandas()`` method, such as polars). Or person-level records
+        in another engine (a polars frame, a DuckDB relation, a PySpark
+        DataFrame) with several people in some unit-period - people within
+        areas, each seen once: they are summarised into unit-by-period cells
+        where they live (:mod:`evaluation.cells`), and the estimate is R
+        ``did``'s ``att_gt`` with ``panel = FALSE`` (repeated cross-sections,
+        no covariates) on the person-level rows, with the influence added up
+        by ``unit`` (or ``cluster``) and cohort shares counted in people,
+        exact from the cells. ``cohort`` must then be 0, not missing, for
+        never-treated units; ``method`` makes no difference without covariates.
     outcome, unit, time
         Outcome, unit identifier and period columns.
     cohort
@@ -307,10 +325,61 @@ def staggered(
     ...                 anticipation=1, allow_unbalanced=True)
     >>> fit.n_obs == len(gappy)
     True
+
+    People within areas, in a DuckDB relation (only the area-by-year cells leave it):
+
+    >>> import duckdb
+    >>> people = duckdb.sql(
+    ...     "SELECT i % 8 AS area, 2018 + i // 8 % 4 AS year, "
+    ...     "CASE WHEN i % 8 < 4 THEN 2020 ELSE 0 END AS adopted, "
+    ...     "i % 8 + i // 8 % 4 + CASE WHEN i % 8 < 4 AND i // 8 % 4 >= 2 THEN 0.5 ELSE 0 END "
+    ...     "+ 0.1 * sin(i) AS y FROM range(3200) t(i)")
+    >>> fit = staggered(people, outcome="y", unit="area", time="year", cohort="adopted")
+    >>> fit.n_obs, fit.n_units, len(fit.cells), round(fit.estimate, 2)
+    (3200, 8, 32, 0.5)
     """
-    data = as_pandas(data)
-    covariates = list(covariates or [])
     anticipation = _check_options(control_group, method, base_period, anticipation, level)
+    if as_records(data, unit=unit, time=time):
+        if covariates:
+            raise ValueError(
+                "covariates need a panel: person-level records in another engine are summarised "
+                "into unit-by-period cells, within which covariates are not constant."
+            )
+        gt, cells = group_time_records(
+            data,
+            outcome=outcome,
+            unit=unit,
+            time=time,
+            cohort=cohort,
+            control_group=control_group,
+            base_period=base_period,
+            anticipation=anticipation,
+            weights=weights,
+            cluster=cluster,
+            no_never_treated=_no_never_treated,
+        )
+        if gt.att.size == 0:
+            raise ValueError("No valid controls: no group-time cell has a comparison group.")
+        fit = _staggered_result(
+            gt,
+            gt.n_units,
+            outcome=outcome,
+            control_group=control_group,
+            method=method,
+            level=level,
+            bootstrap=bootstrap,
+            seed=seed,
+            anticipation=anticipation,
+            notes=(
+                f"repeated cross-sections of people, from {len(cells)} {unit}-by-{time} cells",
+                *([f"{anticipation} period(s) of anticipation"] if anticipation else []),
+                *([f"weighted by {weights}"] if weights else []),
+                f"clustered by {cluster or unit}",
+            ),
+        )
+        return replace(fit, n_units=cells[unit].nunique(), _cells=cells)
+    data = as_panel(data)
+    covariates = list(covariates or [])
     check_panel(
         data,
         unit=unit,
@@ -349,7 +418,7 @@ def staggered(
         raise ValueError("No valid controls: no group-time cell has a comparison group.")
     return _staggered_result(
         gt,
-        data,
+        len(data),
         outcome=outcome,
         control_group=control_group,
         method=method,
@@ -372,7 +441,7 @@ def staggered(
 
 def _staggered_result(
     gt: _group_time.GroupTime,
-    data: pd.DataFrame,
+    n_obs: int,
     *,
     outcome: str,
     control_group: str,
@@ -414,7 +483,7 @@ def _staggered_result(
     return StaggeredResult(
         outcome=outcome,
         **headline(overall["att"], overall["se"], level),
-        n_obs=len(data),
+        n_obs=n_obs,
         method="Callaway-Sant'Anna ("
         + ", ".join([names[method], f"{control_group.replace('_', '-')} controls", *notes])
         + ")",

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
+from evaluation.did._cells_panel import twfe_records
 from evaluation.did._checks import check_binary, check_panel, check_weights
 from evaluation.did._within import WithinFit, fit_within
 from evaluation.results import (
@@ -23,6 +24,7 @@ from evaluation.results import (
     Result,
     headline,
     normal_interval,
+    require_level,
     require_no_missing,
     tidy_frame,
 )
@@ -44,12 +46,16 @@ class TwfeResult(Result):
     standard errors of the kind asked for (``cov_type``). ``tidy()`` gives the
     treatment and the covariates. ``switches_off`` counts the units whose
     treatment goes from 1 back to 0.
+
+    ``cells`` holds, for a fit on person-level records in an engine, the
+    unit-by-period sums that left the engine (``None`` for a pandas panel).
     """
 
     switches_off: int = 0
     negative_weight_share: float = float("nan")
     _cell_weights: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
     _coefficients: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
+    _cells: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
     cell_weights = CopiedFrame(
         "_cell_weights", "Implicit weight of each treated unit-period (a copy)."
@@ -57,6 +63,11 @@ class TwfeResult(Result):
     coefficients = CopiedFrame(
         "_coefficients", "Every coefficient (treatment, covariates, period effects), as a copy."
     )
+
+    @property
+    def cells(self) -> pd.DataFrame | None:
+        """Unit-by-period sums a fit on records used, with the count ``n`` (a copy), or None."""
+        return None if self._cells is None else self._cells.copy()
 
     def tidy(self) -> pd.DataFrame:
         """The treatment, then one row per covariate (period effects: ``coefficients``)."""
@@ -102,7 +113,16 @@ def twfe(
     Parameters
     ----------
     data
-        Balanced long panel: one row per unit and period.
+        Balanced long panel: one row per unit and period (a pandas frame). Or
+        person-level records in another engine (a polars frame, a DuckDB
+        relation, a PySpark DataFrame), several people per unit and period:
+        they are summarised into unit-by-period cells where they live
+        (:mod:`evaluation.cells`) and the person-level regression
+        ``y_i = a_unit + g_time + b D_(unit, time) + e_i`` is solved exactly
+        from the cells, standard errors included (no covariates; ``treatment``
+        and ``cluster`` constant within each cell). ``cell_weights`` and
+        ``switches_off`` then refer to the cells. People in a pandas frame go
+        the same way as ``duckdb.from_df(frame)``.
     outcome, unit, time
         Outcome, unit identifier and period columns.
     treatment
@@ -148,11 +168,35 @@ def twfe(
     >>> fit = twfe(sim, outcome="outcome", unit="unit", time="time", treatment="treated")
     >>> fit.switches_off > 0, abs(fit.estimate - sim.attrs["true_effect"]) < 4 * fit.se
     (True, True)
+
+    People in areas, in a DuckDB relation: only the area-by-year cells leave DuckDB.
+
+    >>> import duckdb
+    >>> people = duckdb.sql(
+    ...     "SELECT i % 6 AS area, 2020 + i // 6 % 4 AS year, "
+    ...     "CAST(i % 6 < 3 AND i // 6 % 4 >= 2 AS INTEGER) AS reform, "
+    ...     "i % 6 + i // 6 % 4 + 0.5 * reform + 0.1 * sin(i) AS y FROM range(2400) t(i)")
+    >>> fit = twfe(people, outcome="y", unit="area", time="year", treatment="reform")
+    >>> len(fit.cells), fit.n_obs, round(fit.estimate, 2)
+    (24, 2400, 0.5)
     """
     if cov_type not in ("cluster", "classical"):
         raise ValueError(f"cov_type must be 'cluster' or 'classical'; it was {cov_type!r}.")
     if cov_type == "classical" and cluster is not None:
         raise ValueError("cluster= has no use with cov_type='classical' (no clustering).")
+    if not isinstance(data, pd.DataFrame):
+        return _twfe_on_records(
+            data,
+            outcome=outcome,
+            unit=unit,
+            time=time,
+            treatment=treatment,
+            covariates=covariates,
+            cluster=cluster,
+            weights=weights,
+            cov_type=cov_type,
+            level=level,
+        )
     covariates = list(covariates or [])
     check_panel(
         data,
@@ -210,6 +254,59 @@ def twfe(
         negative_weight_share=negative,
         _cell_weights=cell_weights,
         _coefficients=_coefficient_table(fit, "TWFE coefficient", level),
+    )
+
+
+def _twfe_on_records(
+    records: object,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    treatment: str,
+    covariates: list[str] | None,
+    cluster: str | None,
+    weights: str | None,
+    cov_type: str,
+    level: float,
+) -> TwfeResult:
+    """:func:`twfe` on person-level records in any engine, from unit-by-period cell sums."""
+    if covariates:
+        raise ValueError(
+            "covariates need a pandas panel: records in another engine are summarised into "
+            "unit-by-period cells, within which covariates are not constant."
+        )
+    fields = twfe_records(
+        records,
+        outcome=outcome,
+        unit=unit,
+        time=time,
+        treatment=treatment,
+        cluster=cluster,
+        weights=weights,
+        cov_type=cov_type,
+        level=require_level(level),
+    )
+    cell_weights = fields["_cell_weights"]
+    negative = float((cell_weights["weight"] < 0).mean())
+    switches_off = _switches_off(fields["_cells"], unit=unit, time=time, treatment=treatment)
+    kind = "classical SEs" if cov_type == "classical" else f"clustered by {cluster or unit}"
+    notes = [
+        f"{negative:.0%} of treated unit-periods get a negative implicit weight "
+        f"(sum {cell_weights.loc[cell_weights['weight'] < 0, 'weight'].sum():.3f}).",
+        f"From {len(fields['_cells'])} {unit}-by-{time} cells of person-level records.",
+    ]
+    if switches_off:
+        notes.append(f"The treatment switches off in {switches_off} unit(s) of {unit!r}.")
+    return TwfeResult(
+        outcome=outcome,
+        **fields,
+        method=f"Two-way fixed effects on cell sums ({kind})",
+        estimand="TWFE coefficient",
+        level=level,
+        notes=tuple(notes),
+        switches_off=switches_off,
+        negative_weight_share=negative,
     )
 
 
