@@ -199,7 +199,7 @@ STAGGERED_OPTIONS = [
     {"anticipation": 1},
     {"weights": "w"},
     {"cluster": "region"},
-    {"bootstrap": 99, "seed": 4},
+    {"replications": 99, "seed": 4},
 ]
 
 

@@ -367,7 +367,7 @@ def staggered(
             control_group=control_group,
             method=method,
             level=level,
-            bootstrap=bootstrap,
+            bootstrap=replications,
             seed=seed,
             anticipation=anticipation,
             notes=(
