@@ -5,3 +5,7 @@ provider-performance standard.
 
 Nothing here imports a method or a service module.
 """
+
+from evaluation.data.records import scan
+
+__all__ = ["scan"]
