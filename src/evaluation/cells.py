@@ -213,7 +213,7 @@ def totals(records: Any, *, keys: Sequence[str], size: str | None = None) -> pd.
     if size in keys:
         raise ValueError(f"'{size}' cannot be both a key and the size added up.")
     sized = [size] if size else []
-    frame = _checked(records, [*keys, *sized], sized, sized)
+    frame, _ = _checked(records, [*keys, *sized], sized, sized)
     aggregates = [nw.len().alias("n"), *[nw.col(s).sum() for s in sized]]
     table = _to_pandas(frame.group_by(keys).agg(*aggregates)).rename_axis(columns=None)
     return table[[*keys, "n", *sized]].sort_values(keys, ignore_index=True)
@@ -280,9 +280,13 @@ def moments(
             f"columns must name numeric columns once each, none of them a key: {columns}."
         )
     numeric = [*columns, *([weights] if weights else [])]
-    frame = _checked(records, [*keys, *numeric], numeric, [weights] if weights else [])
-    means = _to_pandas(frame.select(*[nw.col(c).cast(nw.Float64).mean() for c in columns]))
-    shifts = [float(means[column].iloc[0]) for column in columns]
+    averages = [
+        nw.col(c).cast(nw.Float64).mean().alias(f"__mean{i}") for i, c in enumerate(columns)
+    ]
+    frame, means = _checked(
+        records, [*keys, *numeric], numeric, [weights] if weights else [], averages
+    )
+    shifts = [float(means[f"__mean{i}"]) for i in range(len(columns))]
     w = nw.col(weights).cast(nw.Float64) if weights else None
     derived: list[Any] = [nw.col(key) for key in keys]
     terms: list[Any] = [nw.len().alias("__n")]
@@ -322,10 +326,15 @@ def moments(
 
 
 def _checked(
-    records: Any, used: list[str], numeric: list[str], not_negative: list[str]
-) -> Any:
+    records: Any,
+    used: list[str],
+    numeric: list[str],
+    not_negative: list[str],
+    extra: Sequence[Any] = (),
+) -> tuple[Any, pd.Series]:
     """The records as a narwhals frame, refused if a column is absent, a ``numeric``
-    one is not numeric, a value is missing, or a ``not_negative`` one is negative."""
+    one is not numeric, a value is missing, or a ``not_negative`` one is negative;
+    with the values of the ``extra`` reductions, taken in the same pass."""
     engine(records)  # a clear TypeError for what is not a frame
     frame = nw.from_native(records)
     schema = frame.collect_schema()
@@ -338,12 +347,14 @@ def _checked(
     problems = frame.select(
         *[nw.col(c).is_null().cast(nw.Int64).sum().alias(f"missing {c}") for c in used],
         *[(nw.col(c) < 0).cast(nw.Int64).sum().alias(f"negative {c}") for c in not_negative],
+        *extra,
     )
-    counts = _to_pandas(problems).iloc[0]
+    values = _to_pandas(problems).iloc[0]
+    counts = values[[name for name in values.index if not name.startswith("__")]]
     if (counts > 0).any():
         found = {name: int(v) for name, v in counts.items() if v > 0}
         raise ValueError(f"The records have {found} rows: remove or fill them first.")
-    return frame
+    return frame, values
 
 
 def _to_pandas(frame: Any) -> pd.DataFrame:

@@ -82,8 +82,8 @@ def scan(dataset: str | os.PathLike[str], *, connection: Any = None, download: b
     >>> import pathlib, tempfile
     >>> import duckdb
     >>> folder = pathlib.Path(tempfile.mkdtemp()) / "placements"
-    >>> duckdb.sql("SELECT 2023 + i % 2 AS year, i % 5 AS provider FROM range(100) t(i)").write_parquet(
-    ...     str(folder), partition_by=["year"])
+    >>> placed = duckdb.sql("SELECT 2023 + i % 2 AS year, i % 5 AS provider FROM range(100) t(i)")
+    >>> placed.write_parquet(str(folder), partition_by=["year"])
     >>> placements = scan(folder)
     >>> placements.aggregate("year, count(*) AS placed", "year").order("year").fetchall()
     [(2023, 50), (2024, 50)]
@@ -118,9 +118,7 @@ def scan(dataset: str | os.PathLike[str], *, connection: Any = None, download: b
 def _locate(dataset: str | os.PathLike[str], *, download: bool) -> tuple[str, str, str]:
     """The path or glob to read, its CSV encoding, and how to name it in errors."""
     if not isinstance(dataset, str | os.PathLike):
-        raise TypeError(
-            f"dataset must be a registry name or a path, not {type(dataset).__name__}."
-        )
+        raise TypeError(f"dataset must be a registry name or a path, not {type(dataset).__name__}.")
     text = os.fspath(dataset)
     if not text:
         raise ValueError("dataset must be a registry name or a path, not an empty string.")

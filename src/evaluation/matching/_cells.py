@@ -45,10 +45,10 @@ def balance_records(
         group = "treated" if 1 not in values else "control"
         raise ValueError(f"treatment={treatment!r} has no {group} units; nothing to compare.")
     sums[treatment] = sums[treatment].astype(int)
-    treated = sums[sums[treatment] == 1].set_index("column")
-    control = sums[sums[treatment] == 0].set_index("column")
+    treated = dict(list(sums[sums[treatment] == 1].set_index("column").iterrows()))
+    control = dict(list(sums[sums[treatment] == 0].set_index("column").iterrows()))
     for column in covariates:
-        t, c = treated.loc[column], control.loc[column]
+        t, c = treated[column], control[column]
         if t["constant"] and c["constant"] and np.isclose(_mean(t), _mean(c), rtol=1e-12):
             raise ValueError(
                 f"Covariate {column!r} takes a single value; it cannot predict "
@@ -56,9 +56,9 @@ def balance_records(
             )
     if weights is not None:
         for group, side in (("treated", treated), ("control", control)):
-            if side["w"].iloc[0] <= 0:
+            if side[covariates[0]]["w"] <= 0:
                 raise ValueError(f"The weights of the {group} units sum to zero.")
-    rows = [_row(column, treated.loc[column], control.loc[column], weights) for column in covariates]
+    rows = [_row(column, treated[column], control[column], weights) for column in covariates]
     kept = [treatment, "n", *(["w"] if weights else [])]
     cells = sums.loc[sums["column"] == covariates[0], kept].reset_index(drop=True)
     return pd.DataFrame(rows), cells
