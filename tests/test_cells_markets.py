@@ -345,3 +345,10 @@ def test_scan_refuses_what_it_cannot_read(tmp_path: Path) -> None:
         scan(3)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="DuckDB connection"):
         scan(tmp_path / "broken.parquet", connection="memory")
+
+
+def test_boolean_treatment_and_covariates_as_pandas_takes_them() -> None:
+    frame = PEOPLE.assign(took_part=PEOPLE["took_part"] == 1, employed=PEOPLE["employed"] == 1)
+    names = {"treatment": "took_part", "covariates": ["age", "employed"]}
+    expected = matching.balance(frame, **names).table
+    _same(matching.balance(duckdb.from_df(frame), **names).table, expected)

@@ -342,7 +342,8 @@ def _checked(
     if absent:
         raise ValueError(f"{absent} not among the columns of the records: {list(schema)}.")
     for column in numeric:
-        if not schema[column].is_numeric():
+        flag = schema[column] == nw.Boolean and column not in not_negative
+        if not (schema[column].is_numeric() or flag):
             raise ValueError(f"'{column}' must be numeric, not {schema[column]}.")
     problems = frame.select(
         *[nw.col(c).is_null().cast(nw.Int64).sum().alias(f"missing {c}") for c in used],

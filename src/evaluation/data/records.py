@@ -123,7 +123,11 @@ def _locate(dataset: str | os.PathLike[str], *, download: bool) -> tuple[str, st
     if not text:
         raise ValueError("dataset must be a registry name or a path, not an empty string.")
     names = set(registry.catalog()["name"])
-    looks_like_path = isinstance(dataset, os.PathLike) or any(c in text for c in "/\\.*?[")
+    looks_like_path = (
+        isinstance(dataset, os.PathLike)
+        or any(c in text for c in "/\\.*?[")
+        or Path(text).expanduser().exists()
+    )
     if text in names or not looks_like_path:
         entry = registry.info(text)  # an unknown name: UnknownDatasetError with close matches
         if entry.format not in ("parquet", "csv"):
