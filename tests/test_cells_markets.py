@@ -131,6 +131,16 @@ def test_bad_market_records_are_refused(change, message: str) -> None:
         )
 
 
+def test_nan_sizes_in_polars_are_refused() -> None:
+    """polars keeps NaN apart from null: a NaN size must not become a NaN share."""
+    first = pl.int_range(pl.len()) == 0
+    beds = pl.from_pandas(HOMES).with_columns(
+        pl.when(first).then(float("nan")).otherwise(pl.col("beds")).alias("beds")
+    )
+    with pytest.raises(ValueError, match="finite"):
+        markets.hhi(beds, market="council", provider="provider", size="beds")
+
+
 def test_what_is_not_records_is_refused() -> None:
     with pytest.raises(TypeError, match="narwhals"):
         markets.hhi([1, 2, 3], market="council", provider="provider")  # type: ignore[arg-type]

@@ -196,8 +196,8 @@ def totals(records: Any, *, keys: Sequence[str], size: str | None = None) -> pd.
     Raises
     ------
     ValueError
-        If a column is absent, ``size`` is not numeric or has a negative value,
-        or a used column has missing values.
+        If a column is absent, ``size`` is not numeric or has a negative,
+        infinite or NaN value, or a used column has missing values.
 
     Examples
     --------
@@ -216,6 +216,8 @@ def totals(records: Any, *, keys: Sequence[str], size: str | None = None) -> pd.
     frame, _ = _checked(records, [*keys, *sized], sized, sized)
     aggregates = [nw.len().alias("n"), *[nw.col(s).sum() for s in sized]]
     table = _to_pandas(frame.group_by(keys).agg(*aggregates)).rename_axis(columns=None)
+    if sized and not np.isfinite(table[size].to_numpy(dtype=float)).all():
+        raise ValueError(f"'{size}' must hold finite numbers: a value is infinite or NaN.")
     return table[[*keys, "n", *sized]].sort_values(keys, ignore_index=True)
 
 
