@@ -338,6 +338,7 @@ def _checked(
     one is not numeric, a value is missing, or a ``not_negative`` one is negative;
     with the values of the ``extra`` reductions, taken in the same pass."""
     engine(records)  # a clear TypeError for what is not a frame
+    used, numeric = list(dict.fromkeys(used)), list(dict.fromkeys(numeric))
     frame = nw.from_native(records)
     schema = frame.collect_schema()
     absent = [column for column in used if column not in schema]
