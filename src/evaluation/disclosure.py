@@ -29,7 +29,9 @@ environments (Smith et al. 2023):
 Each check returns a :class:`DisclosureCheck` with the table as it may be
 released, every cell's status and the reason, and ``passed``: whether the table as
 given broke no rule. :func:`check_result` applies the minimum count to each row
-of a fitted result.
+of a fitted result, and :func:`check_cells` applies :func:`check_counts` (primary
+and secondary suppression) to the cells a result computed from records in an
+engine carries (its ``cells``: the only table that left the engine).
 
 Examples
 --------
@@ -65,7 +67,7 @@ from evaluation.results import (
     require_whole,
 )
 
-__all__ = ["DisclosureCheck", "check_counts", "check_magnitudes", "check_result"]
+__all__ = ["DisclosureCheck", "check_cells", "check_counts", "check_magnitudes", "check_result"]
 
 #: The label given to a margin in the released table.
 TOTAL = "Total"
@@ -321,6 +323,97 @@ def check_result(result: Any, *, minimum_count: int = 10) -> DisclosureCheck:
     return DisclosureCheck(
         cells.reset_index(drop=True), "n_obs", ("term",), {"minimum_count": minimum_count}
     )
+
+
+def check_cells(
+    result: Any,
+    *,
+    minimum_count: int = 10,
+    zeros_disclosive: bool = False,
+    rounding_base: int | None = None,
+    protection: float | None = None,
+) -> DisclosureCheck:
+    """Check the cells a result computed from records left its engine with.
+
+    An estimate computed from records in DuckDB, Spark or polars rests on a small
+    table of cells (its ``cells``: the key columns, then the count ``n`` and the
+    cell sums). That table is what left the secure engine, so it is what an
+    output checker checks: each cell is held to :func:`check_counts`'s minimum
+    count, and further cells are hidden where the margins would give a hidden
+    one away. The key columns are those before ``n``; with three keys or more,
+    the second and later are joined into one label (``"a / b"``), making a
+    two-way table of the first key by the rest.
+
+    This is a separate check from :func:`check_result`, which holds each row of
+    ``tidy()`` to a minimum ``n_obs`` and keeps its one-row-per-term table; the
+    cells have keys, margins and secondary suppression of their own.
+
+    Parameters
+    ----------
+    result
+        A result with a ``cells`` table (from records in an engine).
+    minimum_count, zeros_disclosive, rounding_base, protection
+        As :func:`check_counts`.
+
+    Returns
+    -------
+    DisclosureCheck
+        The cells and their margins as they may be released, each with its status
+        and the reason; ``rules`` names the result's method.
+
+    Raises
+    ------
+    TypeError
+        If ``result`` has no ``cells`` attribute.
+    ValueError
+        If its ``cells`` is ``None`` (a fit on a pandas frame of rows: check the
+        rows with :func:`check_result`) or has no count column ``n``.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> from evaluation import did, disclosure
+    >>> people = duckdb.sql(
+    ...     "SELECT i % 2 AS treated, (i // 2) % 2 AS post, i % 7 + (i % 2) * (i // 2 % 2) AS y "
+    ...     "FROM range(43) t(i)")
+    >>> fit = did.two_by_two(people, outcome="y", treated="treated", post="post")
+    >>> fit.cells[["treated", "post", "n"]].to_dict("list")
+    {'treated': [0, 0, 1, 1], 'post': [0, 1, 0, 1], 'n': [11, 11, 11, 10]}
+    >>> disclosure.check_cells(fit).passed
+    True
+    """
+    if not hasattr(result, "cells"):
+        raise TypeError(
+            f"result must carry the cells it was computed from, as 'cells'; a "
+            f"{type(result).__name__} does not."
+        )
+    table = result.cells
+    if table is None:
+        raise ValueError(
+            "This result has no cells: it was fitted on a pandas frame of rows, not on "
+            "records summarised in an engine. Check its rows with check_result."
+        )
+    if not isinstance(table, pd.DataFrame) or "n" not in table.columns:
+        raise ValueError("The result's cells must be a frame with a count column 'n'.")
+    keys = list(table.columns[: table.columns.get_loc("n")])
+    if not keys:
+        raise ValueError("The result's cells have no key columns before the count 'n'.")
+    if len(keys) > 2:
+        joined = " / ".join(keys[1:])
+        labels = table[keys[1:]].astype(str).agg(" / ".join, axis=1)
+        table = table[[keys[0], "n"]].assign(**{joined: labels})
+        keys = [keys[0], joined]
+    check = check_counts(
+        table[[*keys, "n"]],
+        count="n",
+        keys=keys,
+        minimum_count=minimum_count,
+        zeros_disclosive=zeros_disclosive,
+        rounding_base=rounding_base,
+        protection=protection,
+    )
+    method = str(getattr(result, "method", type(result).__name__))
+    return DisclosureCheck(check.cells, "n", check.keys, {"cells of": method, **check.rules})
 
 
 def _require_table(

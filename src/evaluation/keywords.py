@@ -157,6 +157,7 @@ _TABLE: dict[str, dict[str, str]] = {
         "cohort_length": "Length of the published reoffending cohorts: annual or 3-monthly.",
         "control_group": "Which untreated units form the comparison: never treated or not yet "
         "treated.",
+        "connection": "DuckDB connection to read with (DuckDB's default connection if not given).",
         "cov_type": "Kind of standard errors: cluster-robust, heteroskedasticity-robust or "
         "classical.",
         "decimals": "Decimal places rates are rounded to (as published, or when derived from "
@@ -291,6 +292,8 @@ _TABLE: dict[str, dict[str, str]] = {
         "records": "Table of records, one row per person or contribution.",
         "coefficients": "Event-study coefficients, oldest event time first.",
         "covariance": "Covariance matrix of the coefficients.",
+        "dataset": "A registry name, or the path or glob of Parquet or CSV files (or a folder "
+        "of partitioned Parquet).",
         "activity": "Tidy table of care activity by council, setting and provision.",
         "checks": "Verdicts of the contract checklist.",
         "cohort_sizes": "Number of people in each unit's cohort.",

@@ -48,6 +48,7 @@ import pandas as pd
 import statsmodels.api as sm
 from matplotlib.axes import Axes
 
+from evaluation import cells
 from evaluation.results import (
     CopiedFrame,
     Result,
@@ -164,23 +165,44 @@ def _prepared(
     return data.loc[:, columns]
 
 
+def _provider_totals(
+    records: object, *, market: str, provider: str, size: str | None, time: str | None
+) -> pd.DataFrame:
+    """Each provider's rows (and total size) by market, summed where the records live."""
+    keys = [*_keys(market, time), provider]
+    if size is None and "n" in keys:
+        raise ValueError("A column named 'n' cannot be a key when rows are counted into 'n'.")
+    table = cells.totals(records, keys=keys, size=size)
+    return table if size is None else table.drop(columns="n")
+
+
 # --------------------------------------------------------------------------- shares and HHI
 def shares(
-    data: pd.DataFrame, *, market: str, provider: str, size: str, time: str | None = None
+    data: pd.DataFrame,
+    *,
+    market: str,
+    provider: str,
+    size: str | None = None,
+    time: str | None = None,
 ) -> pd.DataFrame:
     """Each provider's share of its market's capacity.
 
     Rows for the same provider in the same market (and period) are summed, so
     the data can have one row per home: a provider's share is the share of all
-    its homes' beds.
+    its homes' beds. With no ``size``, each row counts once: one row per person
+    placed gives each provider's share of the people placed.
 
     Parameters
     ----------
     data
-        One row per provider, or per home with its provider, and market.
+        One row per provider, or per home with its provider, and market (or one
+        row per person placed): a pandas frame, or records in another engine (a
+        polars frame, a DuckDB relation, a PySpark DataFrame), whose provider
+        totals are taken where they live (:func:`evaluation.cells.totals`).
     market, provider, size
         Columns naming the market (e.g. council), the provider (the owner, not
-        the home) and its capacity (e.g. beds, a non-negative number).
+        the home) and its capacity (e.g. beds, a non-negative number). Without
+        ``size`` rows are counted, into a column ``n``.
     time
         Optional column of periods: shares are computed within each market and period.
 
@@ -188,7 +210,8 @@ def shares(
     -------
     pandas.DataFrame
         One row per market (and period) and provider: the key columns, ``size``
-        (summed) and ``share`` (0-1), largest share first within each market.
+        (summed; ``n`` when rows are counted) and ``share`` (0-1), largest share
+        first within each market.
 
     Examples
     --------
@@ -196,7 +219,20 @@ def shares(
     >>> homes = pd.DataFrame({"la": ["A"] * 3, "owner": ["p", "p", "q"], "beds": [30, 10, 40]})
     >>> shares(homes, market="la", provider="owner", size="beds")["share"].tolist()
     [0.5, 0.5]
+
+    One row per person placed, in DuckDB:
+
+    >>> import duckdb
+    >>> placed = duckdb.sql("SELECT 'A' AS la, CASE WHEN i < 3 THEN 'p' ELSE 'q' END AS owner "
+    ...                     "FROM range(4) t(i)")
+    >>> shares(placed, market="la", provider="owner")[["owner", "n", "share"]]
+      owner  n  share
+    0     p  3   0.75
+    1     q  1   0.25
     """
+    if size is None or not isinstance(data, pd.DataFrame):
+        data = _provider_totals(data, market=market, provider=provider, size=size, time=time)
+        size = size or "n"
     frame = _prepared(data, market=market, provider=provider, size=size, time=time)
     keys = _keys(market, time)
     summed = frame.groupby([*keys, provider], observed=True, sort=True)[size].sum().reset_index()
@@ -254,7 +290,12 @@ def classify(hhi_values: pd.Series | Sequence[float] | np.ndarray) -> pd.Series:
 
 
 def hhi(
-    data: pd.DataFrame, *, market: str, provider: str, size: str, time: str | None = None
+    data: pd.DataFrame,
+    *,
+    market: str,
+    provider: str,
+    size: str | None = None,
+    time: str | None = None,
 ) -> pd.DataFrame:
     """Herfindahl-Hirschman index of each market on the 0-10,000 scale.
 
@@ -264,7 +305,8 @@ def hhi(
     Parameters
     ----------
     data, market, provider, size, time
-        As :func:`shares`.
+        As :func:`shares`: records in any engine, and one row per person placed
+        when ``size`` is not given.
 
     Returns
     -------
@@ -285,7 +327,7 @@ def hhi(
     grouped = table.groupby(keys, observed=True, sort=True)
     out = grouped.agg(
         n_providers=(provider, "size"),
-        total=(size, "sum"),
+        total=(size or "n", "sum"),
         hhi=("share", lambda s: float(np.sum(np.square(s.to_numpy() * 100)))),
         cr1=("share", "max"),
     ).reset_index()

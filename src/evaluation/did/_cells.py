@@ -85,6 +85,7 @@ def two_by_two_records(
                 "p_value": 2 * stats.norm.sf(np.abs(estimate / se)),
             }
         ),
+        "_cells": table,
     }
 
 

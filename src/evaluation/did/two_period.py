@@ -38,12 +38,22 @@ class TwoByTwoResult(Result):
     outcome: str = ""
     _cell_means: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
     _coefficients: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
+    _cells: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
     cell_means = CopiedFrame("_cell_means", "Mean outcome by ``treated`` and ``post`` (a copy).")
 
     coefficients = CopiedFrame(
         "_coefficients", "Every coefficient of the regression with its SE (a copy)."
     )
+
+    @property
+    def cells(self) -> pd.DataFrame | None:
+        """The cells that left the records' engine (count ``n`` and the sums), a copy;
+        ``None`` for a fit on a pandas frame of rows.
+
+        :func:`evaluation.disclosure.check_cells` checks them before release.
+        """
+        return None if self._cells is None else self._cells.copy()
 
     def plot(
         self,

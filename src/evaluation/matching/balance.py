@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from evaluation.matching._cells import balance_records
 from evaluation.matching._common import _prepare
 from evaluation.results import CopiedFrame, require_columns, require_no_missing, require_numeric
 
@@ -34,10 +35,17 @@ class Balance:
     treatment: str
     weighted: bool
     _table: pd.DataFrame = field(repr=False, compare=False)
+    _cells: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
     table = CopiedFrame(
         "_table", "One row per covariate, with means, SMD and variance ratio before (and after)."
     )
+
+    @property
+    def cells(self) -> pd.DataFrame | None:
+        """The cells that left the engine (count ``n`` by treatment), a copy; ``None`` for
+        a pandas frame."""
+        return None if self._cells is None else self._cells.copy()
 
     def tidy(self) -> pd.DataFrame:
         """The balance table (a copy)."""
@@ -147,7 +155,10 @@ def balance(
     Parameters
     ----------
     data
-        One row per unit.
+        One row per unit: a pandas frame, or records in another engine (a polars
+        frame, a DuckDB relation, a PySpark DataFrame), summarised by group where
+        they live (:func:`evaluation.cells.moments`) into the same table; ``weights``
+        must then name a column.
     treatment
         A 0/1 column.
     covariates
@@ -166,6 +177,13 @@ def balance(
     >>> list(table.columns[:4])
     ['covariate', 'mean_treated', 'mean_control', 'smd_before']
     """
+    if not isinstance(data, pd.DataFrame):
+        table, cells = balance_records(
+            data, treatment=treatment, covariates=covariates, weights=weights
+        )
+        return Balance(
+            treatment=treatment, weighted=weights is not None, _table=table, _cells=cells
+        )
     frame = _prepare(data, treatment=treatment, covariates=covariates)
     values = None if weights is None else _weights_array(data, weights)
     if values is not None:
