@@ -242,6 +242,11 @@ def test_rejects_absent_treated_unit(small: pd.DataFrame) -> None:
         synthetic_control(small, **{**SIM, "treated_unit": "nowhere"}, treatment_time=12)
 
 
+def test_rejects_a_list_of_treated_units(small: pd.DataFrame) -> None:
+    with pytest.raises(ValueError, match="synthetic_control_several"):
+        synthetic_control(small, **{**SIM, "treated_unit": ["treated"]}, treatment_time=12)
+
+
 def test_rejects_too_few_pre_periods(small: pd.DataFrame) -> None:
     with pytest.raises(ValueError, match="Only 2 period"):
         synthetic_control(small, **SIM, treatment_time=2)

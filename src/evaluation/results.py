@@ -24,7 +24,7 @@ Examples
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypedDict, overload, runtime_checkable
 
@@ -123,19 +123,19 @@ class Result:
 
     def tidy(self) -> pd.DataFrame:
         """One row per reported quantity: ``term, estimate, se, ci_low, ci_high, p_value``."""
-        return pd.DataFrame(
-            [
-                {
-                    "term": self.estimand,
-                    "estimate": self.estimate,
-                    "se": self.se,
-                    "ci_low": self.ci_low,
-                    "ci_high": self.ci_high,
-                    "p_value": self.p_value,
-                    "n_obs": self.n_obs,
-                }
-            ]
-        )
+        return pd.DataFrame([self._headline_fields()])
+
+    def _headline_fields(self) -> dict[Hashable, object]:
+        """The headline as one ``tidy()`` row (a dict of :data:`TIDY_COLUMNS`)."""
+        return {
+            "term": self.estimand,
+            "estimate": self.estimate,
+            "se": self.se,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "p_value": self.p_value,
+            "n_obs": self.n_obs,
+        }
 
     def _tidy_with(self, *names: str) -> pd.DataFrame:
         """The headline row of :meth:`Result.tidy` plus the named attributes as columns."""
@@ -144,14 +144,16 @@ class Result:
     def summary(self) -> str:
         """A short text report of the headline estimate."""
         pct = round(self.level * 100)
-        lines = [
-            f"{self.method}" + (f" (outcome: {self.outcome})" if self.outcome else ""),
+        return self._report(
             f"  {self.estimand}: {self.estimate:.4g} (SE {self.se:.4g}), "
             f"{pct}% CI [{self.ci_low:.4g}, {self.ci_high:.4g}], p = {self.p_value:.3g}",
-            f"  observations: {self.n_obs:,}",
-        ]
-        lines += [f"  note: {note}" for note in self.notes]
-        return "\n".join(lines)
+        )
+
+    def _report(self, *lines: str, observations: bool = True) -> str:
+        """Text report: the method (and outcome), ``lines``, the observations, then the notes."""
+        head = f"{self.method}" + (f" (outcome: {self.outcome})" if self.outcome else "")
+        count = [f"  observations: {self.n_obs:,}"] if observations else []
+        return "\n".join([head, *lines, *count, *(f"  note: {note}" for note in self.notes)])
 
     def __str__(self) -> str:
         return self.summary()

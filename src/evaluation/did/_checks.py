@@ -53,10 +53,15 @@ def as_pandas(data: object) -> pd.DataFrame:
     )
 
 
+def _changing_units(data: pd.DataFrame, *, unit: str, column: str) -> pd.Index:
+    """Units (sorted) in which ``column`` takes more than one value, a missing one counted."""
+    spread = data.groupby(unit, sort=True)[column].nunique(dropna=False)
+    return spread.index[spread > 1]
+
+
 def unit_constant(data: pd.DataFrame, *, unit: str, column: str, role: str) -> pd.Series:
     """The value of ``column`` for each unit (sorted), refusing one that changes within a unit."""
-    spread = data.groupby(unit, sort=True)[column].nunique(dropna=False)
-    changing = spread.index[spread > 1]
+    changing = _changing_units(data, unit=unit, column=column)
     if len(changing):
         raise ValueError(
             f"Column {column!r} ({role}) must be constant within each unit of {unit!r}; it "
@@ -146,8 +151,7 @@ def check_cohort(data: pd.DataFrame, *, unit: str, time: str, cohort: str) -> pd
     the last period is treated as never treated in the window, with a warning.
     """
     require_numeric(data, [cohort])
-    spread = data.groupby(unit, sort=True)[cohort].nunique(dropna=False)
-    changing = spread.index[spread > 1]
+    changing = _changing_units(data, unit=unit, column=cohort)
     if len(changing):
         raise ValueError(
             f"Column {cohort!r} must be constant within each unit (the first period the unit "

@@ -83,7 +83,6 @@ class TrendSensitivityResult(Result):
         """The usual interval, the robust sets and the breakdown value, as text."""
         pct = round(self.level * 100)
         lines = [
-            f"{self.method}" + (f" (outcome: {self.outcome})" if self.outcome else ""),
             f"  {self.estimand}: {self.estimate:.4g}; {pct}% interval assuming exact "
             f"parallel trends [{self.ci_low:.4g}, {self.ci_high:.4g}]",
         ]
@@ -96,8 +95,7 @@ class TrendSensitivityResult(Result):
             if np.isfinite(self.breakdown)
             else "  breakdown value: every set on the grid excludes zero"
         )
-        lines += [f"  note: {note}" for note in self.notes]
-        return "\n".join(lines)
+        return self._report(*lines, observations=False)
 
     def plot(
         self,

@@ -73,7 +73,14 @@ class WildBootstrapResult(Result):
 
     def tidy(self) -> pd.DataFrame:
         """The headline row, then one row per event time (event study); analytic columns added."""
-        rows: list[dict[Hashable, object]] = [self._headline_row()]
+        rows: list[dict[Hashable, object]] = [
+            {
+                **self._headline_fields(),
+                "analytic_ci_low": self.analytic_ci_low,
+                "analytic_ci_high": self.analytic_ci_high,
+                "analytic_p_value": self.analytic_p_value,
+            }
+        ]
         if not self._effects.empty:
             part = self._effects.assign(
                 term=[f"event time {e:g}" for e in self._effects["event_time"]]
@@ -81,19 +88,6 @@ class WildBootstrapResult(Result):
             rows += part.drop(columns="event_time").to_dict("records")
         frame = pd.DataFrame(rows).assign(n_obs=self.n_obs)
         return tidy_frame({column: frame[column] for column in frame.columns})
-
-    def _headline_row(self) -> dict[Hashable, object]:
-        return {
-            "term": self.estimand,
-            "estimate": self.estimate,
-            "se": self.se,
-            "ci_low": self.ci_low,
-            "ci_high": self.ci_high,
-            "p_value": self.p_value,
-            "analytic_ci_low": self.analytic_ci_low,
-            "analytic_ci_high": self.analytic_ci_high,
-            "analytic_p_value": self.analytic_p_value,
-        }
 
     def summary(self) -> str:
         """The bootstrap and analytic inference side by side."""
@@ -103,17 +97,13 @@ class WildBootstrapResult(Result):
             if self.enumerated
             else f"{self.replications:,} {self.weight_type} draws"
         )
-        lines = [
-            f"{self.method}" + (f" (outcome: {self.outcome})" if self.outcome else ""),
+        return self._report(
             f"  {self.estimand}: {self.estimate:.4g} (cluster-robust SE {self.se:.4g})",
             f"  wild bootstrap: {pct}% CI [{self.ci_low:.4g}, {self.ci_high:.4g}], "
             f"p = {self.p_value:.3g} ({draws_text}, {self.n_clusters} clusters)",
             f"  analytic:       {pct}% CI [{self.analytic_ci_low:.4g}, "
             f"{self.analytic_ci_high:.4g}], p = {self.analytic_p_value:.3g}",
-            f"  observations: {self.n_obs:,}",
-        ]
-        lines += [f"  note: {note}" for note in self.notes]
-        return "\n".join(lines)
+        )
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from evaluation.matching.balance import Balance, _balance_table
+from evaluation.report import style
 from evaluation.results import Result, headline
 
 __all__ = ["ObservationalResult"]
@@ -105,10 +106,7 @@ class ObservationalResult(Result):
             color="C0",
             label="Controls (weighted)",
         )
-        ax.set_xlabel("Propensity score (probability)")
-        ax.set_ylabel("Density")
-        ax.legend(loc="best", fontsize=9)
-        return ax
+        return style.label_axes(ax, xlabel="Propensity score (probability)", ylabel="Density")
 
 
 def _series(index: pd.Index, values: np.ndarray, name: str) -> pd.Series:

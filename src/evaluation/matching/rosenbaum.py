@@ -24,6 +24,7 @@ from matplotlib.axes import Axes
 from scipy import optimize, stats
 
 from evaluation.matching.neighbours import MatchingResult
+from evaluation.report import style
 from evaluation.results import CopiedFrame, require_columns, require_no_missing, require_numeric
 
 __all__ = ["RosenbaumBounds", "matched_pairs", "rosenbaum_bounds"]
@@ -112,10 +113,11 @@ class RosenbaumBounds:
             lw=1.2,
             label=f"critical Gamma = {self.critical_gamma:.2f}",
         )
-        ax.set_xlabel("Gamma (odds of treatment within a pair, hidden bias)")
-        ax.set_ylabel("p-value (one-sided)")
-        ax.legend(loc="best", fontsize=9)
-        return ax
+        return style.label_axes(
+            ax,
+            xlabel="Gamma (odds of treatment within a pair, hidden bias)",
+            ylabel="p-value (one-sided)",
+        )
 
 
 def rosenbaum_bounds(

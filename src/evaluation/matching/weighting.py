@@ -76,6 +76,22 @@ def _prepare_weighting(
     return inputs, propensity, notes
 
 
+def _propensity_gradient(
+    x: np.ndarray,
+    treated: tuple[np.ndarray, np.ndarray, np.ndarray],
+    control: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> np.ndarray:
+    """Derivative of the treated less the control Hajek mean in the logit coefficients.
+
+    Each group is ``(w, dw, centred)``: its weights, their derivative factors
+    (see :func:`_weights_for`) and the values less their weighted mean.
+    """
+    (w1, dw1, centred1), (w0, dw0, centred0) = treated, control
+    return np.mean((dw1 * centred1)[:, None] * x, axis=0) / np.mean(w1) - np.mean(
+        (dw0 * centred0)[:, None] * x, axis=0
+    ) / np.mean(w0)
+
+
 def _influence_se(psi: np.ndarray) -> float:
     """Standard error of a mean-zero influence function: ``sqrt(mean(psi^2) / n)``."""
     return float(np.sqrt(np.mean(psi**2) / len(psi)))
@@ -137,9 +153,7 @@ def ipw(
     mean1, psi1 = _normalised_mean(w1, y)
     mean0, psi0 = _normalised_mean(w0, y)
     x = propensity.design
-    gradient = np.mean((dw1 * (y - mean1))[:, None] * x, axis=0) / np.mean(w1) - np.mean(
-        (dw0 * (y - mean0))[:, None] * x, axis=0
-    ) / np.mean(w0)
+    gradient = _propensity_gradient(x, (w1, dw1, y - mean1), (w0, dw0, y - mean0))
     psi = psi1 - psi0 + propensity.influence(d) @ gradient
     return _finish(
         inputs,
@@ -242,9 +256,7 @@ def doubly_robust(
     mean_x = x.mean(axis=0) if estimand == "ATE" else np.zeros(x.shape[1])
     grad_b1 = mean_x - np.mean(w1[:, None] * x, axis=0) / np.mean(w1)
     grad_b0 = -mean_x + np.mean(w0[:, None] * x, axis=0) / np.mean(w0)
-    grad_g = np.mean((dw1 * (residual1 - eta1))[:, None] * x, axis=0) / np.mean(w1) - np.mean(
-        (dw0 * (y - mu0 - eta0))[:, None] * x, axis=0
-    ) / np.mean(w0)
+    grad_g = _propensity_gradient(x, (w1, dw1, residual1 - eta1), (w0, dw0, y - mu0 - eta0))
     if estimand == "ATT":
         grad_b1 = np.zeros_like(grad_b1)
         grad_b0 = grad_b0 - np.mean(w1[:, None] * x, axis=0) / np.mean(w1)

@@ -23,6 +23,7 @@ from evaluation.rdd._common import (
     _running_and_outcome,
     _triangular,
 )
+from evaluation.report import style
 from evaluation.results import CopiedFrame, Result, headline
 
 __all__ = ["DensityTest", "LocalDensityTest", "density_test", "local_density_test"]
@@ -61,10 +62,7 @@ class DensityTest(Result):
             fitted = [_density_at(part, point, self.bandwidth) for point in grid]
             ax.plot(grid, fitted, color=colour, lw=2, label=f"Local-linear fit {side}")
         ax.axvline(self.cutoff, color="black", lw=1, ls="--")
-        ax.set_xlabel("Running variable")
-        ax.set_ylabel("Density")
-        ax.legend(loc="best", fontsize=9)
-        return ax
+        return style.label_axes(ax, xlabel="Running variable", ylabel="Density")
 
 
 def _density_at(bins: pd.DataFrame, point: float, bandwidth: float) -> float:
@@ -286,10 +284,7 @@ class LocalDensityTest(Result):
                 label=label,
             )
         ax.axvline(self.cutoff, color="black", lw=1, ls="--")
-        ax.set_xlabel("Running variable")
-        ax.set_ylabel("Density")
-        ax.legend(loc="best", fontsize=9)
-        return ax
+        return style.label_axes(ax, xlabel="Running variable", ylabel="Density")
 
 
 def local_density_test(

@@ -19,6 +19,7 @@ from evaluation.rdd._common import (
 )
 from evaluation.rdd.bandwidth import ik_bandwidth
 from evaluation.rdd.density import DensityTest, density_test
+from evaluation.report import style
 from evaluation.results import CopiedFrame, Result, headline
 
 __all__ = ["RDResult", "covariate_continuity", "local_linear"]
@@ -177,10 +178,7 @@ class RDResult(Result):
             label="Bandwidth window",
         )
         ax.axvline(self.cutoff, color="black", lw=1, ls="--")
-        ax.set_xlabel(self.running)
-        ax.set_ylabel(self.outcome)
-        ax.legend(loc="best", fontsize=9)
-        return ax
+        return style.label_axes(ax, xlabel=self.running, ylabel=self.outcome)
 
 
 def _binned_means(

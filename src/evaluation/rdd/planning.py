@@ -23,6 +23,7 @@ from scipy import optimize, stats
 from evaluation.rdd._common import _check_positive
 from evaluation.rdd._lpoly import estimate
 from evaluation.rdd.robust import _bandwidths, _prepare
+from evaluation.report import style
 
 __all__ = ["RDPower", "rd_power"]
 
@@ -102,10 +103,9 @@ class RDPower:
         ax.plot(grid, _two_sided(grid, self.se_robust, z), lw=2, label="Robust bias-corrected")
         ax.axhline(self.power, color="grey", ls="--", lw=1)
         ax.axvline(self.mde, color="grey", ls=":", lw=1)
-        ax.set_xlabel("True jump at the cutoff (outcome units)")
-        ax.set_ylabel("Power")
-        ax.legend(loc="best", fontsize=9)
-        return ax
+        return style.label_axes(
+            ax, xlabel="True jump at the cutoff (outcome units)", ylabel="Power"
+        )
 
 
 def rd_power(

@@ -26,7 +26,7 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-__all__ = ["PALETTE", "SECTOR_COLOURS", "use_house_style", "finish"]
+__all__ = ["PALETTE", "SECTOR_COLOURS", "use_house_style", "finish", "label_axes"]
 
 #: Okabe-Ito colours, distinguishable with the common forms of colour blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -93,4 +93,26 @@ def finish(ax: Axes, *, title: str, xlabel: str, ylabel: str, source: str) -> Ax
         raise ValueError("The axes belong to no figure.")
     figure.text(0.01, 0.005, source, ha="left", va="bottom", fontsize=9, color="#444444", wrap=True)
     figure.tight_layout(rect=(0, 0.04, 1, 1))
+    return ax
+
+
+def label_axes(ax: Axes, *, xlabel: str, ylabel: str) -> Axes:
+    """Label both axes and add the legend (best place, small type), as a method's plot ends.
+
+    The figure's title and source line are left to :func:`finish`.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([2010, 2011], [1.0, 2.0], label="Homes")
+    >>> label_axes(ax, xlabel="Year", ylabel="Homes (count)").get_ylabel()
+    'Homes (count)'
+    >>> plt.close(fig)
+    """
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(loc="best", fontsize=9)
     return ax

@@ -163,38 +163,47 @@ def _validate(
     treated_unit: Any,
     treatment_time: Any,
     predictors: Sequence[str],
+    design: str = "synthetic control",
 ) -> pd.DataFrame:
-    """Check the panel and return the outcome as a balanced ``time x unit`` table."""
+    """Check the panel and return the outcome as a balanced ``time x unit`` table.
+
+    ``treated_unit`` is one unit, or a list of them (every one must be in the
+    data); ``design`` names the estimator in the messages.
+    """
     require_columns(data, {"outcome": outcome, "unit": unit, "time": time})
     require_columns(data, {f"predictors[{i}]": p for i, p in enumerate(predictors)})
     require_numeric(data, [outcome, *predictors])
     require_time(data, time)
     require_no_missing(data, [unit, time, outcome, *predictors])
     require_unique(data, [unit, time])
-    units = pd.unique(data[unit])
-    if treated_unit not in set(units):
-        raise ValueError(
-            f"treated_unit={treated_unit!r} does not appear in column {unit!r}; "
-            f"units include {list(units[:5])}."
+    units = list(pd.unique(data[unit]))
+    treated = treated_unit if isinstance(treated_unit, list) else [treated_unit]
+    missing = [u for u in treated if u not in set(units)]
+    if not treated or missing:
+        named = (
+            f"treated_unit names {missing or 'no unit'}"
+            if isinstance(treated_unit, list)
+            else f"treated_unit={treated_unit!r}"
         )
+        raise ValueError(f"{named} not found in column {unit!r}; units include {units[:5]}.")
     wide = data.pivot(index=time, columns=unit, values=outcome).sort_index()
     _require_balanced(wide, unit=unit, time=time)
     n_pre = int((wide.index < treatment_time).sum())
     if n_pre < MIN_PRE_PERIODS:
         raise ValueError(
             f"Only {n_pre} period(s) of {time!r} fall before treatment_time={treatment_time!r}; "
-            f"synthetic control needs at least {MIN_PRE_PERIODS} to judge the pre-period fit."
+            f"{design} needs at least {MIN_PRE_PERIODS} to judge the pre-period fit."
         )
     if n_pre == len(wide):
         raise ValueError(
             f"No period of {time!r} is at or after treatment_time={treatment_time!r}: "
             "there is nothing to estimate."
         )
-    n_donors = wide.shape[1] - 1
+    n_donors = wide.shape[1] - len(treated)
     if n_donors < MIN_DONORS:
         raise ValueError(
             f"Only {n_donors} donor unit(s) besides {treated_unit!r} in column {unit!r}; "
-            f"synthetic control needs at least {MIN_DONORS}."
+            f"{design} needs at least {MIN_DONORS}."
         )
     return wide
 

@@ -329,12 +329,7 @@ def placebo_draws(
     """
     n0 = n_control - (y.shape[0] - n_control)
     orders = [rng.permutation(n_control) for _ in range(replications)]
-    ys = [y[order] for order in orders]
-    starts: list[np.ndarray | None] = [_sum_normalise(fit.omega[o[:n0]]) for o in orders]
-    weights = _solve(
-        ys, [n0] * replications, n_pre, _fit_options(fit, kind), starts, _lambda_start(fit, kind)
-    )
-    return np.array([_tau(yr, n0, n_pre, w, lam) for yr, (w, lam) in zip(ys, weights, strict=True)])
+    return _refit(y, fit, orders, [n0] * replications, n_pre=n_pre, kind=kind)
 
 
 def bootstrap_draws(
@@ -355,6 +350,23 @@ def bootstrap_draws(
         if 0 < int((rows < n_control).sum()) < n:
             draws.append(rows)
     n0s = [int((rows < n_control).sum()) for rows in draws]
+    return _refit(y, fit, draws, n0s, n_pre=n_pre, kind=kind)
+
+
+def _refit(
+    y: np.ndarray,
+    fit: SdidFit,
+    draws: list[np.ndarray],
+    n0s: list[int],
+    *,
+    n_pre: int,
+    kind: Kind,
+) -> np.ndarray:
+    """The estimate on each drawn panel ``y[rows]`` (its first ``n0`` rows controls).
+
+    Weights restart from the full fit's unit weights on the drawn controls
+    (renormalised) and its time weights, and are re-solved with its penalties.
+    """
     ys = [y[rows] for rows in draws]
     starts: list[np.ndarray | None] = [
         _sum_normalise(fit.omega[rows[:n0]]) for rows, n0 in zip(draws, n0s, strict=True)

@@ -93,6 +93,10 @@ def synthetic_control(
     >>> fit.estimand
     'average post-treatment gap'
     """
+    if isinstance(treated_unit, list):
+        raise ValueError(
+            "synthetic_control takes one treated_unit; use synthetic_control_several for a list."
+        )
     predictor_list = list(predictors or [])
     columns = list(dict.fromkeys(p if isinstance(p, str) else p[0] for p in predictor_list))
     wide = _validate(

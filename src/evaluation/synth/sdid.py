@@ -47,16 +47,11 @@ from evaluation.results import (
     CopiedFrame,
     Result,
     headline,
-    require_columns,
     require_level,
-    require_no_missing,
-    require_numeric,
-    require_time,
-    require_unique,
     require_whole,
 )
 from evaluation.synth import _frank_wolfe as fw
-from evaluation.synth._common import MIN_PRE_PERIODS, _require_balanced
+from evaluation.synth._common import _validate
 
 __all__ = ["INFERENCE", "SyntheticDiDResult", "synthetic_did"]
 
@@ -80,33 +75,18 @@ def _wide_panel(
     data: pd.DataFrame, outcome: str, unit: str, time: str, treated: list[Any], start: Any
 ) -> tuple[pd.DataFrame, int, int]:
     """Checks; the outcome as ``unit x period`` with controls first; counts of controls and pre."""
-    require_columns(data, {"outcome": outcome, "unit": unit, "time": time})
-    require_numeric(data, [outcome])
-    require_time(data, time)
-    require_no_missing(data, [unit, time, outcome])
-    require_unique(data, [unit, time])
-    units = list(pd.unique(data[unit]))
-    missing = [u for u in treated if u not in set(units)]
-    if not treated or missing:
-        raise ValueError(
-            f"treated_unit names {missing or 'no unit'} not found in column {unit!r}; "
-            f"units include {units[:5]}."
-        )
-    wide = data.pivot(index=time, columns=unit, values=outcome).sort_index()
-    _require_balanced(wide, unit=unit, time=time)
+    wide = _validate(
+        data,
+        outcome=outcome,
+        unit=unit,
+        time=time,
+        treated_unit=treated,
+        treatment_time=start,
+        predictors=[],
+        design="synthetic difference-in-differences",
+    )
     controls = [u for u in wide.columns if u not in set(treated)]
     n_pre = int((wide.index < start).sum())
-    if n_pre < MIN_PRE_PERIODS:
-        raise ValueError(
-            f"Only {n_pre} period(s) of {time!r} fall before treatment_time={start!r}; "
-            f"synthetic difference-in-differences needs at least {MIN_PRE_PERIODS}."
-        )
-    if n_pre == len(wide):
-        raise ValueError(
-            f"No period of {time!r} is at or after treatment_time={start!r}: nothing to estimate."
-        )
-    if len(controls) < 2:
-        raise ValueError(f"Only {len(controls)} control unit(s) in column {unit!r}; need 2.")
     return wide[controls + treated].T, len(controls), n_pre
 
 

@@ -130,10 +130,7 @@ def synthetic_control_several(
         )
     replications = require_whole("replications", replications, minimum=1)
     spec = {"outcome": outcome, "unit": unit, "time": time, "treatment_time": treatment_time}
-    wide = _validate(data, **spec, treated_unit=treated[0], predictors=[])
-    missing = [u for u in treated if u not in wide.columns]
-    if missing:
-        raise ValueError(f"treated_unit names {missing} not found in column {unit!r}.")
+    wide = _validate(data, **spec, treated_unit=treated, predictors=[])
     donors = [u for u in wide.columns if u not in set(treated)]
     if len(donors) <= len(treated):
         raise ValueError(
