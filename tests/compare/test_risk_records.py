@@ -90,7 +90,13 @@ def test_newton_equals_statsmodels_logit_on_the_people() -> None:
     expected = pd.Series(logit.predict(x)).groupby(RECORDS["provider"]).sum()
     np.testing.assert_allclose(fit.table["expected"], expected, rtol=1e-8)
     # ... and the pandas path (statsmodels GLM on every person), table and all.
-    _same(fit, compare.risk_adjust(RECORDS, **NAMES, covariates=NUMERIC), rtol=1e-6)
+    on_pandas = compare.risk_adjust(RECORDS, **NAMES, covariates=NUMERIC)
+    _same(fit, on_pandas, rtol=1e-6)
+    # The O/E funnel (expected counts as exposure, target 1) from either table.
+    oe = {"unit": "unit", "events": "observed", "denominator": "expected", "target": 1.0}
+    funnels = [compare.funnel(r.table, family="poisson", **oe).table for r in (fit, on_pandas)]
+    np.testing.assert_allclose(funnels[0]["z"], funnels[1]["z"], rtol=1e-6)
+    assert list(funnels[0]["flag_998"]) == list(funnels[1]["flag_998"])
     cells = fit.cells
     assert cells is not None and int(cells["n"].sum()) == len(RECORDS)
 
@@ -127,6 +133,11 @@ def test_a_reference_in_another_engine_fits_the_model() -> None:
         )
         _same(in_duckdb, on_pandas, rtol=1e-6)
         assert in_duckdb.estimate != pytest.approx(1.0, abs=1e-6)
+    as_text = pl.from_pandas(data.assign(frailty=data["frailty"].astype(str)))
+    with pytest.raises(ValueError, match="same kind"):
+        compare.risk_adjust(
+            as_text, **NAMES, covariates=NUMERIC, reference_data=pl.from_pandas(reference)
+        )
     no_young = reference[reference["age_band"] != reference["age_band"].min()]
     with pytest.raises(ValueError, match="not in the reference data"):
         compare.risk_adjust(

@@ -69,6 +69,8 @@ def fit_records(
     kinds = _kinds(fit_frame, covariates)
     levels = {c: _levels(fit_frame, c) for c, kind in kinds.items() if kind == "categorical"}
     if reference is not None:
+        if _kinds(frame, covariates) != kinds:
+            raise ValueError("Each covariate must be of the same kind in the data and reference.")
         _refuse_unseen(frame, levels)
     if all(kind == "categorical" for kind in kinds.values()):
         found = _from_cells(frame, fit_frame, outcome, unit, covariates, levels, reference)
