@@ -360,26 +360,46 @@ def _from_newton(
 
 
 def _probability(eta: nw.Expr) -> nw.Expr:
-    """``1 / (1 + exp(-eta))`` without overflow: ``exp(min(eta, 0)) / (1 + exp(-|eta|))``."""
-    return ((eta - eta.abs()) / 2).exp() / (1 + (-eta.abs()).exp())
+    """``1 / (1 + exp(-eta))`` without overflow, from ``exp(-|eta|)``."""
+    small = (-eta.abs()).exp()
+    return nw.when(eta >= 0).then(1 / (1 + small)).otherwise(small / (1 + small))
 
 
 def _step_sums(design: Any, beta: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray, float]:
-    """Information, score and deviance at ``beta``: one aggregate query in the engine."""
+    """Information, score and deviance at ``beta``: one aggregate query in the engine.
+
+    With ``e = exp(-|eta|)`` (one exponential a row): ``mu = 1 / (1 + e)`` or
+    ``e / (1 + e)``, the weight ``mu (1 - mu) = e / (1 + e)**2`` and
+    ``log(1 + exp(eta)) = log(1 + e) + max(eta, 0)`` for the deviance.
+    """
     eta = sum((float(b) * nw.col(f"__x{j}") for j, b in enumerate(beta)), nw.lit(0.0))
-    with_mu = design.with_columns(eta.alias("__eta")).with_columns(
-        _probability(nw.col("__eta")).alias("__mu")
+    e, y = nw.col("__e"), nw.col("__y")
+    positive = nw.col("__eta") >= 0
+    rows = (
+        design.with_columns(eta.alias("__eta"))
+        .with_columns((-nw.col("__eta").abs()).exp().alias("__e"))
+        .with_columns(
+            (e / ((1 + e) * (1 + e))).alias("__w"),
+            (y - nw.when(positive).then(1 / (1 + e)).otherwise(e / (1 + e))).alias("__r"),
+            ((1 + e).log() + nw.when(positive).then(nw.col("__eta")).otherwise(0.0)).alias(
+                "__soft"
+            ),
+        )
     )
     x = [nw.col(f"__x{j}") for j in range(p)]
-    mu, y, e = nw.col("__mu"), nw.col("__y"), nw.col("__eta")
-    weight = mu * (1 - mu)
+    weight, residual = nw.col("__w"), nw.col("__r")
     pairs = [(j, k) for j in range(p) for k in range(j, p)]
-    # Deviance: -2 sum [y eta - log(1 + exp(eta))], with log(1 + exp(eta)) written stably.
-    softplus = (1 + (-e.abs()).exp()).log() + (e + e.abs()) / 2
-    sums = with_mu.select(
-        *[(weight * x[j] * x[k]).sum().alias(f"i{j}_{k}") for j, k in pairs],
-        *[(x[j] * (y - mu)).sum().alias(f"s{j}") for j in range(p)],
-        (2 * (softplus - y * e)).sum().alias("deviance"),
+    # x_0 is the constant: its products are the sums themselves.
+    sums = rows.select(
+        *[
+            (weight if j == k == 0 else weight * x[k] if j == 0 else weight * x[j] * x[k])
+            .sum()
+            .alias(f"i{j}_{k}")
+            for j, k in pairs
+        ],
+        *[(residual if j == 0 else x[j] * residual).sum().alias(f"s{j}") for j in range(p)],
+        # Deviance: -2 sum [y eta - log(1 + exp(eta))].
+        (2 * (nw.col("__soft") - y * nw.col("__eta"))).sum().alias("deviance"),
     )
     found = _to_pandas(sums).iloc[0]
     information = np.empty((p, p))

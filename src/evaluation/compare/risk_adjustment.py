@@ -308,6 +308,14 @@ def risk_adjust(
     ...                   covariates=["age_band", "deprived"])
     >>> round(fit.estimate, 6)
     1.0
+
+    The same records in DuckDB: only sums come back, with the same answer.
+
+    >>> import duckdb
+    >>> in_duckdb = risk_adjust(duckdb.from_df(records), outcome="outcome", unit="provider",
+    ...                         covariates=["age_band", "deprived"])
+    >>> bool((in_duckdb.table["expected"] - fit.table["expected"]).abs().max() < 1e-6)
+    True
     """
     covariates = list(covariates)
     if not isinstance(data, pd.DataFrame):
