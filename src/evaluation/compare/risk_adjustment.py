@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,7 @@ from evaluation.results import (
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 from evaluation.compare._counts import _show_rows
+from evaluation.compare._risk_records import fit_records
 
 __all__ = ["RiskAdjustedResult", "risk_adjust"]
 
@@ -42,11 +43,21 @@ class RiskAdjustedResult(Result):
         The case-mix model's coefficients with standard errors (a copy).
     table
         One row per unit (a copy); see :func:`risk_adjust`.
+    cells
+        For records in another engine, the table that left it (a copy, with the
+        count ``n``): unit-by-covariate cells with ``events``, or, with a numeric
+        covariate, one row per unit; ``None`` for a pandas frame.
     """
 
     family: str
     _coefficients: pd.DataFrame = field(repr=False)
     _table: pd.DataFrame = field(repr=False)
+    _cells: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def cells(self) -> pd.DataFrame | None:
+        """The cells that left the records' engine (a copy), or ``None``."""
+        return None if self._cells is None else self._cells.copy()
 
     coefficients = CopiedFrame(
         "_coefficients", "Case-mix model coefficients, standard errors and p-values."
@@ -223,7 +234,7 @@ def _exact_poisson_ratio(
 
 
 def risk_adjust(
-    data: pd.DataFrame,
+    data: pd.DataFrame | Any,
     *,
     outcome: str,
     unit: str,
@@ -231,7 +242,7 @@ def risk_adjust(
     family: Literal["binomial", "poisson"] = "binomial",
     denominator: str | None = None,
     person_time: str | None = None,
-    reference_data: pd.DataFrame | None = None,
+    reference_data: pd.DataFrame | Any | None = None,
     level: float = 0.95,
 ) -> RiskAdjustedResult:
     """Observed/expected ratios per unit after adjusting for case mix.
@@ -258,7 +269,13 @@ def risk_adjust(
     Parameters
     ----------
     data
-        Records (or cells) of the units to compare.
+        Records (or cells) of the units to compare: a pandas frame, or person-level
+        records in any engine :mod:`evaluation.cells` takes (polars, a DuckDB relation,
+        a PySpark DataFrame). Records elsewhere than pandas stay where they are: with
+        categorical covariates only they are counted into cells and the model fitted
+        to the cells; with a numeric covariate each Newton-Raphson step is one
+        aggregate query. Both give the person-level fit's coefficients and standard
+        errors; only a binomial model of a 0/1 outcome is offered this way.
     outcome, unit
         Column names: the outcome (0/1 or a count) and the unit label.
     covariates
@@ -271,7 +288,8 @@ def risk_adjust(
         data), or the time at risk (a Poisson exposure, entered as a log offset).
     reference_data
         Data to fit the case-mix model on (e.g. all of England, or an earlier
-        year); default ``data`` itself, in which case the total O/E is 1.
+        year); default ``data`` itself, in which case the total O/E is 1. With
+        records in another engine, records in any engine.
     level
         Confidence level of the intervals.
 
@@ -290,8 +308,36 @@ def risk_adjust(
     ...                   covariates=["age_band", "deprived"])
     >>> round(fit.estimate, 6)
     1.0
+
+    The same records in DuckDB: only sums come back, with the same answer.
+
+    >>> import duckdb
+    >>> in_duckdb = risk_adjust(duckdb.from_df(records), outcome="outcome", unit="provider",
+    ...                         covariates=["age_band", "deprived"])
+    >>> bool((in_duckdb.table["expected"] - fit.table["expected"]).abs().max() < 1e-6)
+    True
     """
     covariates = list(covariates)
+    if not isinstance(data, pd.DataFrame):
+        if family != "binomial" or denominator is not None or person_time is not None:
+            raise ValueError(
+                "Records in another engine take a binomial model of a 0/1 outcome: "
+                "family='poisson', denominator= and person_time= need a pandas frame."
+            )
+        found = fit_records(
+            data, outcome=outcome, unit=unit, covariates=covariates, reference=reference_data
+        )
+        return _result(
+            found["grouped"],
+            found["coefficients"],
+            outcome=outcome,
+            n_obs=found["n_obs"],
+            family=family,
+            level=level,
+            own_data=reference_data is None,
+            cells=found["cells"],
+            how=f"case-mix model fitted in {found['engine']}: {found['how']}",
+        )
     _check_risk_inputs(data, outcome, unit, covariates, family, denominator, person_time)
     fit_data = data if reference_data is None else reference_data
     if reference_data is not None:
@@ -322,6 +368,30 @@ def risk_adjust(
         .groupby("unit", sort=True, observed=True)
         .sum()
     )
+    return _result(
+        grouped,
+        coefficients,
+        outcome=outcome,
+        n_obs=len(data),
+        family=family,
+        level=level,
+        own_data=reference_data is None,
+    )
+
+
+def _result(
+    grouped: pd.DataFrame,
+    coefficients: pd.DataFrame,
+    *,
+    outcome: str,
+    n_obs: int,
+    family: str,
+    level: float,
+    own_data: bool,
+    cells: pd.DataFrame | None = None,
+    how: str | None = None,
+) -> RiskAdjustedResult:
+    """The result from units' ``n``, ``observed`` and ``expected`` (indexed by unit)."""
     observed = grouped["observed"].to_numpy()
     low, high, p_value = _exact_poisson_ratio(observed, grouped["expected"].to_numpy(), level)
     table = grouped.reset_index().assign(
@@ -340,16 +410,18 @@ def risk_adjust(
         ci_low=float(overall_low[0]),
         ci_high=float(overall_high[0]),
         p_value=float(overall_p[0]),
-        n_obs=len(data),
+        n_obs=n_obs,
         method=f"Risk adjustment ({_GLM_NAMES[family]} case-mix GLM)",
         estimand="overall observed/expected ratio",
         level=level,
         notes=(
             "O/E intervals are exact Poisson with E treated as fixed",
             "case-mix model fitted on "
-            + ("the same data (total O/E = 1)" if reference_data is None else "the reference data"),
+            + ("the same data (total O/E = 1)" if own_data else "the reference data"),
+            *([how] if how else []),
         ),
         family=family,
         _coefficients=coefficients,
         _table=table,
+        _cells=cells,
     )
