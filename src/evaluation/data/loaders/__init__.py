@@ -61,13 +61,13 @@ def _alias(module: str, name: str, read: Loader, doc: str) -> Loader:
 
 
 def _tidy_periods(files: Mapping[str, str], read: Callable[..., pd.DataFrame], doc: str) -> None:
-    """Register one loader per ``name -> period`` of ``files``, each ``read(file, period=period)``.
+    """Register one loader per ``name -> year`` of ``files``, each ``read(file, year=year)``.
 
-    For a series of files read alike, one a year; ``doc`` is each loader's docstring,
-    with ``{period}`` where its period goes.
+    For a series of files read alike, one a (financial) year; ``doc`` is each
+    loader's docstring, with ``{year}`` where its year goes.
     """
-    for name, period in files.items():
-        _alias(read.__module__, name, partial(read, period=period), doc.format(period=period))
+    for name, year in files.items():
+        _alias(read.__module__, name, partial(read, year=year), doc.format(year=year))
 
 
 @cache

@@ -113,7 +113,7 @@ def read_unit_costs(file: Path, year: str) -> pd.DataFrame:
 
 
 _tidy_periods(
-    UNIT_COST_FILES, read_unit_costs, "PSS-EX1 unit costs {period}: see :func:`read_unit_costs`."
+    UNIT_COST_FILES, read_unit_costs, "PSS-EX1 unit costs {year}: see :func:`read_unit_costs`."
 )
 
 
@@ -220,7 +220,7 @@ def read_summary_workbook(file: Path, year: str) -> pd.DataFrame:
 _tidy_periods(
     SUMMARY_WORKBOOKS,
     read_summary_workbook,
-    "PSS EX1 unit costs {period}: see :func:`read_summary_workbook`.",
+    "PSS EX1 unit costs {year}: see :func:`read_summary_workbook`.",
 )
 
 

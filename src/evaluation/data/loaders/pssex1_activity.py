@@ -102,12 +102,12 @@ def residential_65_activity(raw: pd.DataFrame, *, year: str, file_name: str) -> 
     return out.reset_index(drop=True)
 
 
-def _read_activity(file: Path, period: str) -> pd.DataFrame:
-    return residential_65_activity(_read(file), year=period, file_name=file.name)
+def _read_activity(file: Path, year: str) -> pd.DataFrame:
+    return residential_65_activity(_read(file), year=year, file_name=file.name)
 
 
 _tidy_periods(
     ACTIVITY_FILES,
     _read_activity,
-    "PSS-EX1 activity {period}: see :func:`residential_65_activity`.",
+    "PSS-EX1 activity {year}: see :func:`residential_65_activity`.",
 )
