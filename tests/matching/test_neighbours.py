@@ -42,9 +42,10 @@ def test_matching_estimate_and_abadie_imbens_variance_by_hand() -> None:
     imputed = np.array([2.0, 4.0, (6.0 + 10.0) / 2])
     effects = y[:3] - imputed
     assert estimate == pytest.approx(effects.mean())
-    # Each control's variance from its two nearest controls: J/(J+1) (y - their mean)^2.
-    neighbours = {3: (4, 5), 4: (3, 5), 5: (4, 6), 6: (5, 7), 7: (6, 5)}
-    sigma2 = {i: 2 / 3 * (y[i] - y[list(j)].mean()) ** 2 for i, j in neighbours.items()}
+    # Each control's variance as Stata's vce(robust, nn(2)): the sample variance of
+    # itself and its nearest control, (y_i - y_j)^2 / 2.
+    nearest = {3: 4, 4: 3, 5: 4, 6: 7, 7: 6}
+    sigma2 = {i: (y[i] - y[j]) ** 2 / 2 for i, j in nearest.items()}
     k = {3: 0.0, 4: 1.0, 5: 1.0, 6: 0.5, 7: 0.5}  # K_M(i) with the tie split
     k2 = {3: 0.0, 4: 1.0, 5: 1.0, 6: 0.25, 7: 0.25}
     variance = (

@@ -14,11 +14,33 @@ Published (as printed): ATE -229.4492 (AI robust SE 25.88746); ATET -224.5927
 (30.55147); matches per unit min 1, max 16 (ties kept).
 
 Checked in tests/matching/test_estimated_score.py: both estimates to 5e-5 (half a
-unit of the fourth printed decimal); the standard errors allowing for the estimated
-score within 4%, because Stata's estimate of each unit's conditional variance (its
-``nn(2)`` same-group neighbours) is not documented in enough detail to reproduce
-with the many tied scores these discrete covariates give (ours, with every tied
-neighbour kept, is 3.5% above Stata's for the ATE and 2.9% below for the ATET).
+unit of the fourth printed decimal) and both standard errors to 5e-6 (half a unit of
+the fifth printed decimal; measured differences: ATE 8e-7, ATET 2e-8). Matching
+Stata this closely needs its conventions, which ``evaluation.matching`` follows:
+
+- each unit's conditional variance is the sample variance (divisor n - 1) of the
+  outcomes in its ``vce(robust, nn(2))`` set: the two units of its own group
+  nearest in score, the unit itself counted among them, ties kept (the
+  within-treatment matching set of Methods and formulas of [CAUSAL] teffects
+  nnmatch; ``include_self = TRUE`` in the R port kylebutts/teffects-r,
+  ``R/psmatch.R``);
+- the 2006 variance weights each unit's conditional variance by K^2 + 2K - K'
+  (ATE) or K^2 - K' (ATET, controls), K the unit's summed match weights and K'
+  their sum of squares;
+- the conditional covariances cov(X, Y | p, W = w) are sample covariances over the
+  same set (own group) or the two nearest units of the other group;
+- the ATE adjustment is - c' V c, c = mean[f (cov_1 / p + cov_0 / (1 - p))],
+  f = p (1 - p), V the logit coefficients' covariance (Abadie and Imbens 2016,
+  Theorem 1);
+- the ATET adjustment is - c_t' V c_t + d' V d, with c_t = (1/N1) sum[f X (y1~ -
+  y0~ - ATET)] + (1/N1) sum[f (cov_1 + p/(1-p) cov_0)] (y_w~ the mean outcome of
+  the two units of group w nearest in score, the unit itself left out) and
+  d = (1/N1) sum[f X ((2W - 1)(Y - Y^x) - ATET)], Y^x the mean outcome of the
+  nearest other-group unit(s) in Euclidean distance on the raw covariates, ties
+  kept. The structure of c_t and d follows the R port (``R/internal_matching_inference.R``,
+  ``.teffects_psmatch_adjustment``); that port matches on the covariates with the
+  Mahalanobis metric, which gives 30.5089 here, while the Euclidean metric
+  reproduces Stata's 30.55147.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy import spatial
 
 from evaluation.matching._common import _TIE, VARIANCE_NEIGHBOURS, _check_estimand, _prepare
 from evaluation.matching.propensity import _fit_propensity
@@ -111,15 +112,21 @@ def _match_without_replacement(
 
 
 def _own_group_variance(score: np.ndarray, outcome: np.ndarray, j: int) -> np.ndarray:
-    """Abadie-Imbens conditional variance: J/(J+1) (y_i - mean of its J nearest same-group)^2.
+    """Each unit's conditional outcome variance, as Stata's ``vce(robust, nn(j))``.
 
-    ``score`` and ``outcome`` are sorted by score; returns variances in that order.
+    The sample variance (divisor count - 1) of the outcomes of the ``j`` units of
+    the same group nearest in score, the unit itself counted among them (so, with
+    ``j = 2``, the unit and its nearest neighbour), ties kept. ``score`` and
+    ``outcome`` are sorted by score; returns variances in that order.
     """
-    low, high = _nearest_ranges(score, score, j, None, skip_self=True)
-    sums = np.concatenate([[0.0], np.cumsum(outcome)])
-    others = high - low - 1
-    neighbour_mean = (sums[high] - sums[low] - outcome) / others
-    return others / (others + 1) * (outcome - neighbour_mean) ** 2
+    low, high = _nearest_ranges(score, score, j, None)
+    centred = outcome - outcome.mean()
+    sums = np.concatenate([[0.0], np.cumsum(centred)])
+    squares = np.concatenate([[0.0], np.cumsum(centred**2)])
+    count = high - low
+    total = sums[high] - sums[low]
+    variance: np.ndarray = (squares[high] - squares[low] - total**2 / count) / (count - 1)
+    return np.maximum(variance, 0.0)
 
 
 @dataclass(frozen=True)
@@ -254,47 +261,90 @@ def _local_covariance(
     return result
 
 
+def _group_mean(score: np.ndarray, outcome: np.ndarray, group: np.ndarray, size: int) -> np.ndarray:
+    """For every unit, the mean outcome of the ``size`` units of ``group`` nearest in score.
+
+    A member of the group is left out of its own mean; ties are kept.
+    """
+    rows = _sorted_group(score, outcome, group)
+    pool = score[rows]
+    sums = np.concatenate([[0.0], np.cumsum(outcome[rows])])
+    low, high = _nearest_ranges(score, pool, size, None)
+    # A member's own range holds itself and the ``size`` others nearest.
+    own_low, own_high = _nearest_ranges(score, pool, size + 1, None)
+    others = (sums[own_high] - sums[own_low] - outcome) / (own_high - own_low - 1)
+    mean: np.ndarray = np.where(group, others, (sums[high] - sums[low]) / (high - low))
+    return mean
+
+
+def _covariate_match(
+    covariates: np.ndarray, outcome: np.ndarray, treated: np.ndarray, m: int
+) -> np.ndarray:
+    """Mean outcome of each unit's ``m`` nearest other-group units in Euclidean covariate distance.
+
+    Ties are kept; this is the imputation Stata's ``teffects psmatch`` uses for the
+    derivative of the ATET with respect to the propensity-score coefficients.
+    """
+    imputed = np.empty(outcome.size)
+    for group in (treated, ~treated):
+        pool = np.flatnonzero(~group)
+        tree = spatial.cKDTree(covariates[pool])
+        queries = np.flatnonzero(group)
+        distance, _ = tree.query(covariates[queries], k=m)
+        radius = np.asarray(distance).reshape(queries.size, -1)[:, -1]
+        balls = tree.query_ball_point(covariates[queries], radius * (1 + 1e-12) + _TIE)
+        imputed[queries] = [outcome[pool[ball]].mean() for ball in balls]
+    return imputed
+
+
 def adjusted_variance(
     variance: float,
     estimate: float,
     *,
     score: np.ndarray,
     design: np.ndarray,
+    covariates: np.ndarray,
     logit_covariance: np.ndarray,
     outcome: np.ndarray,
     treated: np.ndarray,
     estimand: str,
     n_neighbours: int,
 ) -> float:
-    """The Abadie-Imbens (2016) variance from the 2006 one (matching with replacement).
+    """The Abadie-Imbens (2016) variance from the 2006 one, as Stata's ``teffects psmatch``.
 
-    ``Sigma`` is the logit coefficients' estimated covariance; with ``f = p (1 - p)``,
-    ``c = mean[(cov(X, Y | p, W=1) / p + cov(X, Y | p, W=0) / (1 - p)) f]`` (ATE:
-    ``V - c' Sigma c``), ``c_t = (N / N1) mean[(cov(X, Y | p, W=1) + p / (1 - p)
-    cov(X, Y | p, W=0)) f]`` and ``d = (N / N1) mean[X f (Y(1) - Y(0) - ATT)]`` (ATT:
-    ``V - c_t' Sigma c_t + d' Sigma d``). The conditional covariances come from the
-    units of each group nearest in score; missing potential outcomes are imputed by
-    matching (Abadie and Imbens 2016, Theorem 1 and Section 4).
+    ``Sigma`` is the logit coefficients' estimated covariance and ``f = p (1 - p)``.
+    ``cov_w(i)`` is the sample covariance of ``X`` and ``Y`` over units of group
+    ``w`` near unit ``i`` in score: its own group's ``nn(2)`` set (itself and its
+    nearest neighbour) or the other group's two nearest, ties kept.
+
+    ATE: ``V - c' Sigma c`` with ``c = mean[f (cov_1 / p + cov_0 / (1 - p))]``.
+    ATT: ``V - c_t' Sigma c_t + d' Sigma d`` with ``c_t = (1 / N1) sum[f X (y1~ -
+    y0~ - ATT)] + (1 / N1) sum[f (cov_1 + p / (1 - p) cov_0)]``, where ``yw~`` is
+    the mean outcome of the two units of group ``w`` nearest in score (the unit
+    itself left out), and ``d = (1 / N1) sum[f X ((2 W - 1)(Y - Y^x) - ATT)]``,
+    where ``Y^x`` is the mean outcome of the unit's ``n_neighbours`` nearest
+    other-group units in Euclidean distance on the raw covariates. These choices
+    reproduce Stata's published standard errors on cattaneo2 (see
+    tests/reference/stata_teffects_psmatch_cattaneo2.py).
     """
     density = score * (1 - score)
     size = max(VARIANCE_NEIGHBOURS, 2)
     cov1 = _local_covariance(score, design, outcome, treated, size)
     cov0 = _local_covariance(score, design, outcome, ~treated, size)
-    n, n1 = score.size, int(treated.sum())
     if estimand == "ATE":
         c = np.mean((cov1 / score[:, None] + cov0 / (1 - score[:, None])) * density[:, None], 0)
         return float(variance - c @ logit_covariance @ c)
-    c_t = np.mean((cov1 + (score / (1 - score))[:, None] * cov0) * density[:, None], 0) * n / n1
-    t_rows = _sorted_group(score, outcome, treated)
-    c_rows = _sorted_group(score, outcome, ~treated)
-    y1, y0 = outcome.copy(), outcome.copy()
-    y0[t_rows] = _direction(
-        score[t_rows], score[c_rows], outcome[c_rows], n_neighbours, None, True
-    ).imputed
-    y1[c_rows] = _direction(
-        score[c_rows], score[t_rows], outcome[t_rows], n_neighbours, None, True
-    ).imputed
-    d = np.mean(design * (density * (y1 - y0 - estimate))[:, None], 0) * n / n1
+    n1 = int(treated.sum())
+    smoothed = _group_mean(score, outcome, treated, size) - _group_mean(
+        score, outcome, ~treated, size
+    )
+    c_t = (
+        design.T @ (density * (smoothed - estimate))
+        + ((cov1 + (score / (1 - score))[:, None] * cov0) * density[:, None]).sum(0)
+    ) / n1
+    sign = np.where(treated, 1.0, -1.0)
+    matched = _covariate_match(covariates, outcome, treated, n_neighbours)
+    d = design.T @ (density * (sign * (outcome - matched) - estimate)) / n1
     return float(variance - c_t @ logit_covariance @ c_t + d @ logit_covariance @ d)
 
 
@@ -322,11 +372,16 @@ def nearest_neighbour(
 
     **Standard error.** The Abadie and Imbens (2006) variance for matching
     estimators, which counts how often each control is reused and estimates each
-    unit's outcome variance from its two nearest neighbours in its own group. It
-    treats the propensity score as known; Abadie and Imbens (2016) show that
-    accounting for its estimation lowers the ATE's variance and can move the ATT's
-    either way. Their corrected standard error is reported beside it as
-    ``se_estimated_score`` (with replacement and no caliper).
+    unit's outcome variance as the sample variance of itself and its nearest
+    neighbour in its own group (Stata's ``vce(robust, nn(2))``, which counts the
+    unit itself). It treats the propensity score as known; Abadie and Imbens
+    (2016) show that accounting for its estimation lowers the ATE's variance and
+    can move the ATT's either way. Their corrected standard error is reported
+    beside it as ``se_estimated_score`` (with replacement and no caliper),
+    computed as Stata's ``teffects psmatch`` does: it reproduces Stata's
+    published standard errors on cattaneo2 to the printed digits. Its ATT term
+    matches on the covariates by Euclidean distance, as Stata does, so it depends
+    on the covariates' units.
 
     Parameters
     ----------
@@ -383,6 +438,7 @@ def nearest_neighbour(
             estimate,
             score=scores,
             design=fitted.design,
+            covariates=frame[list(covariates)].to_numpy(),
             logit_covariance=np.asarray(fitted.fit.cov_params()),
             outcome=frame[outcome].to_numpy(),
             treated=treated,
