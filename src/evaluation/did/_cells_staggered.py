@@ -147,37 +147,12 @@ def group_time_records(
     periods = np.sort(kept[time].unique())
     n_people = int(kept["n"].sum())
     scale = n_people / float(kept["w"].sum())  # weights scaled to average one over people
-    gt = _estimate(
-        cohort=first.to_numpy()[area],
-        period=np.searchsorted(periods, kept[time].to_numpy()),
-        w=kept["w"].to_numpy(float) * scale,
-        wy=kept["wy"].to_numpy(float) * scale,
-        periods=periods,
-        n_people=n_people,
-        clusters=codes,
-        control_group=control_group,
-        base_period=base_period,
-        anticipation=anticipation,
-    )
-    return gt, kept
-
-
-def _estimate(
-    *,
-    cohort: np.ndarray,
-    period: np.ndarray,
-    w: np.ndarray,
-    wy: np.ndarray,
-    periods: np.ndarray,
-    n_people: int,
-    clusters: np.ndarray,
-    control_group: str,
-    base_period: str,
-    anticipation: int,
-) -> _group_time.GroupTime:
-    """Every ATT(g, t) with the influence summed within each cell (one row per cell)."""
-    return _group_time.group_time(
-        cohort,
+    w = kept["w"].to_numpy(float) * scale
+    wy = kept["wy"].to_numpy(float) * scale
+    period = np.searchsorted(periods, kept[time].to_numpy())
+    # Every ATT(g, t) with the influence summed within each cell (one row per cell).
+    gt = _group_time.group_time(
+        first.to_numpy()[area],
         periods,
         partial(_corners, period=period, w=w, wy=wy, n_people=n_people),
         control_group=control_group,
@@ -185,10 +160,11 @@ def _estimate(
         anticipation=anticipation,
         n_units=n_people,
         weights=w,
-        cluster=clusters,
+        cluster=codes,
         missing="nobody treated or nobody in the comparison group",
-        stacklevel=5,
+        stacklevel=4,
     )
+    return gt, kept
 
 
 def _corners(
