@@ -20,8 +20,6 @@ against pyfixest (run with its demeaning tolerance at 1e-12) and csdid.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import warnings
 from typing import Any
 
@@ -33,6 +31,7 @@ import pytest
 
 from evaluation import did
 from evaluation.did._within import fit_within
+from tests.did.conftest import assert_matches_csdid, csdid_fit
 
 REL, ABS, PEER = 1e-9, 1e-12, 1e-8
 TWFE = {"outcome": "y", "unit": "area", "time": "year", "treatment": "reform"}
@@ -230,34 +229,19 @@ def test_staggered_on_records_is_the_person_level_estimator(options: dict[str, A
     [("nevertreated", "never_treated"), ("notyettreated", "not_yet_treated")],
 )
 def test_staggered_on_records_matches_csdid_on_the_people(control_group: str, ours: str) -> None:
-    att_gt = pytest.importorskip("csdid.att_gt")
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-        warnings.simplefilter("ignore")
-        peer = att_gt.ATTgt(
-            yname="y",
-            tname="year",
-            idname="person",
-            gname="cohort",
-            data=PEOPLE,
-            panel=False,
-            clustervar="area",
-            control_group=control_group,
-        )
-        peer.fit(est_method="reg", bstrap=False)
-        aggregated = {
-            kind: peer.aggte(typec=kind, bstrap=False).atte
-            for kind in ("simple", "dynamic", "group")
-        }
-    fit = did.staggered(duckdb.from_df(PEOPLE), **STAG, control_group=ours)  # type: ignore[arg-type]
-    gt = fit.group_time
-    np.testing.assert_allclose(gt["att"], np.asarray(peer.results["att"], float), rtol=PEER)
-    np.testing.assert_allclose(gt["se"], np.asarray(peer.results["se"], float), rtol=PEER)
-    simple = aggregated["simple"]
-    assert fit.estimate == pytest.approx(simple["overall_att"], rel=PEER)
-    assert fit.se == pytest.approx(float(np.squeeze(simple["overall_se"])), rel=PEER)
-    for table, kind in [(fit.dynamic, "dynamic"), (fit.by_cohort, "group")]:
-        np.testing.assert_allclose(table["att"], aggregated[kind]["att_egt"], rtol=PEER)
-        np.testing.assert_allclose(table["se"], aggregated[kind]["se_egt"], rtol=PEER)
+    fit, aggregated = csdid_fit(
+        PEOPLE,
+        "reg",
+        yname="y",
+        tname="year",
+        idname="person",
+        gname="cohort",
+        panel=False,
+        clustervar="area",
+        control_group=control_group,
+    )
+    ours_fit = did.staggered(duckdb.from_df(PEOPLE), **STAG, control_group=ours)  # type: ignore[arg-type]
+    assert_matches_csdid(ours_fit, fit, aggregated, rtol=PEER)
 
 
 def test_twfe_and_staggered_in_spark_equal_polars(spark: Any) -> None:

@@ -21,8 +21,6 @@ Tolerance: ``PEER_TOL`` (1e-6) throughout, as for the balanced panel.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import warnings
 from typing import Any
 
@@ -35,7 +33,9 @@ from tests.did.conftest import (
     MPDTA,
     MPDTA_PEER,
     PEER_TOL,
+    assert_matches_csdid,
     assert_matches_moderndid_aggregations,
+    csdid_fit,
 )
 
 
@@ -66,32 +66,13 @@ def _moderndid(data: pd.DataFrame, **options: Any) -> Any:
 
 
 def _csdid(data: pd.DataFrame, method: str, **options: Any) -> tuple[Any, dict[str, Any]]:
-    """csdid's fit and its three aggregations (analytic), its printing silenced."""
-    att_gt = pytest.importorskip("csdid.att_gt")
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-        warnings.simplefilter("ignore")
-        fit = att_gt.ATTgt(**MPDTA_PEER, data=data, **options)
-        fit.fit(est_method=method, bstrap=False)
-        aggregated = {
-            kind: fit.aggte(typec=kind, bstrap=False).atte
-            for kind in ("simple", "dynamic", "group")
-        }
-    return fit, aggregated
+    return csdid_fit(data, method, **MPDTA_PEER, **options)
 
 
 def _same_cells(ours: did.StaggeredResult, att: Any, se: Any) -> None:
     gt = ours.group_time
     np.testing.assert_allclose(gt["att"], np.asarray(att, dtype=float), atol=PEER_TOL)
     np.testing.assert_allclose(gt["se"], np.asarray(se, dtype=float), atol=PEER_TOL)
-
-
-def _same_aggregations(ours: did.StaggeredResult, aggregated: dict[str, Any]) -> None:
-    simple = aggregated["simple"]
-    assert ours.estimate == pytest.approx(simple["overall_att"], abs=PEER_TOL)
-    assert ours.se == pytest.approx(float(np.squeeze(simple["overall_se"])), abs=PEER_TOL)
-    for table, kind in [(ours.dynamic, "dynamic"), (ours.by_cohort, "group")]:
-        np.testing.assert_allclose(table["att"], aggregated[kind]["att_egt"], atol=PEER_TOL)
-        np.testing.assert_allclose(table["se"], aggregated[kind]["se_egt"], atol=PEER_TOL)
 
 
 @pytest.mark.parametrize(("method", "covariates"), [("reg", None), ("dr", ["lpop"])])
@@ -109,8 +90,7 @@ def test_unbalanced_panel_matches_csdid_and_moderndid(
     assert "unbalanced panel" in ours.method
     formula = "lemp ~ lpop" if covariates else None
     fit, aggregated = _csdid(gappy, method, allow_unbalanced_panel=True, xformla=formula)
-    _same_cells(ours, fit.results["att"], fit.results["se"])
-    _same_aggregations(ours, aggregated)
+    assert_matches_csdid(ours, fit, aggregated, atol=PEER_TOL)
     # moderndid runs R's unbalanced path with panel=False (its panel=True path fails).
     peer = _moderndid(
         gappy,
@@ -139,8 +119,7 @@ def test_weights_match_csdid_and_moderndid(real: pd.DataFrame, gappy: pd.DataFra
         _same_cells(ours, peer.att_gt, peer.se_gt)
     fit, aggregated = _csdid(real, "reg", weights_name="w")
     ours = did.staggered(real, **MPDTA, weights="w")
-    _same_cells(ours, fit.results["att"], fit.results["se"])
-    _same_aggregations(ours, aggregated)
+    assert_matches_csdid(ours, fit, aggregated, atol=PEER_TOL)
     # Weights and gaps together, with not-yet-treated controls.
     ours = did.staggered(
         gappy, **MPDTA, weights="w", allow_unbalanced=True, control_group="not_yet_treated"
@@ -148,8 +127,7 @@ def test_weights_match_csdid_and_moderndid(real: pd.DataFrame, gappy: pd.DataFra
     fit, aggregated = _csdid(
         gappy, "reg", weights_name="w", allow_unbalanced_panel=True, control_group="notyettreated"
     )
-    _same_cells(ours, fit.results["att"], fit.results["se"])
-    _same_aggregations(ours, aggregated)
+    assert_matches_csdid(ours, fit, aggregated, atol=PEER_TOL)
 
 
 @pytest.mark.parametrize(
@@ -193,8 +171,7 @@ def test_cluster_matches_csdid_analytic_and_an_explicit_sum(real: pd.DataFrame) 
     ours = did.staggered(real, **MPDTA, cluster="state")
     assert ours.n_clusters == real["state"].nunique() == 29
     fit, aggregated = _csdid(real, "reg", clustervar="state")
-    _same_cells(ours, fit.results["att"], fit.results["se"])
-    _same_aggregations(ours, aggregated)
+    assert_matches_csdid(ours, fit, aggregated, atol=PEER_TOL)
     assert ours.pretrend_test().statistic == pytest.approx(fit.MP["W"], abs=1e-6)
     # Explicitly: moderndid's own influence functions (units ordered by cohort, then
     # county), summed within states: se = sqrt(sum_c S_c^2) / n.
@@ -299,5 +276,4 @@ def test_all_options_together_match_csdid(
         clustervar="state",
         allow_unbalanced_panel=gaps,
     )
-    _same_cells(ours, fit.results["att"], fit.results["se"])
-    _same_aggregations(ours, aggregated)
+    assert_matches_csdid(ours, fit, aggregated, atol=PEER_TOL)

@@ -44,12 +44,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
 from evaluation import cells as cell_sums
 from evaluation.did._checks import shown
-from evaluation.did._within import demean, time_dummies
-from evaluation.results import headline, normal_interval
+from evaluation.did._within import coefficient_frame, demean, implicit_weights, time_dummies
+from evaluation.results import headline
 
 __all__: list[str] = []
 
@@ -113,22 +112,12 @@ def twfe_records(
         scale = groups / (groups - 1) * (n_rows - 1) / (n_rows - k)
         cov = scale * bread @ (sums.T @ sums) @ bread
     se = np.sqrt(np.diag(cov))
-    bounds = np.array([normal_interval(b, s, level) for b, s in zip(beta, se, strict=True)])
-    coefficients = pd.DataFrame(
-        {
-            "term": ["TWFE coefficient", *names[1:]],
-            "estimate": beta[:-1],
-            "se": se[:-1],
-            "ci_low": bounds[:-1, 0],
-            "ci_high": bounds[:-1, 1],
-            "p_value": bounds[:-1, 2],
-        }
-    )
+    coefficients = coefficient_frame(["TWFE coefficient", *names[1:]], beta[:-1], se[:-1], level)
     return {
         **headline(float(beta[0]), float(se[0]), level),
         "n_obs": int(table["n"].sum()),
         "_coefficients": coefficients,
-        "_cell_weights": _implicit_weights(design, big_w, d, table[[unit, time]]),
+        "_cell_weights": implicit_weights(design, big_w, d, table[[unit, time]]),
         "_cells": table,
     }
 
@@ -165,15 +154,3 @@ def _cell_table(
     if table[treatment].nunique() < 2:
         raise ValueError(f"Column {treatment!r} never varies; there is nothing to compare.")
     return table.sort_values([unit, time], ignore_index=True)
-
-
-def _implicit_weights(
-    design: np.ndarray, w: np.ndarray, d: np.ndarray, keys: pd.DataFrame
-) -> pd.DataFrame:
-    """Weights on treated cells: the cell's weight sum times the treatment's FE residual."""
-    residual = sm.WLS(design[:, 0], design[:, 1:], weights=w).fit(method="qr").resid
-    treated = d == 1
-    share = w[treated] * residual[treated]
-    out = keys.loc[treated].copy()
-    out["weight"] = share / share.sum()
-    return out.reset_index(drop=True)

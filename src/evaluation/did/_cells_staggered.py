@@ -35,6 +35,7 @@ people, give the person-level answer term for term.
 from __future__ import annotations
 
 import warnings
+from functools import partial
 from typing import Any
 
 import narwhals as nw
@@ -146,86 +147,51 @@ def group_time_records(
     periods = np.sort(kept[time].unique())
     n_people = int(kept["n"].sum())
     scale = n_people / float(kept["w"].sum())  # weights scaled to average one over people
-    gt = _estimate(
-        cohort=first.to_numpy()[area],
-        period=np.searchsorted(periods, kept[time].to_numpy()),
-        w=kept["w"].to_numpy(float) * scale,
-        wy=kept["wy"].to_numpy(float) * scale,
-        periods=periods,
-        n_people=n_people,
-        clusters=codes,
+    w = kept["w"].to_numpy(float) * scale
+    wy = kept["wy"].to_numpy(float) * scale
+    period = np.searchsorted(periods, kept[time].to_numpy())
+    # Every ATT(g, t) with the influence summed within each cell (one row per cell).
+    gt = _group_time.group_time(
+        first.to_numpy()[area],
+        periods,
+        partial(_corners, period=period, w=w, wy=wy, n_people=n_people),
         control_group=control_group,
         base_period=base_period,
         anticipation=anticipation,
+        n_units=n_people,
+        weights=w,
+        cluster=codes,
+        missing="nobody treated or nobody in the comparison group",
+        stacklevel=4,
     )
     return gt, kept
 
 
-def _estimate(
+def _corners(
+    treat: np.ndarray,
+    comparison: np.ndarray,
+    t_index: int,
+    base: int,
     *,
-    cohort: np.ndarray,
     period: np.ndarray,
     w: np.ndarray,
     wy: np.ndarray,
-    periods: np.ndarray,
     n_people: int,
-    clusters: np.ndarray,
-    control_group: str,
-    base_period: str,
-    anticipation: int,
-) -> _group_time.GroupTime:
-    """Every ATT(g, t) with the influence summed within each cell (one row per cell)."""
-    cohorts = np.unique(cohort[np.isfinite(cohort)])
-    rows: list[tuple[float, float, float, float]] = []
-    columns: list[np.ndarray] = []
-    skipped: list[str] = []
-    for g_index, t_index, base in _group_time._cells(periods, cohorts, base_period, anticipation):
-        g, t = cohorts[g_index], periods[t_index]
-        if base == t_index:  # universal base: the reference cell is zero by construction
-            rows.append((g, t, 0.0, 1.0))
-            columns.append(np.zeros(len(cohort)))
-            continue
-        treat = cohort == g
-        if control_group == "never_treated":
-            comparison = ~np.isfinite(cohort)
-        else:
-            comparison = (cohort > periods[max(t_index, base)] + anticipation) & ~treat
-        if not treat.any() or not comparison.any():
-            continue
-        influence = np.zeros(len(cohort))
-        att = 0.0
-        corners = [(treat, t_index, 1.0), (treat, base, -1.0)]
-        corners += [(comparison, t_index, -1.0), (comparison, base, 1.0)]
-        for group, when, sign in corners:
-            inside = group & (period == when)
-            total = w[inside].sum()
-            if total <= 0:
-                break
-            mean = wy[inside].sum() / total
-            att += sign * mean
-            influence[inside] = sign * n_people * (wy[inside] - mean * w[inside]) / total
-        else:
-            rows.append((g, t, att, 0.0))
-            columns.append(influence)
-            continue
-        skipped.append(f"({g:g}, {t:g})")
-    if skipped:
-        warnings.warn(
-            f"{len(skipped)} group-time cell(s) could not be estimated because nobody treated or "
-            f"nobody in the comparison group was observed in one of the two periods: "
-            f"{', '.join(skipped)}.",
-            UserWarning,
-            stacklevel=4,
-        )
-    table = np.array(rows, dtype=float).reshape(-1, 4)
-    return _group_time.GroupTime(
-        cohort=table[:, 0],
-        time=table[:, 1],
-        att=table[:, 2],
-        reference=table[:, 3] == 1.0,
-        influence=np.column_stack(columns) if columns else np.zeros((len(cohort), 0)),
-        unit_cohort=cohort,
-        n_units=n_people,
-        weights=w,
-        cluster=clusters,
-    )
+) -> tuple[float, np.ndarray] | None:
+    """One 2x2 from the weighted means of its four corners, and each cell's influence.
+
+    None when a corner has no one in it.
+    """
+    influence = np.zeros(len(treat))
+    att = 0.0
+    corners = [(treat, t_index, 1.0), (treat, base, -1.0)]
+    corners += [(comparison, t_index, -1.0), (comparison, base, 1.0)]
+    for group, when, sign in corners:
+        inside = group & (period == when)
+        total = w[inside].sum()
+        if total <= 0:
+            return None
+        mean = wy[inside].sum() / total
+        att += sign * mean
+        influence[inside] = sign * n_people * (wy[inside] - mean * w[inside]) / total
+    return att, influence

@@ -11,6 +11,7 @@ combinations, as in R with ``bstrap = FALSE``.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -212,6 +213,54 @@ def estimate_group_time(
     """
     n_units = len(unit_cohort)
     w = np.ones(n_units) if weights is None else weights / weights.mean()
+    cell = _panel_cell if isinstance(data, Panel) else _rows_cell
+
+    def fit(
+        treat: np.ndarray, comparison: np.ndarray, t_index: int, base: int
+    ) -> tuple[float, np.ndarray] | None:
+        return cell(data, treat | comparison, treat, (t_index, base), w, method)  # type: ignore[arg-type]
+
+    return group_time(
+        unit_cohort,
+        periods,
+        fit,
+        control_group=control_group,
+        base_period=base_period,
+        anticipation=anticipation,
+        n_units=n_units,
+        weights=w,
+        cluster=cluster,
+        missing="no treated or no comparison unit",
+        stacklevel=4,
+    )
+
+
+#: One 2x2 comparison: ``(treat, comparison, t_index, base)`` to the estimate and each
+#: row's influence, or None when a group is unobserved in one of the two periods.
+CellFit = Callable[[np.ndarray, np.ndarray, int, int], "tuple[float, np.ndarray] | None"]
+
+
+def group_time(
+    unit_cohort: np.ndarray,
+    periods: np.ndarray,
+    fit: CellFit,
+    *,
+    control_group: str,
+    base_period: str,
+    anticipation: int,
+    n_units: int,
+    weights: np.ndarray,
+    cluster: np.ndarray | None,
+    missing: str,
+    stacklevel: int,
+) -> GroupTime:
+    """Every ATT(g, t) that ``fit`` can estimate, with the influence of each row.
+
+    Rows are units (or cells of people), with their first treated period in
+    ``unit_cohort`` (infinite if never). Cells with no treated or no comparison
+    row are left out; those ``fit`` refuses are named in a warning saying that
+    ``missing`` was observed in one of the two periods.
+    """
     cohorts = np.unique(unit_cohort[np.isfinite(unit_cohort)])
     rows: list[tuple[float, float, float, float]] = []
     columns: list[np.ndarray] = []
@@ -220,7 +269,7 @@ def estimate_group_time(
         g, t = cohorts[g_index], periods[t_index]
         if base == t_index:  # universal base: the reference cell is zero by construction
             rows.append((g, t, 0.0, 1.0))
-            columns.append(np.zeros(n_units))
+            columns.append(np.zeros(len(unit_cohort)))
             continue
         treat = unit_cohort == g
         if control_group == "never_treated":
@@ -230,8 +279,7 @@ def estimate_group_time(
             comparison = (unit_cohort > horizon) & ~treat
         if not treat.any() or not comparison.any():
             continue
-        cell = _panel_cell if isinstance(data, Panel) else _rows_cell
-        found = cell(data, treat | comparison, treat, (t_index, base), w, method)  # type: ignore[arg-type]
+        found = fit(treat, comparison, t_index, base)
         if found is None:
             skipped.append(f"({g:g}, {t:g})")
             continue
@@ -239,10 +287,10 @@ def estimate_group_time(
         columns.append(found[1])
     if skipped:
         warnings.warn(
-            f"{len(skipped)} group-time cell(s) could not be estimated because no treated or no "
-            f"comparison unit was observed in one of the two periods: {', '.join(skipped)}.",
+            f"{len(skipped)} group-time cell(s) could not be estimated because {missing} was "
+            f"observed in one of the two periods: {', '.join(skipped)}.",
             UserWarning,
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
     table = np.array(rows, dtype=float).reshape(-1, 4)
     return GroupTime(
@@ -250,10 +298,10 @@ def estimate_group_time(
         time=table[:, 1],
         att=table[:, 2],
         reference=table[:, 3] == 1.0,
-        influence=np.column_stack(columns) if columns else np.zeros((n_units, 0)),
+        influence=np.column_stack(columns) if columns else np.zeros((len(unit_cohort), 0)),
         unit_cohort=unit_cohort,
         n_units=n_units,
-        weights=w,
+        weights=weights,
         cluster=cluster,
     )
 

@@ -17,7 +17,16 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-__all__ = ["WithinFit", "fit_within", "residualise", "time_dummies"]
+from evaluation.results import normal_interval
+
+__all__ = [
+    "WithinFit",
+    "coefficient_frame",
+    "fit_within",
+    "implicit_weights",
+    "residualise",
+    "time_dummies",
+]
 
 
 @dataclass(frozen=True)
@@ -114,3 +123,37 @@ def fit_within(
     return WithinFit(
         results=results, names=[*names, *dummy_names, "const"], design=design, weights=w
     )
+
+
+def coefficient_frame(
+    terms: list[str], estimates: np.ndarray, ses: np.ndarray, level: float
+) -> pd.DataFrame:
+    """Coefficients as rows of ``term, estimate, se, ci_low, ci_high, p_value`` (normal)."""
+    bounds = np.array([normal_interval(b, s, level) for b, s in zip(estimates, ses, strict=True)])
+    return pd.DataFrame(
+        {
+            "term": terms,
+            "estimate": estimates,
+            "se": ses,
+            "ci_low": bounds[:, 0],
+            "ci_high": bounds[:, 1],
+            "p_value": bounds[:, 2],
+        }
+    )
+
+
+def implicit_weights(
+    design: np.ndarray, w: np.ndarray, d: np.ndarray, keys: pd.DataFrame
+) -> pd.DataFrame:
+    """Weights on treated cells: the treatment residualised on the fixed effects and controls.
+
+    ``design`` holds the within-transformed treatment first and the other
+    regressors after it; each treated row's weight is its weight sum ``w``
+    times its residual, scaled to add up to one.
+    """
+    residual = sm.WLS(design[:, 0], design[:, 1:], weights=w).fit(method="qr").resid
+    treated = d == 1
+    share = w[treated] * residual[treated]
+    out = keys.loc[treated].copy()
+    out["weight"] = share / share.sum()
+    return out.reset_index(drop=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field, fields, replace
+from functools import partial
 from typing import Literal
 
 import numpy as np
@@ -339,6 +340,16 @@ def staggered(
     (3200, 8, 32, 0.5)
     """
     anticipation = _check_options(control_group, method, base_period, anticipation, level)
+    result = partial(
+        _staggered_result,
+        outcome=outcome,
+        control_group=control_group,
+        method=method,
+        level=level,
+        bootstrap=replications,
+        seed=seed,
+        anticipation=anticipation,
+    )
     if as_records(data, unit=unit, time=time):
         if covariates:
             raise ValueError(
@@ -358,18 +369,9 @@ def staggered(
             cluster=cluster,
             no_never_treated=_no_never_treated,
         )
-        if gt.att.size == 0:
-            raise ValueError("No valid controls: no group-time cell has a comparison group.")
-        fit = _staggered_result(
+        fit = result(
             gt,
             gt.n_units,
-            outcome=outcome,
-            control_group=control_group,
-            method=method,
-            level=level,
-            bootstrap=replications,
-            seed=seed,
-            anticipation=anticipation,
             notes=(
                 f"repeated cross-sections of people, from {len(cells)} {unit}-by-{time} cells",
                 *([f"{anticipation} period(s) of anticipation"] if anticipation else []),
@@ -414,18 +416,9 @@ def staggered(
         weights=unit_weights,
         cluster=cluster_codes,
     )
-    if gt.att.size == 0:
-        raise ValueError("No valid controls: no group-time cell has a comparison group.")
-    return _staggered_result(
+    return result(
         gt,
         len(data),
-        outcome=outcome,
-        control_group=control_group,
-        method=method,
-        level=level,
-        bootstrap=replications,
-        seed=seed,
-        anticipation=anticipation,
         notes=tuple(
             note
             for note, given in [
@@ -452,6 +445,8 @@ def _staggered_result(
     anticipation: int = 0,
     notes: tuple[str, ...] = (),
 ) -> StaggeredResult:
+    if gt.att.size == 0:
+        raise ValueError("No valid controls: no group-time cell has a comparison group.")
     overall, dynamic, by_cohort, dynamic_influence = _group_time.aggregate(gt)
     group_time = pd.DataFrame(
         {"cohort": gt.cohort, "time": gt.time, "att": gt.att, "se": gt.se(gt.influence)}

@@ -10,20 +10,18 @@ with every coefficient in ``TwfeResult.coefficients``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
 from evaluation.did._cells_panel import twfe_records
 from evaluation.did._checks import check_binary, check_panel, check_weights
-from evaluation.did._within import WithinFit, fit_within
+from evaluation.did._within import WithinFit, coefficient_frame, fit_within, implicit_weights
 from evaluation.results import (
     CopiedFrame,
     Result,
     headline,
-    normal_interval,
     require_level,
     require_no_missing,
     tidy_frame,
@@ -232,26 +230,15 @@ def twfe(
         weights=w,
         cov_type=cov_type,
     )
-    cell_weights = _implicit_weights(fit.design, fit.weights, d, data[[unit, time]])
-    negative = float((cell_weights["weight"] < 0).mean())
+    cell_weights = implicit_weights(fit.design, fit.weights, d, data[[unit, time]])
     results = fit.results
-    kind = "classical SEs" if cov_type == "classical" else f"clustered by {cluster or unit}"
-    notes = [
-        f"{negative:.0%} of treated unit-periods get a negative implicit weight "
-        f"(sum {cell_weights.loc[cell_weights['weight'] < 0, 'weight'].sum():.3f}).",
-    ]
-    if switches_off:
-        notes.append(f"The treatment switches off in {switches_off} unit(s) of {unit!r}.")
     return TwfeResult(
         outcome=outcome,
         **headline(float(results.params[0]), float(results.bse[0]), level),
         n_obs=len(data),
-        method=f"Two-way fixed effects ({kind})",
-        estimand="TWFE coefficient",
+        method=f"Two-way fixed effects ({_kind(cov_type, cluster or unit)})",
+        **_weight_fields(cell_weights, switches_off, unit),
         level=level,
-        notes=tuple(notes),
-        switches_off=switches_off,
-        negative_weight_share=negative,
         _cell_weights=cell_weights,
         _coefficients=_coefficient_table(fit, "TWFE coefficient", level),
     )
@@ -287,53 +274,49 @@ def _twfe_on_records(
         cov_type=cov_type,
         level=require_level(level),
     )
-    cell_weights = fields["_cell_weights"]
-    negative = float((cell_weights["weight"] < 0).mean())
     switches_off = _switches_off(fields["_cells"], unit=unit, time=time, treatment=treatment)
-    kind = "classical SEs" if cov_type == "classical" else f"clustered by {cluster or unit}"
-    notes = [
-        f"{negative:.0%} of treated unit-periods get a negative implicit weight "
-        f"(sum {cell_weights.loc[cell_weights['weight'] < 0, 'weight'].sum():.3f}).",
-        f"From {len(fields['_cells'])} {unit}-by-{time} cells of person-level records.",
-    ]
-    if switches_off:
-        notes.append(f"The treatment switches off in {switches_off} unit(s) of {unit!r}.")
+    cells_note = f"From {len(fields['_cells'])} {unit}-by-{time} cells of person-level records."
     return TwfeResult(
         outcome=outcome,
         **fields,
-        method=f"Two-way fixed effects on cell sums ({kind})",
-        estimand="TWFE coefficient",
+        method=f"Two-way fixed effects on cell sums ({_kind(cov_type, cluster or unit)})",
+        **_weight_fields(fields["_cell_weights"], switches_off, unit, cells_note),
         level=level,
-        notes=tuple(notes),
-        switches_off=switches_off,
-        negative_weight_share=negative,
     )
+
+
+def _kind(cov_type: str, cluster: str) -> str:
+    """The standard errors' kind, for the method's name."""
+    return "classical SEs" if cov_type == "classical" else f"clustered by {cluster}"
+
+
+def _weight_fields(
+    cell_weights: pd.DataFrame, switches_off: int, unit: str, *notes: str
+) -> dict[str, Any]:
+    """The estimand, the negative-weight share and the notes on weights and switching off.
+
+    ``notes`` stand between the note on negative weights and the one on
+    switching off.
+    """
+    negative_weights = cell_weights["weight"] < 0
+    negative = float(negative_weights.mean())
+    said = [
+        f"{negative:.0%} of treated unit-periods get a negative implicit weight "
+        f"(sum {cell_weights.loc[negative_weights, 'weight'].sum():.3f}).",
+        *notes,
+    ]
+    if switches_off:
+        said.append(f"The treatment switches off in {switches_off} unit(s) of {unit!r}.")
+    return {
+        "estimand": "TWFE coefficient",
+        "notes": tuple(said),
+        "switches_off": switches_off,
+        "negative_weight_share": negative,
+    }
 
 
 def _coefficient_table(fit: WithinFit, first: str, level: float) -> pd.DataFrame:
     """Every coefficient but the stand-in constant, the treatment's named ``first``."""
     params = np.asarray(fit.results.params, dtype=float)[:-1]
     ses = np.asarray(fit.results.bse, dtype=float)[:-1]
-    bounds = np.array([normal_interval(b, s, level) for b, s in zip(params, ses, strict=True)])
-    return pd.DataFrame(
-        {
-            "term": [first, *fit.names[1:-1]],
-            "estimate": params,
-            "se": ses,
-            "ci_low": bounds[:, 0],
-            "ci_high": bounds[:, 1],
-            "p_value": bounds[:, 2],
-        }
-    )
-
-
-def _implicit_weights(
-    design: np.ndarray, w: np.ndarray, d: np.ndarray, keys: pd.DataFrame
-) -> pd.DataFrame:
-    """Weights on treated cells: the treatment residualised on the fixed effects and controls."""
-    residual = sm.WLS(design[:, 0], design[:, 1:], weights=w).fit(method="qr").resid
-    treated = d == 1
-    share = w[treated] * residual[treated]
-    out = keys.loc[treated].copy()
-    out["weight"] = share / share.sum()
-    return out.reset_index(drop=True)
+    return coefficient_frame([first, *fit.names[1:-1]], params, ses, level)

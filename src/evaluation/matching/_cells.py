@@ -90,19 +90,37 @@ def _weighted(side: pd.Series) -> tuple[float, float]:
 
 def _row(column: str, t: pd.Series, c: pd.Series, weights: Any) -> dict[str, Any]:
     """One covariate's row of the balance table, as :func:`_balance_table` builds it."""
-    mean_t, mean_c = _mean(t), _mean(c)
-    var_t, var_c = _variance(t), _variance(c)
+    before = (_mean(t), _variance(t)), (_mean(c), _variance(c))
+    return balance_row(
+        column, *before, after=None if weights is None else (_weighted(t), _weighted(c))
+    )
+
+
+def balance_row(
+    column: str,
+    treated: tuple[float, float],
+    control: tuple[float, float],
+    *,
+    after: tuple[tuple[float, float], tuple[float, float]] | None = None,
+) -> dict[str, Any]:
+    """One covariate's row of a balance table from each group's mean and variance.
+
+    ``treated`` and ``control`` hold the unweighted mean and variance
+    (``ddof=1``); ``after`` the weighted (treated, control) pairs, if weighted.
+    Both SMDs use the unweighted pooled standard deviation; a variance ratio
+    whose control variance is not positive is NaN.
+    """
+    (mean_t, var_t), (mean_c, var_c) = treated, control
     scale = np.sqrt((var_t + var_c) / 2)
     row: dict[str, Any] = {
         "covariate": column,
         "mean_treated": mean_t,
         "mean_control": mean_c,
         "smd_before": (mean_t - mean_c) / scale if scale > 0 else 0.0,
-        "variance_ratio_before": var_t / var_c if not c["constant"] else np.nan,
+        "variance_ratio_before": var_t / var_c if var_c > 0 else np.nan,
     }
-    if weights is not None:
-        mt, vt = _weighted(t)
-        mc, vc = _weighted(c)
+    if after is not None:
+        (mt, vt), (mc, vc) = after
         row |= {
             "mean_treated_after": mt,
             "mean_control_after": mc,

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from evaluation.matching._cells import balance_records
+from evaluation.matching._cells import balance_records, balance_row
 from evaluation.matching._common import _prepare
 from evaluation.results import CopiedFrame, require_columns, require_no_missing, require_numeric
 
@@ -95,24 +94,11 @@ def _balance_table(
     for column in covariates:
         values = frame[column].to_numpy()
         t, c = values[treated], values[~treated]
-        scale = np.sqrt((t.var(ddof=1) + c.var(ddof=1)) / 2)
-        row: dict[str, Any] = {
-            "covariate": column,
-            "mean_treated": t.mean(),
-            "mean_control": c.mean(),
-            "smd_before": (t.mean() - c.mean()) / scale if scale > 0 else 0.0,
-            "variance_ratio_before": t.var(ddof=1) / c.var(ddof=1) if c.var() > 0 else np.nan,
-        }
+        after = None
         if weights is not None:
-            mt, vt = _weighted_moments(t, weights[treated])
-            mc, vc = _weighted_moments(c, weights[~treated])
-            row |= {
-                "mean_treated_after": mt,
-                "mean_control_after": mc,
-                "smd_after": (mt - mc) / scale if scale > 0 else 0.0,
-                "variance_ratio_after": vt / vc if vc > 0 else np.nan,
-            }
-        rows.append(row)
+            after = _weighted_moments(t, weights[treated]), _weighted_moments(c, weights[~treated])
+        before = (t.mean(), t.var(ddof=1)), (c.mean(), c.var(ddof=1))
+        rows.append(balance_row(column, *before, after=after))
     return pd.DataFrame(rows)
 
 

@@ -96,9 +96,7 @@ def write_pupils(
     per_area = n_schools // n_areas
     con = duckdb.connect()
     con.execute("SELECT setseed(?)", [seed / (seed + 1)])
-    con.execute(
-        f"""
-        COPY (
+    query = f"""
           SELECT area, school, treated, post,
                  1.0 + 0.3 * treated + 0.2 * post + {float(effect)} * treated * post
                    + 0.3 * sin(area) + sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random())
@@ -109,9 +107,8 @@ def write_pupils(
                    CAST(i % 2 AS INTEGER) AS post
             FROM range({int(n_rows)}) t(i)
           )
-        ) TO '{Path(path)}' (FORMAT parquet)
-        """
-    )
+    """
+    _copy(con, query, Path(path))
     con.close()
     return float(effect)
 
@@ -142,15 +139,48 @@ def _connect(seed: int) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _copy_partitioned(
-    con: duckdb.DuckDBPyConnection, query: str, path: Path, partition: str
+def _copy(
+    con: duckdb.DuckDBPyConnection, query: str, path: Path, partition: str | None = None
 ) -> None:
-    """Copy a query's rows to hive-partitioned Parquet under ``path`` (replaced if it exists)."""
+    """Copy a query's rows to Parquet at ``path`` (replaced if it exists).
+
+    With ``partition``, ``path`` is a folder of hive-partitioned files, one
+    subfolder per value of that column; without, one file.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     target = str(path).replace("'", "''")
-    con.execute(
-        f"COPY ({query}) TO '{target}' (FORMAT parquet, PARTITION_BY ({partition}), OVERWRITE true)"
+    options = f", PARTITION_BY ({partition}), OVERWRITE true" if partition else ""
+    con.execute(f"COPY ({query}) TO '{target}' (FORMAT parquet{options})")
+
+
+def _areas(n_areas: int, sd: float) -> str:
+    """SQL for the table ``areas``: areas 1 to ``n_areas``, each with a normal effect."""
+    return (
+        f"CREATE TABLE areas AS SELECT a + 1 AS area, {sd!r} * z(key(1, a, 0)) AS area_effect "
+        f"FROM range({n_areas}) t(a);"
     )
+
+
+#: SQL for a unit's size in slots: 2 to 6, uniform, from the draw numbered ``stream``.
+_SIZE = "2 + CAST(floor(5 * u(key(2, {unit}, {stream}))) AS INTEGER) AS size"
+
+
+def _deal_slots(con: duckdb.DuckDBPyConnection, table: str, unit: str) -> int:
+    """Make the table ``slots``: each unit's ``size`` slots, in a random order; count them.
+
+    Row ``i`` of the records goes to slot ``i % n_slots`` (or a number made from
+    it), so units get rows in proportion to their size.
+    """
+    con.execute(
+        f"""
+        CREATE TABLE slots AS
+          SELECT row_number() OVER (ORDER BY u(key(4, {unit} * 8 + r, 0)), {unit}, r) - 1
+                   AS slot, {unit}
+          FROM {table}, range({table}.size) s(r)
+        """
+    )
+    row = con.execute("SELECT count(*) FROM slots").fetchone()
+    return int(row[0]) if row else 0
 
 
 def _check_sizes(**sizes: int) -> None:
@@ -274,14 +304,13 @@ def write_pupils_staggered(
     con = _connect(seed)
     con.execute(
         f"""
-        CREATE TABLE areas AS
-          SELECT a + 1 AS area, 0.15 * z(key(1, a, 0)) AS area_effect FROM range({n_areas}) t(a);
+        {_areas(n_areas, 0.15)}
         CREATE TABLE schools AS
           WITH drawn AS (
             SELECT j + 1 AS school, j * {n_areas} // {n_schools} + 1 AS area,
                    0.05 + 0.4 * u(key(2, j, 0)) AS poor_share,
                    0.3 * z(key(2, j, 2)) AS school_effect,
-                   2 + CAST(floor(5 * u(key(2, j, 4))) AS INTEGER) AS size,
+                   {_SIZE.format(unit="j", stream=4)},
                    row_number() OVER (ORDER BY u(key(2, j, 5)), j) - 1 AS position
             FROM range({n_schools}) t(j))
           SELECT school, area, poor_share, school_effect, size,
@@ -292,14 +321,9 @@ def write_pupils_staggered(
         CREATE TABLE years AS
           SELECT t + 1 AS year, 0.03 * t + 0.05 * z(key(3, t, 0)) AS year_effect
           FROM range({n_periods}) t(t);
-        CREATE TABLE slots AS
-          SELECT row_number() OVER (ORDER BY u(key(4, school * 8 + r, 0)), school, r) - 1 AS slot,
-                 school
-          FROM schools, range(schools.size) s(r);
         """
     )
-    row = con.execute("SELECT count(*) FROM slots").fetchone()
-    n_slots = int(row[0]) if row else 0
+    n_slots = _deal_slots(con, "schools", "school")
     treated = "s.cohort > 0 AND r.year >= s.cohort"
     query = f"""
         SELECT pupil, area, school, year, cohort, academy, disadvantaged,
@@ -323,7 +347,7 @@ def write_pupils_staggered(
           JOIN areas a ON a.area = s.area
           JOIN years y ON y.year = r.year)
     """
-    _copy_partitioned(con, query, path, "year")
+    _copy(con, query, path, "year")
     truth = con.execute(
         f"""
         WITH k AS (SELECT year, ({int(n_rows)} - year + {n_periods}) // {n_periods} AS k
@@ -462,26 +486,20 @@ def write_offenders(
     con = _connect(seed)
     con.execute(
         f"""
-        CREATE TABLE areas AS
-          SELECT a + 1 AS area, 0.2 * z(key(1, a, 0)) AS area_effect FROM range({n_areas}) t(a);
+        {_areas(n_areas, 0.2)}
         CREATE TABLE providers AS
           WITH drawn AS (
             SELECT p + 1 AS provider, p // {providers_per_area} + 1 AS area,
                    CAST({float(spread)!r} AS DOUBLE) * z(key(2, p, 0)) AS raw,
                    z(key(2, p, 2)) AS case_mix,
-                   2 + CAST(floor(5 * u(key(2, p, 4))) AS INTEGER) AS size
+                   {_SIZE.format(unit="p", stream=4)}
             FROM range({n_providers}) t(p))
           SELECT area, provider, raw - avg(raw) OVER (PARTITION BY area) AS true_effect,
                  case_mix, size
           FROM drawn;
-        CREATE TABLE slots AS
-          SELECT row_number() OVER (ORDER BY u(key(4, provider * 8 + r, 0)), provider, r) - 1
-                   AS slot, provider
-          FROM providers, range(providers.size) s(r);
         """
     )
-    row = con.execute("SELECT count(*) FROM slots").fetchone()
-    n_slots = int(row[0]) if row else 0
+    n_slots = _deal_slots(con, "providers", "provider")
     age_terms = " ".join(
         f"WHEN '{band}' THEN {risk[f'age_band[{band}]']!r}"
         for band in ("18-24", "25-34", "35-49", "50+")
@@ -510,7 +528,7 @@ def write_offenders(
                 JOIN providers p ON p.provider = l.provider) p
           JOIN areas a ON a.area = p.area)
     """
-    _copy_partitioned(con, query, path, "area")
+    _copy(con, query, path, "area")
     truth = con.execute(
         f"""
         SELECT p.area, p.provider,

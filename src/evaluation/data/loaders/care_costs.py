@@ -51,14 +51,20 @@ def _describe(header: str) -> tuple[str, str] | None:
     return None
 
 
-def _columns(raw: pd.DataFrame, file: Path) -> dict[tuple[str, str], int]:
-    """Find the six columns (own/others x cost/weeks/unit cost) by their descriptions."""
+def _header_row(raw: pd.DataFrame, file: Path) -> int:
+    """The row of indicator descriptions (one starts ``Gross total cost``), in the first 10."""
     header_row = next(
         (i for i in range(10) if raw.iloc[i].astype(str).str.startswith("Gross total cost").any()),
         None,
     )
     if header_row is None:
         raise ValueError(f"{file.name}: no row of indicator descriptions in the first 10 rows.")
+    return header_row
+
+
+def _columns(raw: pd.DataFrame, file: Path) -> dict[tuple[str, str], int]:
+    """Find the six columns (own/others x cost/weeks/unit cost) by their descriptions."""
+    header_row = _header_row(raw, file)
     found: dict[tuple[str, str], list[int]] = {}
     for column, header in raw.iloc[header_row].items():
         described = _describe(str(header)) if pd.notna(header) else None
@@ -262,12 +268,7 @@ def older_care_totals(file: Path, year: str) -> pd.DataFrame:
         become missing and are counted in ``attrs["suppressed"]``.
     """
     raw = pd.read_csv(file, header=None, dtype=str, encoding="latin-1")
-    header_row = next(
-        (i for i in range(10) if raw.iloc[i].astype(str).str.startswith("Gross total cost").any()),
-        None,
-    )
-    if header_row is None:
-        raise ValueError(f"{file.name}: no row of indicator descriptions in the first 10 rows.")
+    header_row = _header_row(raw, file)
     text = raw.iloc[header_row].astype("string").fillna("").str.lower()
     text = text.str.replace(r"\s+", " ", regex=True).str.strip()
     columns = {}

@@ -82,19 +82,7 @@ def community_care_ratings_by_ownership(file: Path) -> pd.DataFrame:
     with that rating), ``rated`` (number rated, of that ownership type),
     ``percent`` (as published, 0-100).
     """
-    raw = pd.read_csv(file)
-    require_columns(raw, ["ownership", "rating", "N", "total", "percent", "date", "year"], file)
-    out = pd.DataFrame(
-        {
-            "year": raw["year"].astype("int64"),
-            "date": pd.to_datetime(raw["date"], format="%Y-%m-%d"),
-            "ownership": _mapped(raw["ownership"], OWNERSHIP, "ownership", file),
-            "rating": _mapped(raw["rating"], RATINGS, "rating", file),
-        }
-    )
-    out["services"] = numeric(raw["N"], out).astype("Int64")
-    out["rated"] = numeric(raw["total"], out).astype("Int64")
-    out["percent"] = numeric(raw["percent"], out)
+    out = _ratings_by_ownership(file, "services")
     if out.duplicated(["year", "ownership", "rating"]).any():
         raise ValueError(f"{file.name} lists a year, ownership and rating twice.")
     return out
@@ -110,6 +98,11 @@ def care_home_ratings_by_ownership(file: Path) -> pd.DataFrame:
     improvement``, ``Good``, ``Outstanding``), ``homes`` (rated homes with that
     rating), ``rated`` (rated homes of that ownership) and ``percent``.
     """
+    return _ratings_by_ownership(file, "homes")
+
+
+def _ratings_by_ownership(file: Path, count: str) -> pd.DataFrame:
+    """A year-end file of ratings by ownership, its count ``N`` named ``count``."""
     raw = pd.read_csv(file)
     require_columns(raw, ["ownership", "rating", "N", "total", "percent", "date", "year"], file)
     out = pd.DataFrame(
@@ -120,7 +113,7 @@ def care_home_ratings_by_ownership(file: Path) -> pd.DataFrame:
     )
     out["ownership"] = _mapped(raw["ownership"], OWNERSHIP, "ownership", file)
     out["rating"] = _mapped(raw["rating"], RATINGS, "rating", file)
-    out["homes"] = numeric(raw["N"], out).astype("Int64")
+    out[count] = numeric(raw["N"], out).astype("Int64")
     out["rated"] = numeric(raw["total"], out).astype("Int64")
     out["percent"] = numeric(raw["percent"], out)
     return out
