@@ -1,7 +1,7 @@
 """The data layer.
 
 The registry and its checksums, council geography, tidy loaders and the
-provider-performance standard; and :func:`scan`, which reads a registered
+provider-performance standard; and :func:`~evaluation.data.records.scan`, which reads a registered
 dataset, or any Parquet or CSV file, glob or partitioned folder, as a DuckDB
 relation without pandas (:mod:`evaluation.data.records`).
 

@@ -122,7 +122,7 @@ class Template:
 
     @property
     def label(self) -> str:
-        """The design in words: its name in the decision guide."""
+        """Its name in the decision guide, which describes the design in words."""
         return self.guide.name
 
     @property

@@ -421,7 +421,7 @@ def write_offenders(
 
     ``intercept + area effect + provider effect + age band + sex + 0.45 log(1 + previous)``
 
-    with the case-mix terms in :data:`OFFENDER_RISK`, an area effect (normal,
+    with the case-mix terms in ``OFFENDER_RISK``, an area effect (normal,
     standard deviation 0.2: local policing and courts) and the provider's true
     effect: normal with standard deviation ``spread``, then centred within its
     area, so the effects of an area's providers add up to zero. A comparison
@@ -458,7 +458,7 @@ def write_offenders(
         One row per provider: ``area, provider, offenders, area_effect,
         true_effect`` (log-odds, adding up to zero within each area) and
         ``case_mix``. ``attrs["true_effect"]`` maps each provider to its
-        effect, ``attrs["risk"]`` holds :data:`OFFENDER_RISK`, ``attrs["path"]``
+        effect, ``attrs["risk"]`` holds ``OFFENDER_RISK``, ``attrs["path"]``
         the folder and ``attrs["description"]`` the design. Simulated data.
 
     Examples
