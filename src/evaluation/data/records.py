@@ -68,11 +68,14 @@ def scan(dataset: str | os.PathLike[str], *, connection: Any = None, download: b
 
     Raises
     ------
-    evaluation.data.registry.UnknownDatasetError
-        A name that is neither registered nor a path.
-    evaluation.data.registry.ChecksumError, evaluation.data.registry.DataNotFoundError
+    UnknownDatasetError
+        A name that is neither registered nor a path (the errors are those of
+        :mod:`evaluation.data.registry`).
+    ChecksumError
+        As :func:`evaluation.data.registry.path`.
+    DataNotFoundError
         As :func:`evaluation.data.registry.path`; also a path or glob that finds no file.
-    evaluation.data.registry.DataReadError
+    DataReadError
         A file that is not Parquet or CSV, or that DuckDB cannot parse.
 
     Examples
