@@ -10,7 +10,7 @@ estimators" (2026, ``content/post/stata_matching/analysis.log`` in the
 not StataCorp's own manual. The data are the copy statsmodels ships for its own
 ``teffects`` tests (``statsmodels/treatment/tests/results/cataneo2.csv``).
 
-Published (as printed): ATE -229.4492 (AI robust SE 25.88746); ATET -224.5927
+Published (as printed in the log): ATE -229.4492 (AI robust SE 25.88746); ATET -224.5927
 (30.55147); matches per unit min 1, max 16 (ties kept).
 
 Checked in tests/matching/test_estimated_score.py: both estimates to 5e-5 (half a
