@@ -279,6 +279,24 @@ def test_cells_that_pass_and_cells_of_three_keys() -> None:
     assert disclosure.check_cells(balance).passed
 
 
+def test_check_cells_leaves_out_a_key_the_others_determine() -> None:
+    """A staggered fit's cells are keyed by unit, period and the unit's cohort."""
+    rng = np.random.default_rng(4)
+    schools = pd.DataFrame({"school": range(12), "cohort": [0, 0, 0, 0, 3, 3, 3, 3, 4, 4, 4, 4]})
+    people = schools.loc[np.repeat(schools.index, 5 * 12)].assign(
+        year=np.tile(np.repeat(range(1, 6), 12), 12)
+    )
+    people["y"] = rng.normal(size=len(people))
+    fit = did.staggered(
+        duckdb.from_df(people), outcome="y", unit="school", time="year", cohort="cohort"
+    )
+    check = disclosure.check_cells(fit)
+    assert list(fit.cells.columns[:3]) == ["school", "year", "cohort"]
+    assert check.keys == ("school", "year")  # the cohort adds no cells
+    # the 60 school-year cells, 12 school totals, 5 year totals and the grand total
+    assert len(check.cells) == 60 + 12 + 5 + 1 and check.passed
+
+
 def test_check_cells_refuses_what_has_no_cells() -> None:
     fit = did.two_by_two(_did_records(small=60), outcome="y", treated="g", post="t")
     with pytest.raises(ValueError, match="check_result"):

@@ -340,9 +340,11 @@ def check_cells(
     cell sums). That table is what left the secure engine, so it is what an
     output checker checks: each cell is held to :func:`check_counts`'s minimum
     count, and further cells are hidden where the margins would give a hidden
-    one away. The key columns are those before ``n``; with three keys or more,
-    the second and later are joined into one label (``"a / b"``), making a
-    two-way table of the first key by the rest.
+    one away. The key columns are those before ``n``. A third or later key that
+    the others determine (a school's cohort, given the school) is left out, as it
+    adds no cells; with three keys or more left, the second and later are joined
+    into one label (``"a / b"``), making a two-way table of the first key by the
+    rest.
 
     This is a separate check from :func:`check_result`, which holds each row of
     ``tidy()`` to a minimum ``n_obs`` and keeps its one-row-per-term table; the
@@ -398,6 +400,7 @@ def check_cells(
     keys = list(table.columns[: table.columns.get_loc("n")])
     if not keys:
         raise ValueError("The result's cells have no key columns before the count 'n'.")
+    keys = _identifying(table, keys)
     if len(keys) > 2:
         joined = " / ".join(keys[1:])
         labels = table[keys[1:]].astype(str).agg(" / ".join, axis=1)
@@ -414,6 +417,21 @@ def check_cells(
     )
     method = str(getattr(result, "method", type(result).__name__))
     return DisclosureCheck(check.cells, "n", check.keys, {"cells of": method, **check.rules})
+
+
+def _identifying(table: pd.DataFrame, keys: list[str]) -> list[str]:
+    """``keys`` less any third or later key that the others determine.
+
+    Such a key (a school's cohort, given the school) adds no cells, only an empty
+    cross of labels: a staggered design's cells keyed by school, year and cohort
+    are the school-by-year table. The first two keys, the table's two ways, stay.
+    """
+    kept = list(keys)
+    for key in reversed(keys[2:]):
+        others = [k for k in kept if k != key]
+        if not table.duplicated(others).any():
+            kept = others
+    return kept
 
 
 def _require_table(
