@@ -515,7 +515,7 @@ def gaming_diagnostic(
     }
     counted = [denominator, events, expected, *([minimum] if minimum else [])]
     complete = [group, denominator, events, expected]
-    require_frame(data, columns, complete=complete, numeric=counted, unique=[group])
+    require_frame(data, columns, complete=complete, numeric=counted, keys=[group])
     table = _group_table(data, columns, level)
     if len(table) < 2:
         raise ValueError(f"Column {group!r} has one group; creaming needs at least two to compare.")

@@ -446,7 +446,7 @@ def _require_table(
         raise ValueError(f"'{value}' cannot be both a key and the value checked.")
     roles = {f"keys[{i}]": key for i, key in enumerate(keys)}
     require_frame(
-        table, {**roles, "value": value}, numeric=[value], unique=keys if one_row_per_cell else ()
+        table, {**roles, "value": value}, numeric=[value], keys=keys if one_row_per_cell else ()
     )
     if TOTAL in set(table[keys].astype(str).to_numpy().ravel()):
         raise ValueError(

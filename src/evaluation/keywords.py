@@ -338,7 +338,6 @@ _TABLE: dict[str, dict[str, str]] = {
         "table": "A table to work on.",
         "tariffs": "The tariff of each group, by group name.",
         "type_code": "School type codes.",
-        "unique": "Column names whose values together must identify each row once.",
         "values": "Numbers to check.",
         "year_measures": "The outcome column to use in each year, keyed by year.",
     },

@@ -104,7 +104,7 @@ def association(
         unit (the fixed effects absorb it, so no slope can be estimated).
     """
     columns = {"outcome": outcome, "exposure": exposure, "unit": unit, "time": time}
-    require_frame(data, columns, numeric=[outcome, exposure], unique=[unit, time])
+    require_frame(data, columns, numeric=[outcome, exposure], keys=[unit, time])
     frame = data[[outcome, exposure, unit, time]].reset_index(drop=True)
     counts = frame.groupby(unit)[time].transform("size")
     if (counts < 2).all():

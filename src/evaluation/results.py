@@ -406,19 +406,19 @@ def require_frame(
     *,
     complete: Sequence[str] | None = None,
     numeric: Sequence[str] = (),
-    unique: Sequence[str] = (),
+    keys: Sequence[str] = (),
 ) -> None:
     """The usual checks in one order: columns present, complete, numeric, rows unique.
 
     ``columns`` maps a role to its column, as :func:`require_columns` takes it
     (``None`` for an unused role). Then no missing values in ``complete`` (every
-    named column when not given), numbers in ``numeric``, and ``unique`` columns
+    named column when not given), numbers in ``numeric``, and ``keys`` columns
     that identify each row once. The first failing check raises ``ValueError``.
 
     Examples
     --------
     >>> frame = pd.DataFrame({"unit": ["a", "b"], "y": [1.0, 2.0]})
-    >>> require_frame(frame, {"unit": "unit", "outcome": "y"}, numeric=["y"], unique=["unit"])
+    >>> require_frame(frame, {"unit": "unit", "outcome": "y"}, numeric=["y"], keys=["unit"])
     >>> require_frame(frame, {"outcome": "z"})
     Traceback (most recent call last):
     ...
@@ -429,8 +429,8 @@ def require_frame(
     require_no_missing(data, named if complete is None else complete)
     if numeric:
         require_numeric(data, numeric)
-    if unique:
-        require_unique(data, unique)
+    if keys:
+        require_unique(data, keys)
 
 
 def require_numeric(data: pd.DataFrame, columns: Iterable[str]) -> None:

@@ -133,7 +133,7 @@ def _check_within(
     data: pd.DataFrame, area: str, provider: str, events: str, denominator: str
 ) -> pd.DataFrame:
     columns = {"area": area, "provider": provider, "events": events, "denominator": denominator}
-    require_frame(data, columns, numeric=[events, denominator], unique=[area, provider])
+    require_frame(data, columns, numeric=[events, denominator], keys=[area, provider])
     bad = data.index[
         (data[denominator] <= 0) | (data[events] < 0) | (data[events] > data[denominator])
     ]

@@ -279,7 +279,7 @@ def _check_panel(
 ) -> list[str]:
     columns = {"outcome": outcome, "unit": unit, "time": time, "region": region}
     keys = [c for c in (outcome, unit, time, region) if c is not None]
-    require_frame(data, columns, numeric=[outcome], unique=[unit, time] if time is not None else ())
+    require_frame(data, columns, numeric=[outcome], keys=[unit, time] if time is not None else ())
     if region is not None:
         regions_per_unit = data.groupby(unit)[region].nunique()
         if (regions_per_unit > 1).any():
