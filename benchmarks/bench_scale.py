@@ -17,17 +17,19 @@ DuckDB (task names filter with ``--task``; each row of the results says its task
 
 **twfe** - the same pupils, two-way fixed effects (area and period effects, the
 treatment ``treated * post``, clustered by area): ``did.twfe`` on a DuckDB
-relation (``duckdb``) against pyfixest's ``feols`` with ``| area + post`` on the
-pandas frame (``pyfixest``, ten million rows at most).
+relation (``duckdb``) and on a local Spark session's DataFrame (``spark``),
+against pyfixest's ``feols`` with ``| area + post`` on the pandas frame
+(``pyfixest``); Spark and pyfixest ten million rows at most.
 
 **funnel** - people served by 300 providers with a 0/1 outcome:
 ``cells.rates`` then ``compare.funnel`` on a DuckDB relation over the file
-(``duckdb``), and on the file read into pandas (``pandas``, ten million rows at
-most). The estimate is the funnel's target (the overall rate).
+(``duckdb``), on a local Spark session's DataFrame (``spark``) and on the file
+read into pandas (``pandas``); Spark and pandas ten million rows at most. The estimate is the funnel's target (the overall rate).
 
 **risk** - the same people with one continuous covariate (``age``) and a 0/1 one
 (``deprived``): ``compare.risk_adjust`` on a DuckDB relation (``duckdb``: Newton
-steps as aggregate queries), on the file read into pandas (``pandas``: statsmodels
+steps as aggregate queries), on a local Spark session's DataFrame (``spark``, the
+same queries), on the file read into pandas (``pandas``: statsmodels
 ``GLM`` on every person) and statsmodels ``Logit`` on that frame with the expected
 counts summed by provider (``statsmodels``), ten million rows at most for the
 last two. The estimate is the coefficient of ``age``.
@@ -74,23 +76,36 @@ COVARIATES = ["age", "deprived"]
 #: Each task: its data writer and its engines at up to ten million rows, and above.
 TASKS = {
     "did_2x2": ("pupils", ["duckdb", "spark", "pandas", "pyfixest"], ["duckdb", "spark"]),
-    "funnel": ("people", ["duckdb", "pandas"], ["duckdb"]),
-    "risk": ("people", ["duckdb", "pandas", "statsmodels"], ["duckdb"]),
-    "twfe": ("pupils", ["duckdb", "pyfixest"], ["duckdb"]),
+    "funnel": ("people", ["duckdb", "spark", "pandas"], ["duckdb"]),
+    "risk": ("people", ["duckdb", "spark", "pandas", "statsmodels"], ["duckdb"]),
+    "twfe": ("pupils", ["duckdb", "spark", "pyfixest"], ["duckdb"]),
 }
 #: Two-way fixed effects on the pupils: area and period effects, treatment ``treated * post``.
 TWFE = {"outcome": "score", "unit": "area", "time": "post", "treatment": "reform"}
 
 
-def _twfe(engine: str, path: str) -> float:
-    """Two-way fixed effects clustered by area: ours in DuckDB, or pyfixest on pandas."""
+def _records(engine: str, path: str, session: Any = None) -> Any:
+    """The records as the engine holds them: a DuckDB relation, a Spark DataFrame or pandas."""
     if engine == "duckdb":
         import duckdb
 
+        return duckdb.read_parquet(path)
+    if engine == "spark":
+        return session.read.parquet(path)
+    return pd.read_parquet(path)
+
+
+def _twfe(engine: str, path: str, session: Any = None) -> float:
+    """Two-way fixed effects clustered by area: ours in DuckDB or Spark, or pyfixest on pandas."""
+    if engine in ("duckdb", "spark"):
         from evaluation import did
 
-        query = f"SELECT area, post, score, treated * post AS reform FROM read_parquet('{path}')"
-        return did.twfe(duckdb.sql(query), **TWFE).estimate
+        records = _records(engine, path, session)
+        if engine == "duckdb":
+            records = records.project("area, post, score, treated * post AS reform")
+        else:
+            records = records.withColumn("reform", records["treated"] * records["post"])
+        return did.twfe(records, **TWFE).estimate
     import pyfixest as pf
 
     frame = pd.read_parquet(path, columns=["area", "post", "treated", "score"])
@@ -127,19 +142,17 @@ def write_people(path: Path, *, n_rows: int, n_providers: int = 300, seed: int =
     con.close()
 
 
-def _people_task(task: str, engine: str, path: str) -> float:
+def _people_task(task: str, engine: str, path: str, session: Any = None) -> float:
     """One run of the funnel or risk task; the figure compared between engines."""
-    import duckdb
-
     from evaluation import cells, compare
 
     if task == "funnel":
-        records = duckdb.read_parquet(path) if engine == "duckdb" else pd.read_parquet(path)
+        records = _records(engine, path, session)
         table = cells.rates(records, unit="provider", outcome="outcome")
         fit = compare.funnel(table, unit="provider", events="events", denominator="denominator")
         return float(fit.estimate)
-    if engine in ("duckdb", "pandas"):
-        records = duckdb.read_parquet(path) if engine == "duckdb" else pd.read_parquet(path)
+    if engine in ("duckdb", "spark", "pandas"):
+        records = _records(engine, path, session)
         found = compare.risk_adjust(records, **PEOPLE, covariates=COVARIATES)
         return float(found.coefficients.loc["age", "coef"])
     import statsmodels.api as sm
@@ -169,9 +182,9 @@ def _run(task: str, engine: str, path: str, repeats: int) -> dict[str, Any]:
 
     def once() -> float:
         if task == "twfe":
-            return _twfe(engine, path)
+            return _twfe(engine, path, session)
         if task != "did_2x2":
-            return _people_task(task, engine, path)
+            return _people_task(task, engine, path, session)
         if engine == "duckdb":
             import duckdb
 
