@@ -24,7 +24,8 @@ against pyfixest's ``feols`` with ``| area + post`` on the pandas frame
 **funnel** - people served by 300 providers with a 0/1 outcome:
 ``cells.rates`` then ``compare.funnel`` on a DuckDB relation over the file
 (``duckdb``), on a local Spark session's DataFrame (``spark``) and on the file
-read into pandas (``pandas``); Spark and pandas ten million rows at most. The estimate is the funnel's target (the overall rate).
+read into pandas (``pandas``); Spark and pandas ten million rows at most. The
+estimate is the funnel's target (the overall rate).
 
 **risk** - the same people with one continuous covariate (``age``) and a 0/1 one
 (``deprived``): ``compare.risk_adjust`` on a DuckDB relation (``duckdb``: Newton
