@@ -73,18 +73,9 @@ def test_eligible_bidders_have_their_binomial_mean(n_lots: int):
 
 def test_probability_of_fewer_than_two_bids_is_binomial():
     """Without selection rules each of 3 bidders offers within the reserve w.p. 0.25/0.30."""
-    result = tender(
-        lots=(1, 4),
-        n_large=3,
-        n_small=0,
-        turnover_multiple=0.0,
-        fixed_cost=0.0,
-        cost_low=0.75,
-        cost_high=1.05,
-        reserve=1.0,
-        replications=20_000,
-        seed=2,
-    )
+    # the textbook case with unit costs U(0.75, 1.05) against a reserve of 1
+    costs = TEXTBOOK | dict(cost_low=0.75, cost_high=1.05, reserve=1.0)
+    result = tender(lots=(1, 4), n_large=3, replications=20_000, seed=2, **costs)
     q = 0.25 / 0.30
     expected = stats.binom(3, q).cdf(1)  # P(fewer than 2 of 3 offer)
     for _, row in result.by_lots.iterrows():
