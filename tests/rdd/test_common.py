@@ -25,16 +25,22 @@ def _fit(frame: pd.DataFrame, cutoff: float = 50) -> rdd.RDResult:
     return rdd.local_linear(frame, outcome="reoffended", running="risk_score", cutoff=cutoff)
 
 
+def _same_fit(
+    frame: pd.DataFrame, changed: pd.DataFrame, *, cutoff: float = 50, tolerance: float
+) -> None:
+    """The fit of ``changed`` at ``cutoff`` has the bandwidth, estimate and SE of ``frame``'s."""
+    a = _fit(frame)
+    b = _fit(changed, cutoff=cutoff)
+    assert b.bandwidth == pytest.approx(a.bandwidth, rel=tolerance)
+    assert b.estimate == pytest.approx(a.estimate, abs=tolerance)
+    assert b.se == pytest.approx(a.se, rel=tolerance)
+
+
 @FAST
 @given(seed=st.integers(0, 10_000), shuffle=st.integers(0, 10_000))
 def test_row_order_does_not_matter(seed: int, shuffle: int) -> None:
     frame = threshold_rule(n=1500, seed=seed)
-    shuffled = frame.sample(frac=1, random_state=shuffle)
-    a = _fit(frame)
-    b = _fit(shuffled)
-    assert b.bandwidth == pytest.approx(a.bandwidth, rel=1e-9)
-    assert b.estimate == pytest.approx(a.estimate, abs=1e-9)
-    assert b.se == pytest.approx(a.se, rel=1e-9)
+    _same_fit(frame, frame.sample(frac=1, random_state=shuffle), tolerance=1e-9)
 
 
 @FAST
@@ -42,10 +48,7 @@ def test_row_order_does_not_matter(seed: int, shuffle: int) -> None:
 def test_adding_a_constant_to_the_outcome(seed: int, constant: float) -> None:
     frame = threshold_rule(n=1500, seed=seed)
     shifted = frame.assign(reoffended=frame["reoffended"] + constant)
-    a = _fit(frame)
-    b = _fit(shifted)
-    assert b.estimate == pytest.approx(a.estimate, abs=1e-7)
-    assert b.bandwidth == pytest.approx(a.bandwidth, rel=1e-7)
+    _same_fit(frame, shifted, tolerance=1e-7)
 
 
 @FAST
@@ -53,10 +56,7 @@ def test_adding_a_constant_to_the_outcome(seed: int, constant: float) -> None:
 def test_shifting_running_variable_and_cutoff_together(seed: int, shift: float) -> None:
     frame = threshold_rule(n=1500, seed=seed)
     moved = frame.assign(risk_score=frame["risk_score"] + shift)
-    a = _fit(frame)
-    b = _fit(moved, cutoff=50 + shift)
-    assert b.bandwidth == pytest.approx(a.bandwidth, rel=1e-6)
-    assert b.estimate == pytest.approx(a.estimate, abs=1e-6)
+    _same_fit(frame, moved, cutoff=50 + shift, tolerance=1e-6)
 
 
 # --------------------------------------------------------------------------- validation
