@@ -25,10 +25,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import evaluation
 from evaluation import (
+    cells,
     compare,
     contracts,
     did,
+    disclosure,
     its,
     markets,
     matching,
@@ -529,18 +532,14 @@ def test_choose_design_takes_numpy_integers() -> None:
 
 # --- every public function ---------------------------------------------------------------
 
-METHOD_MODULES = (
-    "did", "its", "rdd", "matching", "synth", "panel", "meta", "compare", "markets",
-    "contracts", "power", "vfm",
-)  # fmt: skip
-
 
 def _public_functions() -> dict[str, Callable[..., object]]:
+    """Every public function of the method modules the package lists in ``METHODS``."""
     import importlib
     import inspect
 
     found = {}
-    for name in METHOD_MODULES:
+    for name in evaluation.METHODS:
         module = importlib.import_module(f"evaluation.{name}")
         for attribute in getattr(module, "__all__", []):
             obj = getattr(module, attribute)
@@ -632,7 +631,21 @@ SCALAR_CASES = [
     Case("sample size with no spread", lambda: power.sample_size(0.2, sd=0), error="sd"),
     Case("sample size for no change in a proportion", lambda: power.sample_size_proportion(
         0.3, 0.3), error="no effect"),
+    Case("the engine of records that are a list", lambda: cells.engine([1, 2, 3]),
+         error="must be a data frame"),
+    Case("moments of a column the records lack", lambda: cells.moments(
+        _RECORDS, keys=["k"], columns=["z"]), error=r"\['z'\] not among the columns"),
+    Case("sums of an outcome the records lack", lambda: cells.summarise(
+        _RECORDS, keys=["k"], outcome="z"), error=r"\['z'\] not among the columns"),
+    Case("totals of a size the records lack", lambda: cells.totals(
+        _RECORDS, keys=["k"], size="z"), error=r"\['z'\] not among the columns"),
+    Case("disclosure check of a frame that carries no cells", lambda: disclosure.check_cells(
+        _RECORDS), error="must carry the cells"),
+    Case("disclosure check of a list, not a fitted result", lambda: disclosure.check_result(
+        [1, 2, 3]), error=r"must have a tidy\(\) method"),
 ]  # fmt: skip
+
+_RECORDS = pd.DataFrame({"k": ["a", "b"], "y": [1.0, 2.0]})
 
 _GROUP = contracts.ParticipantGroup("easy", baseline=0.3, max_log_odds_gain=1.0, effort_scale=500)
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from evaluation import METHODS
+
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "evaluation"
-METHODS = {"did", "synth", "its", "rdd", "matching", "panel", "meta", "compare", "markets",
-           "contracts", "power", "vfm", "disclosure", "cells"}  # fmt: skip
 MAX_LINES = 800
 
 
