@@ -38,6 +38,17 @@ def _cohorts(
     return rng.permutation(np.concatenate([np.zeros(n_never, dtype=int), np.sort(treated)]))
 
 
+def _untreated_level(rng: np.random.Generator, n_units: int, n_periods: int) -> np.ndarray:
+    """Each unit-period's untreated level, unit by unit, before noise.
+
+    A unit effect (normal, sd 1) plus a period effect common to all units: a
+    random walk drifting 0.1 a period, with steps of sd 0.3.
+    """
+    unit_effect = rng.normal(0.0, 1.0, n_units)
+    period_effect = np.cumsum(rng.normal(0.1, 0.3, n_periods))
+    return np.repeat(unit_effect, n_periods) + np.tile(period_effect, n_units)
+
+
 def staggered_adoption(
     *,
     n_units: int = 500,
@@ -87,8 +98,7 @@ def staggered_adoption(
         raise ValueError(f"cohorts must lie between 2 and n_periods={n_periods}; got {cohorts}.")
     rng = np.random.default_rng(seed)
     first = _cohorts(rng, n_units, cohorts, never_share)
-    unit_effect = rng.normal(0.0, 1.0, n_units)
-    period_effect = np.cumsum(rng.normal(0.1, 0.3, n_periods))
+    level = _untreated_level(rng, n_units, n_periods)
     time = np.arange(1, n_periods + 1)
     unit_first = np.repeat(first, n_periods)
     unit_time = np.tile(time, n_units)
@@ -96,13 +106,7 @@ def staggered_adoption(
     since = unit_time - unit_first
     effect = np.where(treated, effect_start + effect_growth * since, 0.0)
     drift = np.where(unit_first > 0, trend_gap * (unit_time - 1), 0.0)
-    outcome = (
-        np.repeat(unit_effect, n_periods)
-        + np.tile(period_effect, n_units)
-        + drift
-        + effect
-        + rng.normal(0.0, noise, n_units * n_periods)
-    )
+    outcome = level + drift + effect + rng.normal(0.0, noise, n_units * n_periods)
     frame = pd.DataFrame(
         {
             "unit": np.repeat(np.arange(1, n_units + 1), n_periods),
@@ -188,10 +192,9 @@ def switching_panel(
         state = np.where(flip, ~state, state)
         paths.append(state.copy())
     treated = np.column_stack(paths).ravel().astype(int)
-    unit_effect = np.repeat(rng.normal(0.0, 1.0, n_units), n_periods)
-    period_effect = np.tile(np.cumsum(rng.normal(0.1, 0.3, n_periods)), n_units)
+    level = _untreated_level(rng, n_units, n_periods)
     true_effect = effect * treated
-    outcome = unit_effect + period_effect + true_effect + rng.normal(0.0, noise, len(treated))
+    outcome = level + true_effect + rng.normal(0.0, noise, len(treated))
     frame = pd.DataFrame(
         {
             "unit": np.repeat(np.arange(1, n_units + 1), n_periods),
