@@ -183,6 +183,11 @@ def _deal_slots(con: duckdb.DuckDBPyConnection, table: str, unit: str) -> int:
     return int(row[0]) if row else 0
 
 
+def _dealt(rows: str, n_slots: int) -> str:
+    """SQL for the rows slot ``l.slot`` gets when ``rows`` rows are dealt to the slots in turn."""
+    return f"({rows} // {n_slots} + CAST(l.slot < {rows} % {n_slots} AS INTEGER))"
+
+
 def _check_sizes(**sizes: int) -> None:
     """Refuse a size that is not a whole number of at least 1, naming it."""
     for name, value in sizes.items():
@@ -352,9 +357,7 @@ def write_pupils_staggered(
         f"""
         WITH k AS (SELECT year, ({int(n_rows)} - year + {n_periods}) // {n_periods} AS k
                    FROM years),
-             cells AS (SELECT l.school, k.year,
-                              sum(k.k // {n_slots} + CAST(l.slot < k.k % {n_slots} AS INTEGER))
-                                AS pupils
+             cells AS (SELECT l.school, k.year, sum({_dealt("k.k", n_slots)}) AS pupils
                        FROM slots l, k GROUP BY ALL)
         SELECT s.cohort, c.year, CAST(count(*) FILTER (WHERE c.pupils > 0) AS BIGINT) AS schools,
                CAST(sum(c.pupils) AS BIGINT) AS pupils
@@ -532,9 +535,7 @@ def write_offenders(
     truth = con.execute(
         f"""
         SELECT p.area, p.provider,
-               CAST(sum({int(n_rows)} // {n_slots}
-                        + CAST(l.slot < {int(n_rows)} % {n_slots} AS INTEGER)) AS BIGINT)
-                 AS offenders,
+               CAST(sum({_dealt(str(int(n_rows)), n_slots)}) AS BIGINT) AS offenders,
                a.area_effect, p.true_effect, p.case_mix
         FROM providers p JOIN slots l ON l.provider = p.provider JOIN areas a ON a.area = p.area
         GROUP BY ALL ORDER BY p.provider
