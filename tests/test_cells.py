@@ -108,6 +108,24 @@ def test_bad_records_are_refused_in_the_engine(change, message: str) -> None:
         did.two_by_two(records, outcome="y", treated="treated", post="post", weights="w")
 
 
+@pytest.mark.parametrize(
+    "summary",
+    [
+        lambda r: cells.summarise(r, keys=[], outcome="y"),
+        lambda r: cells.totals(r, keys=[]),
+        lambda r: cells.moments(r, keys=[], columns=["y"]),
+    ],
+)
+def test_cells_need_a_key(summary) -> None:
+    with pytest.raises(ValueError, match="keys names no column"):
+        summary(duckdb.from_df(RECORDS))
+
+
+def test_one_key_may_be_named_as_a_string() -> None:
+    as_text = cells.summarise(RECORDS, keys="treated", outcome="y")
+    pd.testing.assert_frame_equal(as_text, cells.summarise(RECORDS, keys=["treated"], outcome="y"))
+
+
 def test_covariates_need_a_pandas_frame() -> None:
     with pytest.raises(ValueError, match="covariates need a pandas frame"):
         did.two_by_two(

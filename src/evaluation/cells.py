@@ -93,7 +93,7 @@ def summarise(
         column has missing values, or a weight is not positive.
     """
     frame = nw.from_native(records)
-    keys = list(keys)
+    keys = _cell_keys(keys)
     used = [*keys, outcome, *([weights] if weights else [])]
     schema = frame.collect_schema()
     absent = [column for column in used if column not in schema]
@@ -209,7 +209,7 @@ def totals(records: Any, *, keys: Sequence[str], size: str | None = None) -> pd.
     0  A     p  2    40
     1  A     q  1    40
     """
-    keys = list(keys)
+    keys = _cell_keys(keys)
     if size in keys:
         raise ValueError(f"'{size}' cannot be both a key and the size added up.")
     sized = [size] if size else []
@@ -276,7 +276,7 @@ def moments(
     0          0  2   42.5 -15.0  162.5     False
     1          1  2   42.5  15.0  112.5      True
     """
-    keys, columns = list(keys), list(columns)
+    keys, columns = _cell_keys(keys), list(columns)
     if not columns or len(set(columns)) != len(columns) or set(columns) & set(keys):
         raise ValueError(
             f"columns must name numeric columns once each, none of them a key: {columns}."
@@ -325,6 +325,16 @@ def moments(
     if not np.isfinite(sums_only).all() or not np.isfinite(shifts).all():
         raise ValueError(f"{numeric} must hold finite numbers: a value is infinite or NaN.")
     return table
+
+
+def _cell_keys(keys: Sequence[str]) -> list[str]:
+    """``keys`` as a list, refused when it names no column (cells need at least one key)."""
+    if isinstance(keys, str):
+        keys = [keys]
+    keys = list(keys)
+    if not keys:
+        raise ValueError("keys names no column: give the column(s) that define the cells.")
+    return keys
 
 
 def _checked(
