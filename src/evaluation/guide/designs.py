@@ -10,7 +10,8 @@ states its design and its limits before any estimate is made.
 * :data:`DESIGNS` describes the eight designs the handbook uses: when each
   applies, the data it needs, the assumption that makes it causal, its Maryland
   level, the diagnostics a reviewer should demand, the library functions and the
-  chapters where it is used.
+  chapters where it is used. They are recorded in ``designs.toml`` beside this
+  module.
 * :func:`choose_design` walks the decision tree and returns a
   :class:`Recommendation`: the design, the level this situation can reach, the
   reasons, the alternatives worth running beside it and the designs ruled out.
@@ -36,12 +37,13 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from evaluation import its, synth
-from evaluation.guide import _by_key
+from evaluation.guide import _read_register
 
 __all__ = [
     "DESIGNS",
@@ -109,303 +111,39 @@ class Design:
     cli: str | None
 
 
-#: The eight designs the handbook uses, by key (see :class:`Design`).
-DESIGNS: dict[str, Design] = _by_key(
-    Design(
-        key="rct",
-        name="Randomised allocation (trial or randomised roll-out)",
-        when=(
-            "The commissioner decided by lot who, or which office, area or provider, "
-            "got the service first, or allocated people between providers at random, "
-            "and kept to the allocation."
-        ),
-        data=(
-            "One row per person (or cluster) randomised: the allocation (0/1 or the "
-            "provider), the outcome, the unit of randomisation as a cluster identifier, "
-            "and baseline characteristics or outcomes to check balance and gain precision. "
-            "Enough units, and above all enough clusters, for the minimum detectable "
-            "effect that matters; at least two units in each arm."
-        ),
-        assumption=(
-            "The lottery alone decided who was treated, so the groups differ only by "
-            "chance; people did not drop out or cross over in ways linked to their "
-            "outcome; and one group's treatment did not change the other's outcomes."
-        ),
-        level=5,
-        level_note=(
-            "Level 5 for the question the lottery answers: a random allocation between "
-            "providers compares providers, not the programme against no programme."
-        ),
-        diagnostics=(
-            "balance of baseline characteristics between arms",
-            "attrition and crossing over, by arm",
-            "analysis at the level that was randomised (clustered standard errors)",
-            "the minimum detectable effect, set before the results",
-        ),
-        library=(
-            "matching.difference_in_means",
-            "matching.regression_adjustment",
-            "compare.within_area",
-            "power.mde",
-        ),
-        chapters=("employment/providers", "methods/power_vfm"),
-        cli=None,
-    ),
-    Design(
-        key="rdd",
-        name="A threshold or eligibility cut-off: regression discontinuity",
-        when=(
-            "A score (risk, need, age, a test mark) decided eligibility at a known "
-            "cut-off, and people could not place themselves precisely on one side."
-        ),
-        data=(
-            "One row per person: the score (running variable), the outcome and the "
-            "cut-off, for people on both sides; many people close to the cut-off, since "
-            "only they inform the estimate."
-        ),
-        assumption=(
-            "People just below and just above the cut-off are alike in everything except "
-            "the service, and nobody could nudge their score across it."
-        ),
-        level=4,
-        level_note=(
-            "Level 4 near the cut-off only: the effect is for people close to it, and "
-            "falls if the density test or covariate checks fail."
-        ),
-        diagnostics=(
-            "density test for bunching at the cut-off",
-            "continuity of characteristics recorded before treatment",
-            "sensitivity to the bandwidth and kernel",
-            "placebo cut-offs where there should be no jump",
-        ),
-        library=(
-            "rdd.local_linear",
-            "rdd.ik_bandwidth",
-            "rdd.density_test",
-            "rdd.covariate_continuity",
-        ),
-        chapters=("methods/rdd",),
-        cli="rdd",
-    ),
-    Design(
-        key="synth",
-        name="One treated area: synthetic control",
-        when=(
-            "A single area, prison or council reformed, several comparable ones did "
-            "not, and a long run of outcomes is recorded before the reform."
-        ),
-        data=(
-            "A balanced panel of unit, period and outcome for the treated unit and at "
-            f"least {synth.MIN_DONORS} untreated donor units, with at least "
-            f"{synth.MIN_PRE_PERIODS} periods before the reform (the library's minimum) "
-            "and many more for a convincing fit."
-        ),
-        assumption=(
-            "A weighted average of untreated units that tracked the treated unit closely "
-            "before the reform would have gone on tracking it without the reform, and no "
-            "donor had a reform or spillover of its own."
-        ),
-        level=3,
-        level_note=(
-            "Level 4 only with a close fit over a long pre-period, plausible donors, a "
-            "gap extreme among placebos and results that survive leaving donors out."
-        ),
-        diagnostics=(
-            "fit before the reform (RMSPE) and a picture of both paths",
-            "placebo rank of the treated unit among the donors",
-            "leave-one-out donors",
-            "a false reform date before the real one",
-            "the treated unit inside the donors' range",
-        ),
-        library=(
-            "synth.synthetic_control",
-            "synth.SyntheticControlResult.placebo",
-            "synth.SyntheticControlResult.leave_one_out",
-        ),
-        chapters=("methods/synth",),
-        cli="synth",
-    ),
-    Design(
-        key="staggered",
-        name="Staggered roll-out across areas or providers",
-        when=(
-            "The policy reached areas, providers or schools in different periods and, "
-            "once adopted, stayed; some units adopted late or never."
-        ),
-        data=(
-            "A panel of unit, period and outcome, with the period each unit first "
-            "adopted (its cohort; 0 for never). No duplicate unit-periods; at least one "
-            f"period before each cohort adopted and {MIN_PRE_FOR_TRENDS} or more to check "
-            "trends; never- or not-yet-treated units to compare with."
-        ),
-        assumption=(
-            "Without the policy, adopters' outcomes would have moved in parallel with "
-            "those of units that had not yet adopted; nobody changed course in "
-            "anticipation; and adoption did not change outcomes elsewhere."
-        ),
-        level=3,
-        level_note=(
-            "Approaches level 4 only if the order of adoption was set from outside, by a "
-            "lottery or a rule unrelated to local prospects."
-        ),
-        diagnostics=(
-            "event-study estimates before adoption, with a joint test",
-            "group-time effects, not a single two-way fixed effects coefficient",
-            "never-treated and not-yet-treated comparisons side by side",
-            "treated units per cohort (few make clustered errors unreliable)",
-        ),
-        library=("did.staggered", "did.event_study", "did.twfe"),
-        chapters=("methods/did", "schools/attainment"),
-        cli="staggered",
-    ),
-    Design(
-        key="did",
-        name="One start date and a comparison group: difference-in-differences",
-        when=(
-            "Several units (or one) started at the same date, comparable units did not, "
-            "and outcomes are recorded before and after for both."
-        ),
-        data=(
-            "Outcomes by group and period, person-level or aggregate: a treated flag, a "
-            "post flag, the unit, and a cluster identifier. At least one period before; "
-            f"{MIN_PRE_FOR_TRENDS} or more to see whether trends were parallel."
-        ),
-        assumption=(
-            "Without the policy, the treated group's outcome would have changed by as "
-            "much as the comparison group's (parallel trends); no anticipation; no "
-            "spillovers."
-        ),
-        level=3,
-        level_note=(
-            "Lower with a poorly chosen comparison, a single period before, or a handful "
-            "of treated units."
-        ),
-        diagnostics=(
-            "trends before the start, plotted and tested",
-            "placebo start dates",
-            "errors clustered at the level the policy was assigned, with the count",
-            "sensitivity to the choice of comparison group",
-        ),
-        library=("did.two_by_two", "did.twfe", "did.event_study"),
-        chapters=("methods/did", "probation/peterborough"),
-        cli="did",
-    ),
-    Design(
-        key="its",
-        name="Only a before-after series: interrupted time series",
-        when=(
-            "The reform started everywhere at one date, so no one was left untreated, "
-            "but the outcome is recorded for many periods before and after; best with a "
-            "comparison series the reform could not touch."
-        ),
-        data=(
-            "One row per period: time and outcome (and a comparison series if there is "
-            f"one), with at least {its.MIN_PRE_PERIODS} periods before the interruption "
-            f"and {its.MIN_POST_PERIODS} from it on (the library's minimums); more to "
-            "model seasons."
-        ),
-        assumption=(
-            "Without the reform the earlier trend and seasonal pattern would have "
-            "continued, and nothing else changed at the same date; with a comparison "
-            "series, the two would have kept moving together."
-        ),
-        level=2,
-        level_note="Level 3 with a credible comparison series.",
-        diagnostics=(
-            "autocorrelation of the residuals, and HAC standard errors",
-            "placebo interruption dates",
-            "any change in how the outcome was measured at the same date",
-            "sensitivity to the shape of the trend and the window",
-        ),
-        library=("its.segmented", "its.structural", "its.placebo_interruptions"),
-        chapters=("methods/its", "probation/reoffending"),
-        cli="its",
-    ),
-    Design(
-        key="matching",
-        name="A matched comparison from administrative data",
-        when=(
-            "People chose, or were chosen for, the service, and administrative records "
-            "hold the characteristics that drove that choice, for participants and "
-            "non-participants alike."
-        ),
-        data=(
-            "One row per person: a 0/1 treatment, the outcome and the characteristics "
-            "recorded before treatment that predict both; non-participants similar to "
-            "each participant (overlap); outcomes before treatment, if any, to match on "
-            "or to difference."
-        ),
-        assumption=(
-            "Once the recorded characteristics are taken into account, who took part is "
-            "unrelated to what their outcome would otherwise have been (selection on "
-            "observables), and every participant has comparable non-participants."
-        ),
-        level=2,
-        level_note=(
-            "Level 3 when matched groups are compared before and after (matching with "
-            "difference-in-differences)."
-        ),
-        diagnostics=(
-            "overlap of propensity scores",
-            "balance (standardised differences) after matching or weighting",
-            "sensitivity to trimming, caliper and number of matches",
-            "agreement of matching, IPW and doubly robust estimates",
-            "what the records leave out (motivation, reasons for referral)",
-        ),
-        library=(
-            "matching.propensity_score",
-            "matching.balance",
-            "matching.nearest_neighbour",
-            "matching.ipw",
-            "matching.doubly_robust",
-        ),
-        chapters=("methods/matching", "probation/peterborough", "employment/did_it_work"),
-        cli="matching",
-    ),
-    Design(
-        key="performance",
-        name="Comparing providers fairly: risk adjustment, funnels, shrinkage",
-        when=(
-            "The question is which providers or areas stand out, for monitoring, "
-            "contract management or choosing where to look, not what a policy did."
-        ),
-        data=(
-            "One row per provider or area: events and the number at risk (the "
-            "denominator); for risk adjustment, person-level records with the case-mix "
-            "characteristics. At least two providers; a funnel needs denominators."
-        ),
-        assumption=(
-            "Once measured case mix and chance are allowed for, what is left reflects "
-            "the providers; case mix that was not measured is not ruled out."
-        ),
-        level=1,
-        level_note=(
-            "Level 1 at most: monitoring, not impact. Differences between providers reach "
-            "level 5 only when people were allocated to providers at random."
-        ),
-        diagnostics=(
-            "funnel limits allowing for over-dispersion",
-            "shrunk rates beside raw rates",
-            "rank intervals, not bare ranks",
-            "the case-mix model and what it leaves out",
-            "the same period and measure for every unit",
-        ),
-        library=(
-            "compare.risk_adjust",
-            "compare.funnel",
-            "compare.shrink",
-            "compare.rank_intervals",
-            "meta.pool",
-        ),
-        chapters=(
-            "methods/performance",
-            "employment/providers",
-            "schools/choice",
-            "care/outcomes",
-        ),
-        cli="performance",
-    ),
-)
+#: The estimators' minimums, which the texts of designs.toml name in braces.
+_MINIMUMS = {
+    "synth_min_donors": synth.MIN_DONORS,
+    "synth_min_pre_periods": synth.MIN_PRE_PERIODS,
+    "its_min_pre_periods": its.MIN_PRE_PERIODS,
+    "its_min_post_periods": its.MIN_POST_PERIODS,
+    "min_pre_for_trends": MIN_PRE_FOR_TRENDS,
+}
+
+
+def _design_fields(table: dict[str, Any]) -> dict[str, Any]:
+    """A table of designs.toml as :class:`Design` fields.
+
+    The minimums are filled into the texts, lists become tuples and a design
+    without ``cli`` has ``None``.
+    """
+
+    def fill(value: Any) -> Any:
+        if isinstance(value, list):
+            return tuple(map(fill, value))
+        if not isinstance(value, str):
+            return value
+        try:
+            return value.format(**_MINIMUMS)
+        except KeyError as error:
+            raise ValueError(f"no minimum {error}; there are {', '.join(_MINIMUMS)}") from None
+
+    return {name: fill(value) for name, value in {"cli": None, **table}.items()}
+
+
+#: The eight designs the handbook uses, by key (see :class:`Design`), as designs.toml
+#: beside this module records them.
+DESIGNS: dict[str, Design] = _read_register("designs.toml", Design, _design_fields)
 
 
 @dataclass(frozen=True)

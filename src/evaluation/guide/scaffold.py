@@ -7,8 +7,9 @@ value for money, what would change the conclusion). As generated it runs on a
 seeded simulated example whose true effect is known and printed beside the
 estimate; one marked cell points it at the analyst's own file.
 
-:data:`TEMPLATES` is the table of designs the kit knows: the estimating
-function, the columns it needs and the bundled example. The design's name, the
+:data:`TEMPLATES` is the table of designs the kit knows (recorded in
+``scaffold.toml`` beside this module): the estimating function, the columns it
+needs and the bundled example. The design's name, the
 Maryland level it reaches at best and the diagnostics it demands are read from
 its entry in :data:`evaluation.guide.designs.DESIGNS`, the one record of each
 design, which the decision guide uses too. :func:`designs_table` shows both as
@@ -44,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from evaluation import __version__
-from evaluation.guide import _by_key
+from evaluation.guide import _read_register
 
 if TYPE_CHECKING:
     from evaluation.guide import designs
@@ -141,123 +142,9 @@ class Template:
         return self.guide.diagnostics
 
 
-def _vfm(unit: str, direction: int, cost: float, value: float) -> dict[str, Any]:
-    return {
-        "years": 5,
-        "cost_per_year": cost,
-        "value_per_unit_per_year": value,
-        "direction": direction,
-        "unit": unit,
-    }
-
-
-_PANEL = {"outcome": "numeric outcome", "unit": "unit identifier", "time": "period (numeric)"}
-
-#: The designs the kit scaffolds, by ``--design`` name.
-TEMPLATES: dict[str, Template] = _by_key(
-    Template(
-        key="did",
-        module="did",
-        function="twfe",
-        columns={**_PANEL, "treated": "0/1: the unit is under the reform in this period"},
-        example="simulate.did.staggered_adoption(n_units=200, n_periods=8, cohorts=(5,), "
-        "effect_growth=0.0, seed=1)",
-        true_effect='example.attrs["true_effect"]',
-        default_columns={
-            "outcome": "outcome",
-            "unit": "unit",
-            "time": "time",
-            "treated": "treated",
-        },
-        vfm=_vfm("outcome units per unit", 1, 50_000.0, 60_000.0),
-    ),
-    Template(
-        key="staggered",
-        module="did",
-        function="staggered",
-        columns={**_PANEL, "cohort": "first period treated (0 = never)"},
-        example="simulate.did.staggered_adoption(n_units=300, n_periods=8, cohorts=(4, 6), seed=2)",
-        true_effect='example.attrs["true_effect"]',
-        default_columns={
-            "outcome": "outcome",
-            "unit": "unit",
-            "time": "time",
-            "cohort": "cohort",
-        },
-        vfm=_vfm("outcome units per unit", 1, 50_000.0, 40_000.0),
-    ),
-    Template(
-        key="synth",
-        module="synth",
-        function="synthetic_control",
-        columns={**_PANEL},
-        example="simulate.synth.panel(seed=3)",
-        true_effect='example.attrs["true_effect"]',
-        default_columns={"outcome": "outcome", "unit": "unit", "time": "period"},
-        settings={"treated_unit": "treated", "treatment_time": 20},
-        vfm=_vfm("outcome units", -1, 100_000.0, 30_000.0),
-    ),
-    Template(
-        key="its",
-        module="its",
-        function="segmented",
-        columns={"outcome": "numeric outcome", "time": "date or regular period"},
-        example="simulate.its.series(seed=1)",
-        true_effect='example.attrs["true_effect"]',
-        default_columns={"outcome": "outcome", "time": "month"},
-        settings={"treatment_time": "2015-01-01", "seasonal": 12, "dates": True},
-        vfm=_vfm("outcome units a month", -1, 200_000.0, 80_000.0),
-    ),
-    Template(
-        key="rdd",
-        module="rdd",
-        function="local_linear",
-        columns={
-            "outcome": "numeric outcome",
-            "running": "score that decides treatment",
-            "covariate": "a characteristic fixed before treatment",
-        },
-        example="simulate.rdd.threshold_rule(n=20_000, seed=2)",
-        true_effect='example.attrs["true_effect"]',
-        default_columns={"outcome": "reoffended", "running": "risk_score", "covariate": "age"},
-        settings={"cutoff": 50.0},
-        vfm=_vfm("proportion per person (x 100 = points)", -1, 300_000.0, 5_000_000.0),
-    ),
-    Template(
-        key="matching",
-        module="matching",
-        function="doubly_robust",
-        columns={
-            "outcome": "numeric or 0/1 outcome",
-            "treatment": "0/1: took part",
-            "covariates": "list of numeric columns measured before treatment",
-        },
-        example="simulate.matching.voluntary_programme(n=5_000, confounding=0.0, seed=6)",
-        true_effect='example.attrs["true_effect"]',
-        default_columns={
-            "outcome": "reoffended",
-            "treatment": "took_part",
-            "covariates": ["age", "prior_offences", "employed"],
-        },
-        vfm=_vfm("proportion per person (x 100 = points)", -1, 250_000.0, 4_000_000.0),
-    ),
-    Template(
-        key="performance",
-        module="compare",
-        function="shrink",
-        columns={
-            "unit": "provider or area label",
-            "events": "count of the outcome",
-            "denominator": "people at risk",
-        },
-        example="simulate.performance.providers(n_units=150, true_sd=0.3, seed=7)",
-        true_effect='float(example["true_rate"].std())',
-        default_columns={"unit": "provider", "events": "events", "denominator": "denominator"},
-        vfm=_vfm("proportion (rate points / 100)", 1, 40_000.0, 2_000_000.0),
-        vfm_effect="fit.prior_sd",
-        attribute="prior_sd",
-    ),
-)
+#: The designs the kit scaffolds, by ``--design`` name, as scaffold.toml beside this module
+#: records them.
+TEMPLATES: dict[str, Template] = _read_register("scaffold.toml", Template)
 
 
 def designs_table() -> pd.DataFrame:
