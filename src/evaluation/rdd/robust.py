@@ -141,7 +141,8 @@ def _bandwidths(prep: _Prepared, selector: str) -> tuple[float, float, float, fl
     sample = prep.sample
     d, below = sample.d, sample.x < prep.settings.cutoff
     if sample.n_treat and (np.var(d[below, 1]) == 0 or np.var(d[~below, 1]) == 0):
-        sample = replace(sample, d=np.delete(d, 1, axis=1), n_treat=0)  # sharp bandwidths
+        # one-sided compliance: sharp bandwidths
+        sample = replace(sample, d=np.delete(d, 1, axis=1), n_treat=0)
     bws = select_bandwidths(sample, selector, prep.settings)
     if not all(np.isfinite(b) and b > 0 for b in bws):
         raise ValueError(
