@@ -96,8 +96,8 @@ def every_placebo(prop99: pd.DataFrame) -> dict[str, np.ndarray]:
         wide = y.table.to_numpy(dtype=float)
         shape = {"n_control": len(y.unit_weights), "n_pre": len(y.time_weights)}
         full = fw.estimate(wide, **shape, kind=method)
-        out[method] = fw.placebo_draws(wide, full, **shape, kind=method, replications=38,
-                                       rng=_EachControlLast())  # type: ignore[arg-type]  # fmt: skip
+        out[method] = fw.resampled_draws(wide, full, inference="placebo", **shape, kind=method,
+                                         replications=38, rng=_EachControlLast())  # type: ignore[arg-type]  # fmt: skip
     return out
 
 

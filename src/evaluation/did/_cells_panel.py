@@ -53,32 +53,22 @@ from evaluation.results import headline
 __all__: list[str] = []
 
 
-def twfe_records(
-    records: Any,
+def twfe_cells(
+    table: pd.DataFrame,
     *,
-    outcome: str,
     unit: str,
     time: str,
     treatment: str,
     cluster: str | None,
-    weights: str | None,
     cov_type: str,
     level: float,
 ) -> dict[str, Any]:
-    """The fields of a two-way fixed-effects result, from records summarised in their engine.
+    """The fields of a two-way fixed-effects result, from the cell sums of :func:`cell_table`.
 
     Returns the headline, ``n_obs``, ``_coefficients``, ``_cell_weights`` and
-    ``_cells`` (one row per unit-period: the keys, ``treatment``, ``n`` and the sums).
+    ``_cells`` (``table``: one row per unit-period, the keys, ``treatment``, ``n``
+    and the sums).
     """
-    table = _cell_table(
-        records,
-        outcome=outcome,
-        unit=unit,
-        time=time,
-        treatment=treatment,
-        cluster=cluster,
-        weights=weights,
-    )
     unit_codes = pd.factorize(table[unit], sort=True)[0]
     big_w = table["w"].to_numpy(float)
     d = table[treatment].to_numpy(float)
@@ -122,7 +112,7 @@ def twfe_records(
     }
 
 
-def _cell_table(
+def cell_table(
     records: Any,
     *,
     outcome: str,

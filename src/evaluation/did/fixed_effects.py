@@ -15,7 +15,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from evaluation.did._cells_panel import twfe_records
+from evaluation.did._cells_panel import cell_table, twfe_cells
 from evaluation.did._checks import check_binary, check_panel, check_weights
 from evaluation.did._within import WithinFit, coefficient_frame, fit_within, implicit_weights
 from evaluation.results import (
@@ -263,7 +263,8 @@ def _twfe_on_records(
             "covariates need a pandas panel: records in another engine are summarised into "
             "unit-by-period cells, within which covariates are not constant."
         )
-    fields = twfe_records(
+    checked_level = require_level(level)
+    table = cell_table(
         records,
         outcome=outcome,
         unit=unit,
@@ -271,8 +272,15 @@ def _twfe_on_records(
         treatment=treatment,
         cluster=cluster,
         weights=weights,
+    )
+    fields = twfe_cells(
+        table,
+        unit=unit,
+        time=time,
+        treatment=treatment,
+        cluster=cluster,
         cov_type=cov_type,
-        level=require_level(level),
+        level=checked_level,
     )
     switches_off = _switches_off(fields["_cells"], unit=unit, time=time, treatment=treatment)
     cells_note = f"From {len(fields['_cells'])} {unit}-by-{time} cells of person-level records."

@@ -9,7 +9,7 @@ numpy and organised around one side of the cutoff at a time (:class:`Side`).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -102,7 +102,6 @@ class Side:
     d: np.ndarray
     n_treat: int
     cluster: np.ndarray | None = None
-    weights: np.ndarray | None = None
     cache: dict[tuple[int, int], tuple[float, float, np.ndarray]] = field(default_factory=dict)
     windows: dict[float, tuple[Side, np.ndarray]] = field(default_factory=dict)
     nn: np.ndarray | None = None
@@ -112,8 +111,7 @@ class Side:
         return self.d.shape[1] - 1 - self.n_treat
 
     def kernel(self, cutoff: float, h: float, kernel: str) -> np.ndarray:
-        w = kernel_weights(self.x, cutoff, h, kernel)
-        return w if self.weights is None else w * self.weights
+        return kernel_weights(self.x, cutoff, h, kernel)
 
     def window(self, cutoff: float, h: float, kernel: str) -> tuple[Side, np.ndarray]:
         """The rows with positive kernel weight at bandwidth h, and their weights (cached)."""
@@ -129,7 +127,6 @@ class Side:
             d=self.d[keep],
             n_treat=self.n_treat,
             cluster=None if self.cluster is None else self.cluster[keep],
-            weights=None if self.weights is None else self.weights[keep],
         )
 
 
@@ -309,27 +306,24 @@ def _quantile_type2(x: np.ndarray, prob: float) -> float:
     return float(0.5 * (x[j - 1] + x[j])) if h == j else float(x[j])
 
 
-def _split(
-    x: np.ndarray,
-    d: np.ndarray,
-    n_treat: int,
-    cutoff: float,
-    cluster: np.ndarray | None,
-    weights: np.ndarray | None,
-) -> tuple[Side, Side]:
-    below = x < cutoff
-    sides = []
-    for mask in (below, ~below):
-        sides.append(
-            Side(
-                x=x[mask],
-                d=d[mask],
-                n_treat=n_treat,
-                cluster=None if cluster is None else cluster[mask],
-                weights=None if weights is None else weights[mask],
-            )
-        )
-    return sides[0], sides[1]
+@dataclass(frozen=True)
+class Sample:
+    """The data of one fit, sorted by the running variable ``x``.
+
+    ``d`` holds the outcome, then the treatment (``n_treat`` is 1 for a fuzzy
+    design, else 0), then covariates; ``cluster`` each row's cluster code, or None.
+    """
+
+    x: np.ndarray
+    d: np.ndarray
+    n_treat: int
+    cluster: np.ndarray | None = None
+
+    def split(self, cutoff: float) -> tuple[Side, Side]:
+        """The two sides of the cutoff: below it, and at or above it."""
+        whole = Side(x=self.x, d=self.d, n_treat=self.n_treat, cluster=self.cluster)
+        below = self.x < cutoff
+        return whole.subset(below), whole.subset(~below)
 
 
 @dataclass(frozen=True)
@@ -350,28 +344,23 @@ class Settings:
 
 
 def select_bandwidths(
-    x: np.ndarray,
-    d: np.ndarray,
-    n_treat: int,
-    cluster: np.ndarray | None,
-    weights: np.ndarray | None,
-    selector: str,
-    settings: Settings,
+    sample: Sample, selector: str, settings: Settings
 ) -> tuple[float, float, float, float]:
     """rdbwselect as rdrobust calls it: (h_left, h_right, b_left, b_right).
 
     x and y are standardised by their standard deviations first (rdrobust's
-    ``stdvars``); ``d`` holds the outcome, the treatment (when its variance on both
-    sides is positive) and covariates; x is sorted.
+    ``stdvars``); the sample's treatment column is there only when its variance on
+    both sides is positive.
     """
     st = settings
+    x = sample.x
     x_sd = float(np.std(x, ddof=1))
-    y_sd = float(np.std(d[:, 0], ddof=1))
+    y_sd = float(np.std(sample.d[:, 0], ddof=1))
     xs = x / x_sd
-    ds = d.copy()
+    ds = sample.d.copy()
     ds[:, 0] = ds[:, 0] / y_sd
     c = st.cutoff / x_sd
-    left, right = _split(xs, ds, n_treat, c, cluster, weights)
+    left, right = replace(sample, x=xs, d=ds).split(c)
     n = xs.size
     iqr = _quantile_type2(x, 0.75) - _quantile_type2(x, 0.25)
     bwp = min(1.0, (iqr / x_sd) / 1.349)
@@ -449,7 +438,7 @@ def select_bandwidths(
     h_l, h_r, b_l, b_r = out[family]
     if selector.startswith("cer"):
         groups = None
-        if cluster is not None:
+        if sample.cluster is not None:
             groups = np.unique(left.cluster).size + np.unique(right.cluster).size  # type: ignore[arg-type]
         base = n if groups is None else groups
         factor = base ** (-(p / ((3 + p) * (3 + 2 * p))))
@@ -562,24 +551,19 @@ def _variances(
 
 
 def estimate(
-    x: np.ndarray,
-    d: np.ndarray,
-    n_treat: int,
-    cluster: np.ndarray | None,
-    weights: np.ndarray | None,
-    bandwidths: tuple[float, float, float, float],
-    st: Settings,
+    sample: Sample, bandwidths: tuple[float, float, float, float], st: Settings
 ) -> Estimates:
     """rdrobust's point estimates and standard errors at bandwidths (h_l, h_r, b_l, b_r)."""
     h_l, h_r, b_l, b_r = bandwidths
-    left, right = _split(x, d, n_treat, st.cutoff, cluster, weights)
+    n_treat = sample.n_treat
+    left, right = sample.split(st.cutoff)
     fits = [_side_fit(left, h_l, b_l, st), _side_fit(right, h_r, b_r, st)]
     nu, fac = st.nu, math.factorial(st.nu)
     gamma = None
     if left.n_covs:
         parts = [_gamma(f.side, f.rw_p, f.inv_g_p, f.w_h) for f in fits]
         gamma = np.linalg.pinv(parts[0][0] + parts[1][0]) @ (parts[0][1] + parts[1][1])
-    n_d = d.shape[1]
+    n_d = sample.d.shape[1]
 
     def combo(column: int) -> np.ndarray:
         """Weights on d's columns giving the covariate-adjusted column (outcome or treatment)."""
@@ -642,7 +626,7 @@ def estimate(
         terms["first stage"] = (t_cl, t_bc, *standard_errors(s_t))
         terms["reduced form"] = (y_cl, y_bc, *standard_errors(s_y))
     clusters = None
-    if cluster is not None:
+    if sample.cluster is not None:
         labels = np.concatenate([f.side.cluster for f in fits if f.side.cluster is not None])
         clusters = int(np.unique(labels).size)
     return Estimates(

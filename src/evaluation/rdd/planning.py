@@ -191,9 +191,9 @@ def rd_power(
     else:
         h = _check_positive("bandwidth", bandwidth)
         bws = (h, h, h, h)
-    est = estimate(prep.x, prep.d, 0, None, None, bws, prep.settings)
+    est = estimate(prep.sample, bws, prep.settings)
     h_l, h_r = bws[0], bws[1]
-    x, y, c = prep.x, prep.d[:, 0], float(cutoff)
+    x, y, c = prep.sample.x, prep.sample.d[:, 0], float(cutoff)
     n = x.size
     v_cl_l, v_cl_r = n * h_l * est.variances[0], n * h_r * est.variances[1]
     v_rb_l, v_rb_r = n * h_l * est.variances[2], n * h_r * est.variances[3]

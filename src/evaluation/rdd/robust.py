@@ -15,7 +15,7 @@ rdrobust handles them. :func:`~evaluation.rdd.robust_bandwidth` gives the bandwi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -24,7 +24,14 @@ from matplotlib.axes import Axes
 from scipy import stats
 
 from evaluation.rdd._common import _check_kernel, _check_positive
-from evaluation.rdd._lpoly import SELECTORS, Estimates, Settings, estimate, select_bandwidths
+from evaluation.rdd._lpoly import (
+    SELECTORS,
+    Estimates,
+    Sample,
+    Settings,
+    estimate,
+    select_bandwidths,
+)
 from evaluation.results import (
     CopiedFrame,
     Result,
@@ -47,14 +54,9 @@ MASSPOINTS = ("adjust", "off")
 
 @dataclass(frozen=True)
 class _Prepared:
-    x: np.ndarray
-    d: np.ndarray
-    n_treat: int
-    cluster: np.ndarray | None
+    sample: Sample
     settings: Settings
     covariates: tuple[str, ...]
-    n_below: int
-    n_above: int
 
 
 def _prepare(
@@ -127,25 +129,21 @@ def _prepare(
             f"default with clusters); vce={vce!r} cannot be combined with clusters."
         )
     return _Prepared(
-        x=x,
-        d=d,
-        n_treat=int(treatment is not None),
-        cluster=labels,
+        sample=Sample(x=x, d=d, n_treat=int(treatment is not None), cluster=labels),
         settings=settings,
         covariates=covs,
-        n_below=int(below.sum()),
-        n_above=int((~below).sum()),
     )
 
 
 def _bandwidths(prep: _Prepared, selector: str) -> tuple[float, float, float, float]:
     if selector not in SELECTORS:
         raise ValueError(f"selector={selector!r} is not offered; choose one of {list(SELECTORS)}.")
-    d, n_treat = prep.d, prep.n_treat
-    below = prep.x < prep.settings.cutoff
-    if n_treat and (np.var(d[below, 1]) == 0 or np.var(d[~below, 1]) == 0):
-        d, n_treat = np.delete(d, 1, axis=1), 0  # one-sided compliance: sharp bandwidths
-    bws = select_bandwidths(prep.x, d, n_treat, prep.cluster, None, selector, prep.settings)
+    sample = prep.sample
+    d, below = sample.d, sample.x < prep.settings.cutoff
+    if sample.n_treat and (np.var(d[below, 1]) == 0 or np.var(d[~below, 1]) == 0):
+        # one-sided compliance: sharp bandwidths
+        sample = replace(sample, d=np.delete(d, 1, axis=1), n_treat=0)
+    bws = select_bandwidths(sample, selector, prep.settings)
     if not all(np.isfinite(b) and b > 0 for b in bws):
         raise ValueError(
             "The bandwidth could not be computed: a pilot fit had too few distinct values "
@@ -248,7 +246,7 @@ def robust_bandwidth(
         order=order,
     )
     h_l, h_r, b_l, b_r = _bandwidths(prep, selector)
-    return RobustBandwidth(selector, h_l, h_r, b_l, b_r, int(prep.x.size))
+    return RobustBandwidth(selector, h_l, h_r, b_l, b_r, int(prep.sample.x.size))
 
 
 @dataclass(frozen=True)
@@ -490,7 +488,7 @@ def robust(
         h = _check_positive("bandwidth", bandwidth)
         b = h if bias_bandwidth is None else _check_positive("bias_bandwidth", bias_bandwidth)
         bws, chosen = (h, h, b, b), "given"
-    est: Estimates = estimate(prep.x, prep.d, prep.n_treat, prep.cluster, None, bws, prep.settings)
+    est: Estimates = estimate(prep.sample, bws, prep.settings)
     n_used = est.n_h[0] + est.n_h[1]
     rows = _rows("", est.tau_cl, est.tau_bc, est.se_cl, est.se_rb, level, n_used)
     for label, values in est.terms.items():
@@ -508,7 +506,7 @@ def robust(
         notes.append(f"First stage (jump in {treatment}): {first[0]:.4g} (SE {first[2]:.4g}).")
     vce_name = "cr1" if cluster is not None else vce
     columns = [running, outcome]
-    sample = pd.DataFrame({running: prep.x, outcome: prep.d[:, 0]}, columns=columns)
+    sample = pd.DataFrame({running: prep.sample.x, outcome: prep.sample.d[:, 0]}, columns=columns)
     return RobustRDResult(
         **head,
         n_obs=n_used,

@@ -312,61 +312,36 @@ def estimate(y: np.ndarray, *, n_control: int, n_pre: int, kind: Kind = "sdid") 
     )
 
 
-def placebo_draws(
+def resampled_draws(
     y: np.ndarray,
     fit: SdidFit,
     *,
+    inference: Literal["placebo", "bootstrap"],
     n_control: int,
     n_pre: int,
     kind: Kind,
     replications: int,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """Algorithm 4: controls reshuffled, the last ``N1`` of them treated as if treated.
+    """The estimate on each drawn panel, its weights re-solved (synthdid's resampling SEs).
 
-    Weights restart from the full fit's (renormalised) and are re-solved, with
-    the penalties of the full fit (synthdid's ``placebo_se``).
+    ``"placebo"`` is Algorithm 4: controls reshuffled, the last ``N1`` of them
+    treated as if treated. ``"bootstrap"`` is Algorithm 2: units resampled with
+    replacement (draws lacking either group redrawn). Weights restart from the full
+    fit's unit weights on the drawn controls (renormalised) and its time weights, and
+    are re-solved with its penalties (synthdid's ``placebo_se`` and ``bootstrap_se``).
     """
-    n0 = n_control - (y.shape[0] - n_control)
-    orders = [rng.permutation(n_control) for _ in range(replications)]
-    return _refit(y, fit, orders, [n0] * replications, n_pre=n_pre, kind=kind)
-
-
-def bootstrap_draws(
-    y: np.ndarray,
-    fit: SdidFit,
-    *,
-    n_control: int,
-    n_pre: int,
-    kind: Kind,
-    replications: int,
-    rng: np.random.Generator,
-) -> np.ndarray:
-    """Algorithm 2: units resampled with replacement (draws lacking either group redrawn)."""
     n = y.shape[0]
     draws: list[np.ndarray] = []
-    while len(draws) < replications:
-        rows = np.sort(rng.integers(0, n, n))
-        if 0 < int((rows < n_control).sum()) < n:
-            draws.append(rows)
-    n0s = [int((rows < n_control).sum()) for rows in draws]
-    return _refit(y, fit, draws, n0s, n_pre=n_pre, kind=kind)
-
-
-def _refit(
-    y: np.ndarray,
-    fit: SdidFit,
-    draws: list[np.ndarray],
-    n0s: list[int],
-    *,
-    n_pre: int,
-    kind: Kind,
-) -> np.ndarray:
-    """The estimate on each drawn panel ``y[rows]`` (its first ``n0`` rows controls).
-
-    Weights restart from the full fit's unit weights on the drawn controls
-    (renormalised) and its time weights, and are re-solved with its penalties.
-    """
+    if inference == "placebo":
+        draws = [rng.permutation(n_control) for _ in range(replications)]
+        n0s = [n_control - (n - n_control)] * replications
+    else:
+        while len(draws) < replications:
+            rows = np.sort(rng.integers(0, n, n))
+            if 0 < int((rows < n_control).sum()) < n:
+                draws.append(rows)
+        n0s = [int((rows < n_control).sum()) for rows in draws]
     ys = [y[rows] for rows in draws]
     starts: list[np.ndarray | None] = [
         _sum_normalise(fit.omega[rows[:n0]]) for rows, n0 in zip(draws, n0s, strict=True)

@@ -180,12 +180,11 @@ def synthetic_did(
     rng = np.random.default_rng(seed)
     shape = {"n_control": n_control, "n_pre": n_pre}
     notes = []
-    if inference == "placebo":
-        draws = fw.placebo_draws(y, fit, **shape, kind=method, replications=replications, rng=rng)
+    if inference != "jackknife":
+        draws = fw.resampled_draws(
+            y, fit, inference=inference, **shape, kind=method, replications=replications, rng=rng
+        )
         se = float(np.std(draws))  # synthdid: sqrt((B-1)/B) * sd
-    elif inference == "bootstrap":
-        draws = fw.bootstrap_draws(y, fit, **shape, kind=method, replications=replications, rng=rng)
-        se = float(np.std(draws))
     else:
         draws = fw.jackknife_draws(y, fit, **shape)
         n = len(draws)
