@@ -102,16 +102,13 @@ class BaconResult(Result):
             )
         return "\n".join(lines)
 
-    def plot(
-        self,
-        *,
-        ax: Axes | None = None,
-        title: str = "Goodman-Bacon decomposition of the two-way fixed-effects estimate",
-        xlabel: str = "Weight of the 2x2 comparison (share of the TWFE estimate)",
-        ylabel: str = "2x2 difference-in-differences estimate (outcome units)",
-        source: str = DEFAULT_SOURCE,
-    ) -> Axes:
-        """Each 2x2 estimate against its weight, marker by type; a line at the TWFE estimate."""
+    def plot(self, *, ax: Axes | None = None) -> Axes:
+        """Each 2x2 estimate against its weight, marker by type; a line at the TWFE estimate.
+
+        The estimates are in outcome units, the weights shares of the TWFE estimate; the
+        figure is titled, labelled and has a source line. To put other words on it (your own
+        data source, say), call :func:`evaluation.report.style.finish` on the returned axes.
+        """
         import matplotlib.pyplot as plt
 
         if ax is None:
@@ -131,8 +128,13 @@ class BaconResult(Result):
         )  # fmt: skip
         ax.axhline(0, color="#999999", lw=0.8)
         ax.legend(frameon=False, loc="best", fontsize=9)
-        style.finish(ax, title=title, xlabel=xlabel, ylabel=ylabel, source=source)
-        return ax
+        return style.finish(
+            ax,
+            title="Goodman-Bacon decomposition of the two-way fixed-effects estimate",
+            xlabel="Weight of the 2x2 comparison (share of the TWFE estimate)",
+            ylabel="2x2 difference-in-differences estimate (outcome units)",
+            source=DEFAULT_SOURCE,
+        )
 
 
 def _label(first: float) -> str:

@@ -1,7 +1,10 @@
 """One house style for every figure in the handbook, built on seaborn.
 
 Every figure has a title, labelled axes with units, and a source line;
-:func:`finish` puts all three on an axes and refuses an empty one. Colours come
+:func:`finish` puts all three on an axes and refuses an empty one. A result's
+``plot()`` draws a finished figure; to put other words on it, call
+:func:`finish` again on the axes it returns (the source line is replaced, not
+added twice). Colours come
 from a colour-blind-safe palette, and figures are drawn on an opaque white
 ground so they stay readable when the book is shown in dark mode.
 
@@ -30,6 +33,9 @@ __all__ = ["PALETTE", "SECTOR_COLOURS", "use_house_style", "finish", "label_axes
 
 #: Okabe-Ito colours, distinguishable with the common forms of colour blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+
+#: Marks the figure's source line, so that :func:`finish` replaces it rather than adds one.
+_SOURCE_LINE = "evaluation-source-line"
 
 #: One colour per service, used wherever services appear side by side.
 SECTOR_COLOURS = {
@@ -61,6 +67,10 @@ def use_house_style() -> None:
 def finish(ax: Axes, *, title: str, xlabel: str, ylabel: str, source: str) -> Axes:
     """Give ``ax`` its title, axis labels and a source line under the figure.
 
+    This is also how to change the words on a figure a result's ``plot()``
+    returned: call it again on that axes. The figure keeps one source line; a
+    source already there is replaced, never drawn twice.
+
     Parameters
     ----------
     ax
@@ -72,10 +82,30 @@ def finish(ax: Axes, *, title: str, xlabel: str, ylabel: str, source: str) -> Ax
     source
         The data's publisher and licence, e.g. ``datasets.info(name).citation``.
 
+    Returns
+    -------
+    Axes
+        ``ax``, finished.
+
     Raises
     ------
     ValueError
         If any of the four texts is empty.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([2010, 2011], [1.0, 2.0])
+    >>> _ = finish(ax, title="Homes built", xlabel="Year", ylabel="Homes (count)",
+    ...            source="Source: made up.")
+    >>> _ = finish(ax, title="Homes built in our area", xlabel="Year",
+    ...            ylabel="Homes (count)", source="Source: our own records.")
+    >>> [text.get_text() for text in fig.texts]
+    ['Source: our own records.']
+    >>> plt.close(fig)
     """
     for label, text in {
         "title": title,
@@ -91,7 +121,11 @@ def finish(ax: Axes, *, title: str, xlabel: str, ylabel: str, source: str) -> Ax
     figure = ax.get_figure(root=True)
     if not isinstance(figure, Figure):
         raise ValueError("The axes belong to no figure.")
-    figure.text(0.01, 0.005, source, ha="left", va="bottom", fontsize=9, color="#444444", wrap=True)
+    for old in [text for text in figure.texts if text.get_gid() == _SOURCE_LINE]:
+        old.remove()
+    figure.text(
+        0.01, 0.005, source, ha="left", va="bottom", fontsize=9, color="#444444", wrap=True
+    ).set_gid(_SOURCE_LINE)
     figure.tight_layout(rect=(0, 0.04, 1, 1))
     return ax
 
