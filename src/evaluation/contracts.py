@@ -308,7 +308,10 @@ class ProviderResponse:
         return "\n".join(lines)
 
     def plot(self, *, ax: Axes | None = None) -> Axes:
-        """Bar chart of the provider's effort per participant by group."""
+        """Bar chart of the provider's effort per participant by group.
+
+        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        """
         ax = ax if ax is not None else plt.subplots(figsize=(8, 4.5))[1]
         table = self._table
         colours = ["C3" if parked else "C0" for parked in table["parked"]]
@@ -433,7 +436,10 @@ class GamingDiagnostic(Result):
         return "\n".join(lines)
 
     def plot(self, *, ax: Axes | None = None) -> Axes:
-        """Observed rates with intervals beside expected rates and minimum levels, by group."""
+        """Observed rates with intervals beside expected rates and minimum levels, by group.
+
+        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        """
         ax = ax if ax is not None else plt.subplots(figsize=(8, 4.5))[1]
         table = self._groups
         x = np.arange(len(table))

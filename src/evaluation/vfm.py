@@ -222,7 +222,10 @@ class Appraisal:
         )
 
     def plot(self, *, ax: Axes | None = None) -> Axes:
-        """Cumulative discounted net benefit by year; it crosses zero when the outlay is repaid."""
+        """Cumulative discounted net benefit by year; it crosses zero when the outlay is repaid.
+
+        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        """
         ax = ax if ax is not None else plt.subplots(figsize=(8, 4.5))[1]
         table = self._table
         ax.step(table["year"], table["cumulative_npv"], where="post", color="C0", lw=2)

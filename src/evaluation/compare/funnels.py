@@ -204,6 +204,8 @@ class FunnelResult(Result):
 
         ``scale`` multiplies rates (100: per cent). At most ``label_outliers``
         units outside the 99.8% limits (else the 95% limits) are labelled.
+
+        Finish with :func:`evaluation.report.style.finish` (title, units, source).
         """
         import matplotlib.pyplot as plt
         import matplotlib.ticker as mticker

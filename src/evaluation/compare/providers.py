@@ -101,8 +101,11 @@ class WithinAreaResult(_OwnsTable, Result):
             }
         )
 
-    def plot(self, *, ax: Axes | None = None, truth: str | None = None) -> Axes:
-        """Each contract's within-area effect and interval; ``truth`` names a column of truths."""
+    def plot(self, *, ax: Axes | None = None) -> Axes:
+        """Each contract's within-area effect (percentage points) and its interval.
+
+        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        """
         import matplotlib.pyplot as plt
 
         if ax is None:
@@ -121,8 +124,6 @@ class WithinAreaResult(_OwnsTable, Result):
             color="C0",
             label=f"estimate with {round(100 * self.level)}% interval",
         )
-        if truth is not None:
-            ax.plot(ordered[truth], y, "x", color="C3", label="true effect")
         ax.axvline(0, color="grey", lw=0.8)
         ax.set_yticks(y, ordered["area"].astype(str) + " " + ordered["provider"].astype(str))
         ax.legend(loc="lower right")

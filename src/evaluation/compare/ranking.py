@@ -53,7 +53,10 @@ class RankResult(Result):
         return tidy_columns(self._table, {**columns, **bounds}, *kept)
 
     def plot(self, *, ax: Axes | None = None) -> Axes:
-        """Caterpillar plot: each unit's rank interval at the fit's ``level``, by observed rank."""
+        """Caterpillar plot: each unit's rank interval at the fit's ``level``, by observed rank.
+
+        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        """
         import matplotlib.pyplot as plt
 
         table = self._table.sort_values("observed_rank").reset_index(drop=True)

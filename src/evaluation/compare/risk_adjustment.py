@@ -74,7 +74,10 @@ class RiskAdjustedResult(Result):
         return tidy_columns(self._table, columns, *kept)
 
     def plot(self, *, ax: Axes | None = None) -> Axes:
-        """O/E ratio and exact interval of each unit, ordered by the ratio."""
+        """O/E ratio and exact interval of each unit, ordered by the ratio.
+
+        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        """
         import matplotlib.pyplot as plt
 
         table = self._table.sort_values("oe_ratio").reset_index(drop=True)

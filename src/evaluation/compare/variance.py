@@ -67,6 +67,8 @@ class VarianceComponents(Result):
 
         Units whose interval lies wholly above zero are green, wholly below
         zero vermilion, the rest grey.
+
+        Finish with :func:`evaluation.report.style.finish` (title, units, source).
         """
         import matplotlib.pyplot as plt
 

@@ -61,8 +61,10 @@ class Balance:
         shown = self._table.set_index("covariate")[columns].round(3).to_string()
         return f"Covariate balance (standardised mean differences) for {self.treatment!r}\n{shown}"
 
-    def plot(self, *, ax: Axes | None = None, threshold: float = 0.1) -> Axes:
+    def plot(self, *, ax: Axes | None = None) -> Axes:
         """Love plot: ``|SMD|`` of each covariate before (and after) adjustment.
+
+        A dashed line marks the usual balance threshold, ``|SMD| = 0.1``.
 
         Finish with :func:`evaluation.report.style.finish`.
         """
@@ -74,7 +76,7 @@ class Balance:
             ax.scatter(table["smd_after"].abs(), rows, color="C0", marker="D", label="After")
             for row, (a, b) in enumerate(zip(table["smd_before"], table["smd_after"], strict=True)):
                 ax.plot([abs(a), abs(b)], [row, row], color="#bbbbbb", lw=1, zorder=0)
-        ax.axvline(threshold, color="black", ls="--", lw=1, label=f"|SMD| = {threshold:g}")
+        ax.axvline(0.1, color="black", ls="--", lw=1, label="|SMD| = 0.1")
         ax.set_yticks(rows, table["covariate"])
         ax.set_xlabel("Absolute standardised mean difference")
         ax.legend(loc="lower right", fontsize=9)

@@ -96,7 +96,10 @@ class RDPower:
         )
 
     def plot(self, *, ax: Axes | None = None) -> Axes:
-        """Power of the robust test against the size of the jump."""
+        """Power of the robust test against the size of the jump.
+
+        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        """
         ax = ax if ax is not None else plt.subplots(figsize=(8, 4.5))[1]
         grid = np.linspace(-2 * self.mde, 2 * self.mde, 201)
         z = float(stats.norm.ppf(1 - self.alpha / 2))

@@ -1,10 +1,9 @@
 """One house style for every figure in the handbook, built on seaborn.
 
 Every figure has a title, labelled axes with units, and a source line;
-:func:`finish` puts all three on an axes and refuses an empty one. A result's
-``plot()`` draws a finished figure; to put other words on it, call
-:func:`finish` again on the axes it returns (the source line is replaced, not
-added twice). Colours come
+:func:`finish` puts all three on an axes and refuses an empty one. It is also
+the one way to change the words on the axes a result's ``plot()`` returns: a
+figure keeps one source line, so finishing again replaces it. Colours come
 from a colour-blind-safe palette, and figures are drawn on an opaque white
 ground so they stay readable when the book is shown in dark mode.
 
@@ -19,6 +18,13 @@ Examples
 >>> _ = ax.plot([2010, 2011], [1.0, 2.0])
 >>> _ = style.finish(ax, title="A rising line", xlabel="Year", ylabel="Homes (count)",
 ...              source="Source: made up for the example.")
+
+Finishing again puts other words on the figure; its one source line is replaced:
+
+>>> _ = style.finish(ax, title="Homes built in our area", xlabel="Year",
+...              ylabel="Homes (count)", source="Source: our own records.")
+>>> [text.get_text() for text in fig.texts]
+['Source: our own records.']
 >>> plt.close(fig)
 """
 
@@ -91,21 +97,6 @@ def finish(ax: Axes, *, title: str, xlabel: str, ylabel: str, source: str) -> Ax
     ------
     ValueError
         If any of the four texts is empty.
-
-    Examples
-    --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt
-    >>> fig, ax = plt.subplots()
-    >>> _ = ax.plot([2010, 2011], [1.0, 2.0])
-    >>> _ = finish(ax, title="Homes built", xlabel="Year", ylabel="Homes (count)",
-    ...            source="Source: made up.")
-    >>> _ = finish(ax, title="Homes built in our area", xlabel="Year",
-    ...            ylabel="Homes (count)", source="Source: our own records.")
-    >>> [text.get_text() for text in fig.texts]
-    ['Source: our own records.']
-    >>> plt.close(fig)
     """
     for label, text in {
         "title": title,

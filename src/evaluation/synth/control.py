@@ -311,7 +311,10 @@ class SyntheticControlResult(Result):
 
     # ------------------------------------------------------------------ picture
     def plot_paths(self, *, ax: Axes | None = None) -> Axes:
-        """The treated unit and its synthetic twin over time, the treatment date dotted."""
+        """The treated unit and its synthetic twin over time, the treatment date dotted.
+
+        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        """
         import matplotlib.pyplot as plt
 
         if ax is None:
@@ -416,6 +419,8 @@ class PlaceboResult(Result):
         ``max_pre_rmspe_multiple`` hides placebos whose pre-period RMSPE exceeds
         that multiple of the treated unit's (Abadie et al. 2010 use 5 and 2):
         their post-period gaps say little because they were never fitted well.
+
+        Finish with :func:`evaluation.report.style.finish` (title, units, source).
         """
         import matplotlib.pyplot as plt
 

@@ -242,7 +242,10 @@ class SeveralTreatedResult(Result):
         return "\n".join(lines)
 
     def plot(self, *, ax: Axes | None = None) -> Axes:
-        """Each treated unit's gap (thin) and their average (thick), treatment date dotted."""
+        """Each treated unit's gap (thin) and their average (thick), treatment date dotted.
+
+        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        """
         import matplotlib.pyplot as plt
 
         if ax is None:
@@ -416,7 +419,10 @@ class ConformalResult(Result):
         return "\n".join(lines)
 
     def plot(self, *, ax: Axes | None = None) -> Axes:
-        """The gap by period with its conformal interval as a band."""
+        """The gap by period with its conformal interval as a band.
+
+        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        """
         import matplotlib.pyplot as plt
 
         if ax is None:
