@@ -362,8 +362,8 @@ def test_plot_takes_ax_by_keyword_only(name: str) -> None:
 #: The plots that still take drawing options beside ``ax``, each used by a chapter
 #: or a test. Every other result's ``plot`` is exactly ``(self, *, ax=None)``.
 PLOT_OPTIONS = {
-    "ConfounderSensitivityResult": ("statistic", "lim"),
-    "FunnelResult": ("scale", "label_outliers"),
+    "ConfounderSensitivityResult": ("statistic",),
+    "FunnelResult": ("label_outliers",),
     "PlaceboResult": ("max_pre_rmspe_multiple",),
     "PooledResult": ("transform",),
     "RDResult": ("bins", "window"),
