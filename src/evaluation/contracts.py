@@ -47,13 +47,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from scipy import optimize, special
 from statsmodels.stats.proportion import proportion_confint
 
+from evaluation.report import style
 from evaluation.results import CopiedFrame, Result, headline, require_frame
 
 __all__ = [
@@ -312,7 +312,7 @@ class ProviderResponse:
 
         Finish with :func:`evaluation.report.style.finish` (title, units, source).
         """
-        ax = ax if ax is not None else plt.subplots(figsize=(8, 4.5))[1]
+        ax = style.axes(ax)
         table = self._table
         colours = ["C3" if parked else "C0" for parked in table["parked"]]
         ax.bar(table["group"], table["effort"], color=colours)
@@ -440,7 +440,7 @@ class GamingDiagnostic(Result):
 
         Finish with :func:`evaluation.report.style.finish` (title, units, source).
         """
-        ax = ax if ax is not None else plt.subplots(figsize=(8, 4.5))[1]
+        ax = style.axes(ax)
         table = self._groups
         x = np.arange(len(table))
         ax.errorbar(

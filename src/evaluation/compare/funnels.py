@@ -205,24 +205,24 @@ class FunnelResult(Result):
 
         Finish with :func:`evaluation.report.style.finish` (title, units, source).
         """
-        import matplotlib.pyplot as plt
         import matplotlib.ticker as mticker
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 5))
+        from evaluation.report import style
+
+        ax = style.axes(ax, (8, 5))
         table = self._table
         grid = np.unique(
             np.geomspace(table["denominator"].min(), table["denominator"].max(), 300).round()
         )
         curves = self.limits(grid)
-        for tag, style in (("95", "--"), ("998", "-")):
+        for tag, dashes in (("95", "--"), ("998", "-")):
             for side in ("lower", "upper"):
                 ax.plot(
                     grid,
                     100 * curves[f"{side}_{tag}"],
                     color="#444444",
                     lw=1,
-                    ls=style,
+                    ls=dashes,
                     label=f"{'95%' if tag == '95' else '99.8%'} limits"
                     if side == "lower"
                     else None,

@@ -36,6 +36,7 @@ from matplotlib.axes import Axes
 from scipy import stats
 
 from evaluation.compare._counts import _check_count_rows
+from evaluation.report import style
 from evaluation.results import (
     CopiedFrame,
     Result,
@@ -106,10 +107,7 @@ class WithinAreaResult(_OwnsTable, Result):
 
         Finish with :func:`evaluation.report.style.finish` (title, units, source).
         """
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 0.18 * len(self.table) + 1.5))
+        ax = style.axes(ax, (7, 0.18 * len(self.table) + 1.5))
         ordered = self.table.sort_values("effect_pp").reset_index(drop=True)
         y = np.arange(len(ordered))
         ax.errorbar(

@@ -57,11 +57,10 @@ class RankResult(Result):
 
         Finish with :func:`evaluation.report.style.finish` (title, units, source).
         """
-        import matplotlib.pyplot as plt
+        from evaluation.report import style
 
         table = self._table.sort_values("observed_rank").reset_index(drop=True)
-        if ax is None:
-            _, ax = plt.subplots(figsize=(9, 5))
+        ax = style.axes(ax, (9, 5))
         position = np.arange(1, len(table) + 1)
         quarter = len(table) / 4
         groups = {

@@ -62,10 +62,9 @@ class ShrinkageResult(Result):
 
         Finish with :func:`evaluation.report.style.finish` (title, units, source).
         """
-        import matplotlib.pyplot as plt
+        from evaluation.report import style
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 5))
+        ax = style.axes(ax, (6, 5))
         table = self._table
         size = table["denominator"] / table["denominator"].max()
         for (_, row), width in zip(table.iterrows(), size, strict=True):

@@ -70,10 +70,9 @@ class VarianceComponents(Result):
 
         Finish with :func:`evaluation.report.style.finish` (title, units, source).
         """
-        import matplotlib.pyplot as plt
+        from evaluation.report import style
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(9, 4.5))
+        ax = style.axes(ax, (9, 4.5))
         effects = self._effects.sort_values("shrunk", ignore_index=True)
         colour = np.where(
             effects["shrunk_high"] < 0,

@@ -109,10 +109,7 @@ class BaconResult(Result):
         figure is titled, labelled and has a source line. To put other words on it (your own
         data source, say), call :func:`evaluation.report.style.finish` on the returned axes.
         """
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 4.8))
+        ax = style.axes(ax, (8, 4.8))
         markers = dict(zip(TYPES, ["o", "^", "s", "D"], strict=True))
         for colour, kind in zip(style.PALETTE, TYPES, strict=False):
             part = self._comparisons.loc[self._comparisons["type"] == kind]

@@ -104,10 +104,7 @@ class TrendSensitivityResult(Result):
         The figure is titled and has a source line. To put other words on it (your own data
         source, say), call :func:`evaluation.report.style.finish` on the returned axes.
         """
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 4.5))
+        ax = style.axes(ax)
         table = self._intervals
         bounds = table["bound"].to_numpy(dtype=float)
         step = float(np.min(np.diff(bounds))) if len(bounds) > 1 else max(bounds[0], 1.0)

@@ -117,10 +117,7 @@ class SwitchingResult(Result):
         own data source, say), call :func:`evaluation.report.style.finish` on the returned
         axes.
         """
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 4.5))
+        ax = style.axes(ax)
         table = self._effects.dropna(subset=["estimate"])
         x = np.arange(len(table))
         y = table["estimate"].to_numpy()

@@ -64,10 +64,7 @@ class TwoByTwoResult(Result):
         other words on it (your own data source, say), call
         :func:`evaluation.report.style.finish` on the returned axes.
         """
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4.2))
+        ax = style.axes(ax, (7, 4.2))
         means = self._cell_means.set_index(["treated", "post"])["mean"]
         x = [0, 1]
         ax.plot(x, [means[(0, 0)], means[(0, 1)]], "o-", color=style.PALETTE[0], label="Comparison")

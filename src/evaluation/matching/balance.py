@@ -8,13 +8,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
 from evaluation.matching._cells import balance_records, balance_row
 from evaluation.matching._common import _prepare
+from evaluation.report import style
 from evaluation.results import CopiedFrame, require_columns, require_no_missing, require_numeric
 
 __all__ = ["Balance", "balance"]
@@ -69,7 +69,7 @@ class Balance:
         Finish with :func:`evaluation.report.style.finish`.
         """
         table = self._table.iloc[::-1]
-        ax = ax if ax is not None else plt.subplots(figsize=(7, 0.35 * len(table) + 1.5))[1]
+        ax = style.axes(ax, (7, 0.35 * len(table) + 1.5))
         rows = np.arange(len(table))
         ax.scatter(table["smd_before"].abs(), rows, color="C3", marker="o", label="Before")
         if self.weighted:

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -80,7 +79,7 @@ class ObservationalResult(Result):
         """
         if self._propensity.isna().all():
             raise ValueError("This estimate has no propensity score to plot.")
-        ax = ax if ax is not None else plt.subplots(figsize=(8, 4.5))[1]
+        ax = style.axes(ax)
         edges = np.linspace(0, 1, 41).tolist()
         treated = self._treated.to_numpy()
         score = self._propensity.to_numpy()

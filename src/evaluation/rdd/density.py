@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
@@ -56,7 +55,7 @@ class DensityTest(Result):
 
         Finish with :func:`evaluation.report.style.finish` (title, units, source).
         """
-        ax = ax if ax is not None else plt.subplots(figsize=(8, 4.5))[1]
+        ax = style.axes(ax)
         bins = self._bins
         ax.scatter(bins["midpoint"], bins["density"], s=12, color="#7f7f7f", label="Histogram")
         for side, colour in (("below", "C0"), ("above", "C1")):
@@ -268,7 +267,7 @@ class LocalDensityTest(Result):
 
         Finish with :func:`evaluation.report.style.finish` (title, units, source).
         """
-        ax = ax if ax is not None else plt.subplots(figsize=(8, 4.5))[1]
+        ax = style.axes(ax)
         x = self._running.iloc[:, 0].to_numpy()
         n = x.size
         shown = (x >= self.cutoff - self.h_left) & (x <= self.cutoff + self.h_right)

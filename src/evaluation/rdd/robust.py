@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -25,6 +24,7 @@ from scipy import stats
 
 from evaluation.rdd._common import _check_kernel, _check_positive
 from evaluation.rdd._lpoly import SELECTORS, Estimates, Settings, estimate, select_bandwidths
+from evaluation.report import style
 from evaluation.results import (
     CopiedFrame,
     Result,
@@ -343,7 +343,7 @@ class RobustRDResult(Result):
         """
         from evaluation.rdd.local_linear import _binned_means
 
-        ax = ax if ax is not None else plt.subplots(figsize=(8, 4.5))[1]
+        ax = style.axes(ax)
         x = self._sample[self.running].to_numpy()
         y = self._sample[self.outcome].to_numpy()
         for below, colour in ((True, "C0"), (False, "C1")):

@@ -31,11 +31,10 @@ Finishing again puts other words on the figure; its one source line is replaced:
 from __future__ import annotations
 
 import matplotlib as mpl
-import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-__all__ = ["PALETTE", "SECTOR_COLOURS", "use_house_style", "finish", "label_axes"]
+__all__ = ["PALETTE", "SECTOR_COLOURS", "use_house_style", "axes", "finish", "label_axes"]
 
 #: Okabe-Ito colours, distinguishable with the common forms of colour blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -55,6 +54,8 @@ SECTOR_COLOURS = {
 
 def use_house_style() -> None:
     """Set seaborn's theme, the palette and an opaque white figure ground."""
+    import seaborn as sns
+
     sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE)
     mpl.rcParams.update(
         {
@@ -68,6 +69,40 @@ def use_house_style() -> None:
             "axes.titlelocation": "left",
         }
     )
+
+
+def axes(ax: Axes | None, figsize: tuple[float, float] = (8, 4.5)) -> Axes:
+    """The axes a plot draws on: ``ax`` itself, or a new figure's when it is None.
+
+    Parameters
+    ----------
+    ax
+        The caller's axes, or None for a new figure.
+    figsize
+        Width and height of the new figure, in inches.
+
+    Returns
+    -------
+    Axes
+        ``ax``, or the one axes of a new figure.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> ax = axes(None, (6, 4))
+    >>> [float(inches) for inches in ax.get_figure().get_size_inches()]
+    [6.0, 4.0]
+    >>> axes(ax) is ax
+    True
+    >>> plt.close(ax.get_figure())
+    """
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(figsize=figsize)[1]
 
 
 def finish(ax: Axes, *, title: str, xlabel: str, ylabel: str, source: str) -> Axes:

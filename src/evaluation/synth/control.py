@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from evaluation.report import style
 from evaluation.results import CopiedFrame, Result, no_interval
 from evaluation.synth._common import (
     _SE_NOTE,
@@ -315,10 +316,7 @@ class SyntheticControlResult(Result):
 
         Finish with :func:`evaluation.report.style.finish` (title, units, source).
         """
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4.2))
+        ax = style.axes(ax, (7, 4.2))
         paths = self.paths
         ax.plot(paths.index, paths["treated"], color="#0072B2", lw=2, label=str(self.treated_unit))
         ax.plot(paths.index, paths["synthetic"], color="#D55E00", lw=2, ls="--", label="Synthetic")
@@ -422,10 +420,7 @@ class PlaceboResult(Result):
 
         Finish with :func:`evaluation.report.style.finish` (title, units, source).
         """
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4.2))
+        ax = style.axes(ax, (7, 4.2))
         shown = self._table.index
         if max_pre_rmspe_multiple is not None:
             limit = max_pre_rmspe_multiple * self._table.loc[self.treated_unit, "pre_rmspe"]

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from evaluation.report import style
 from evaluation.results import CopiedFrame, Result, no_interval, require_level, require_whole
 from evaluation.synth._common import _validate, simplex_least_squares
 from evaluation.synth.control import SyntheticControlResult
@@ -246,10 +247,7 @@ class SeveralTreatedResult(Result):
 
         Finish with :func:`evaluation.report.style.finish` (title, units, source).
         """
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4.2))
+        ax = style.axes(ax, (7, 4.2))
         for u in self._gaps.columns:
             ax.plot(self._gaps.index, self._gaps[u], color="#9ecae1", lw=1)
         ax.plot(self._gaps.index, self.average_path, color="#0072B2", lw=2.4, label="Average")
@@ -423,10 +421,7 @@ class ConformalResult(Result):
 
         Finish with :func:`evaluation.report.style.finish` (title, units, source).
         """
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4.2))
+        ax = style.axes(ax, (7, 4.2))
         t = self._table
         ax.fill_between(t.index, t["ci_low"], t["ci_high"], color="#0072B2", alpha=0.2,
                         label=f"{round(self.level * 100)}% conformal interval")  # fmt: skip
