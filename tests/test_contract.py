@@ -359,6 +359,34 @@ def test_plot_takes_ax_by_keyword_only(name: str) -> None:
     assert ax.kind is inspect.Parameter.KEYWORD_ONLY and ax.default is None
 
 
+#: The plots that still take drawing options beside ``ax``, each used by a chapter
+#: or a test. Every other result's ``plot`` is exactly ``(self, *, ax=None)``.
+PLOT_OPTIONS = {
+    "ConfounderSensitivityResult": ("statistic",),
+    "FunnelResult": ("label_outliers",),
+    "PlaceboResult": ("max_pre_rmspe_multiple",),
+    "PooledResult": ("transform",),
+    "RDResult": ("bins", "window"),
+    "SyntheticControlResult": ("placebo",),
+    "TenderResult": ("measure", "line"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(n for n, cls in CLASSES.items() if hasattr(cls, "plot")))
+def test_plot_has_the_one_signature(name: str) -> None:
+    """No plot takes label words: each draws its own, and style.finish changes them."""
+    parameters = inspect.signature(CLASSES[name].plot).parameters
+    assert not {"title", "xlabel", "ylabel", "source"} & set(parameters), name
+    options = tuple(p for p in parameters if p not in ("self", "ax"))
+    assert options == PLOT_OPTIONS.get(name, ()), f"{name}.plot takes {options}"
+    if name not in PLOT_OPTIONS:
+        kinds = [(p.name, p.kind, p.default) for p in parameters.values()]
+        assert kinds == [
+            ("self", inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.empty),
+            ("ax", inspect.Parameter.KEYWORD_ONLY, None),
+        ]
+
+
 @pytest.mark.parametrize("name", sorted(FACTORIES))
 def test_the_outcome_is_recorded(name: str, made: dict[str, tuple[Any, str | None]]) -> None:
     result, outcome = made[name]

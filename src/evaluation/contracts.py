@@ -47,13 +47,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from scipy import optimize, special
 from statsmodels.stats.proportion import proportion_confint
 
+from evaluation.report import style
 from evaluation.results import CopiedFrame, Result, headline, require_frame
 
 __all__ = [
@@ -308,8 +308,11 @@ class ProviderResponse:
         return "\n".join(lines)
 
     def plot(self, *, ax: Axes | None = None) -> Axes:
-        """Bar chart of the provider's effort per participant by group."""
-        ax = ax if ax is not None else plt.subplots(figsize=(8, 4.5))[1]
+        """Bar chart of the provider's effort per participant by group.
+
+        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        """
+        ax = style.axes(ax)
         table = self._table
         colours = ["C3" if parked else "C0" for parked in table["parked"]]
         ax.bar(table["group"], table["effort"], color=colours)
@@ -433,8 +436,11 @@ class GamingDiagnostic(Result):
         return "\n".join(lines)
 
     def plot(self, *, ax: Axes | None = None) -> Axes:
-        """Observed rates with intervals beside expected rates and minimum levels, by group."""
-        ax = ax if ax is not None else plt.subplots(figsize=(8, 4.5))[1]
+        """Observed rates with intervals beside expected rates and minimum levels, by group.
+
+        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        """
+        ax = style.axes(ax)
         table = self._groups
         x = np.arange(len(table))
         ax.errorbar(

@@ -355,6 +355,7 @@ _TABLE: dict[str, dict[str, str]] = {
         "ax": "Matplotlib axes to draw on.",
         "classes": "CSS classes of the table element.",
         "digits": "Decimal places shown.",
+        "figsize": "Width and height of a new figure, in inches.",
         "formats": "Formats of some columns, overriding the decimal places.",
         "index": "Whether to show the data frame's index.",
         "na_rep": "What a missing value is shown as.",

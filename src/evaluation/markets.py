@@ -42,13 +42,13 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from matplotlib.axes import Axes
 
 from evaluation import cells
+from evaluation.report import style
 from evaluation.results import (
     CopiedFrame,
     Result,
@@ -595,7 +595,7 @@ class ConcentrationGradient(Result):
 
         Finish with :func:`evaluation.report.style.finish` (title, units, source).
         """
-        ax = ax if ax is not None else plt.subplots(figsize=(8, 4.5))[1]
+        ax = style.axes(ax)
         x = self._sample[self.concentration].to_numpy(dtype=float)
         y = self._sample[self.outcome].to_numpy(dtype=float)
         ax.scatter(x, y, s=14, alpha=0.55, color="C0", label="Market")

@@ -142,11 +142,10 @@ class PooledResult(Result):
         ``transform`` (e.g. ``numpy.exp`` for log ratios) maps estimates to the
         scale shown. The caller finishes the figure with :func:`~evaluation.report.style.finish`.
         """
-        import matplotlib.pyplot as plt
+        from evaluation.report import style
 
         studies = self._studies.iloc[::-1].reset_index(drop=True)
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 0.35 * len(studies) + 1.8))
+        ax = style.axes(ax, (8, 0.35 * len(studies) + 1.8))
         show = (lambda x: x) if transform is None else transform
         rows = np.arange(len(studies)) + 2
         ax.hlines(rows, show(studies["ci_low"]), show(studies["ci_high"]), color="#444444", lw=1.2)

@@ -46,13 +46,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import Literal
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from scipy import optimize, stats
 
 from evaluation.rdd.planning import RDPower, rd_power
+from evaluation.report import style
 from evaluation.results import CopiedFrame, Result, normal_interval
 
 __all__ = [
@@ -266,7 +266,7 @@ class PowerCalculation:
 
         Finish with :func:`evaluation.report.style.finish` (title, units, source).
         """
-        ax = ax if ax is not None else plt.subplots(figsize=(8, 4.5))[1]
+        ax = style.axes(ax)
         design = _TrialSetup(
             self.treated_share,
             self.cluster_size,

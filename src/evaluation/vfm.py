@@ -42,12 +42,12 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from scipy import optimize
 
+from evaluation.report import style
 from evaluation.results import require_columns, require_no_missing, require_numeric
 
 __all__ = [
@@ -222,8 +222,11 @@ class Appraisal:
         )
 
     def plot(self, *, ax: Axes | None = None) -> Axes:
-        """Cumulative discounted net benefit by year; it crosses zero when the outlay is repaid."""
-        ax = ax if ax is not None else plt.subplots(figsize=(8, 4.5))[1]
+        """Cumulative discounted net benefit by year; it crosses zero when the outlay is repaid.
+
+        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        """
+        ax = style.axes(ax)
         table = self._table
         ax.step(table["year"], table["cumulative_npv"], where="post", color="C0", lw=2)
         ax.axhline(0, color="black", lw=1)

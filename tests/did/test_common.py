@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from evaluation import did
+from evaluation.did._common import DEFAULT_SOURCE
 from evaluation.results import Result
 from tests.did.conftest import SIM
 
@@ -81,11 +82,34 @@ def test_plots_have_titles_and_labels(panel: pd.DataFrame, kielmc: pd.DataFrame)
     import matplotlib.pyplot as plt
 
     for ax in (
-        did.staggered(panel, **SIM, replications=99).plot(source="Source: simulated."),
-        did.event_study(panel, **SIM).plot(source="Source: simulated."),
+        did.staggered(panel, **SIM, replications=99).plot(),
+        did.event_study(panel, **SIM).plot(),
         did.two_by_two(kielmc, outcome="rprice", treated="nearinc", post="y81").plot(),
     ):
         # The house style puts titles on the left; read every position.
         title = "".join(ax.get_title(loc=where) for where in ("left", "center", "right"))
         assert title and ax.get_xlabel() and ax.get_ylabel()
         plt.close(ax.get_figure())
+
+
+def test_finishing_a_plot_again_replaces_its_words(panel: pd.DataFrame) -> None:
+    import matplotlib.pyplot as plt
+
+    from evaluation.report import style
+
+    ax = did.event_study(panel, **SIM).plot()
+    figure = ax.get_figure(root=True)
+    assert [text.get_text() for text in figure.texts] == [DEFAULT_SOURCE]
+    style.finish(
+        ax,
+        title="Our reform",
+        xlabel="Years since it (event time)",
+        ylabel="Effect (visits)",
+        source="Source: simulated.",
+    )
+    assert "".join(ax.get_title(loc=where) for where in ("left", "center", "right")) == (
+        "Our reform"
+    )
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("Years since it (event time)", "Effect (visits)")
+    assert [text.get_text() for text in figure.texts] == ["Source: simulated."]
+    plt.close(figure)

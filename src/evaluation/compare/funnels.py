@@ -197,37 +197,37 @@ class FunnelResult(Result):
         ]
         return "\n".join(lines)
 
-    def plot(
-        self, *, ax: Axes | None = None, scale: float = 100.0, label_outliers: int = 8
-    ) -> Axes:
+    def plot(self, *, ax: Axes | None = None, label_outliers: int = 8) -> Axes:
         """Funnel plot: rates against denominators, limits, and labelled outliers.
 
-        ``scale`` multiplies rates (100: per cent). At most ``label_outliers``
-        units outside the 99.8% limits (else the 95% limits) are labelled.
+        Rates are drawn in per cent. At most ``label_outliers`` units outside the
+        99.8% limits (else the 95% limits) are labelled.
+
+        Finish with :func:`evaluation.report.style.finish` (title, units, source).
         """
-        import matplotlib.pyplot as plt
         import matplotlib.ticker as mticker
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 5))
+        from evaluation.report import style
+
+        ax = style.axes(ax, (8, 5))
         table = self._table
         grid = np.unique(
             np.geomspace(table["denominator"].min(), table["denominator"].max(), 300).round()
         )
         curves = self.limits(grid)
-        for tag, style in (("95", "--"), ("998", "-")):
+        for tag, dashes in (("95", "--"), ("998", "-")):
             for side in ("lower", "upper"):
                 ax.plot(
                     grid,
-                    scale * curves[f"{side}_{tag}"],
+                    100 * curves[f"{side}_{tag}"],
                     color="#444444",
                     lw=1,
-                    ls=style,
+                    ls=dashes,
                     label=f"{'95%' if tag == '95' else '99.8%'} limits"
                     if side == "lower"
                     else None,
                 )
-        ax.axhline(scale * self.target, color="#444444", lw=0.8, ls=":", label="Target")
+        ax.axhline(100 * self.target, color="#444444", lw=0.8, ls=":", label="Target")
         colours = table["flag_998"].map(
             {"above": "#D55E00", "below": "#0072B2", "within": "#999999"}
         )
@@ -237,7 +237,7 @@ class FunnelResult(Result):
         )
         ax.scatter(
             table["denominator"],
-            scale * table["rate"],
+            100 * table["rate"],
             c=colours,
             s=22,
             zorder=3,
@@ -255,7 +255,7 @@ class FunnelResult(Result):
         for number, (_, row) in enumerate(labelled.head(label_outliers).iterrows()):
             ax.annotate(
                 str(row["unit"]),
-                (row["denominator"], scale * row["rate"]),
+                (row["denominator"], 100 * row["rate"]),
                 fontsize=8,
                 # alternate right-above and left-below, so neighbouring labels stay legible
                 xytext=(4, 4) if number % 2 == 0 else (-4, -11),

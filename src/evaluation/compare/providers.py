@@ -36,6 +36,7 @@ from matplotlib.axes import Axes
 from scipy import stats
 
 from evaluation.compare._counts import _check_count_rows
+from evaluation.report import style
 from evaluation.results import (
     CopiedFrame,
     Result,
@@ -101,12 +102,12 @@ class WithinAreaResult(_OwnsTable, Result):
             }
         )
 
-    def plot(self, *, ax: Axes | None = None, truth: str | None = None) -> Axes:
-        """Each contract's within-area effect and interval; ``truth`` names a column of truths."""
-        import matplotlib.pyplot as plt
+    def plot(self, *, ax: Axes | None = None) -> Axes:
+        """Each contract's within-area effect (percentage points) and its interval.
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 0.18 * len(self.table) + 1.5))
+        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        """
+        ax = style.axes(ax, (7, 0.18 * len(self.table) + 1.5))
         ordered = self.table.sort_values("effect_pp").reset_index(drop=True)
         y = np.arange(len(ordered))
         ax.errorbar(
@@ -121,8 +122,6 @@ class WithinAreaResult(_OwnsTable, Result):
             color="C0",
             label=f"estimate with {round(100 * self.level)}% interval",
         )
-        if truth is not None:
-            ax.plot(ordered[truth], y, "x", color="C3", label="true effect")
         ax.axvline(0, color="grey", lw=0.8)
         ax.set_yticks(y, ordered["area"].astype(str) + " " + ordered["provider"].astype(str))
         ax.legend(loc="lower right")

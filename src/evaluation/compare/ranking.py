@@ -53,12 +53,14 @@ class RankResult(Result):
         return tidy_columns(self._table, {**columns, **bounds}, *kept)
 
     def plot(self, *, ax: Axes | None = None) -> Axes:
-        """Caterpillar plot: each unit's rank interval at the fit's ``level``, by observed rank."""
-        import matplotlib.pyplot as plt
+        """Caterpillar plot: each unit's rank interval at the fit's ``level``, by observed rank.
+
+        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        """
+        from evaluation.report import style
 
         table = self._table.sort_values("observed_rank").reset_index(drop=True)
-        if ax is None:
-            _, ax = plt.subplots(figsize=(9, 5))
+        ax = style.axes(ax, (9, 5))
         position = np.arange(1, len(table) + 1)
         quarter = len(table) / 4
         groups = {

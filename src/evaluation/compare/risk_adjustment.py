@@ -74,12 +74,14 @@ class RiskAdjustedResult(Result):
         return tidy_columns(self._table, columns, *kept)
 
     def plot(self, *, ax: Axes | None = None) -> Axes:
-        """O/E ratio and exact interval of each unit, ordered by the ratio."""
-        import matplotlib.pyplot as plt
+        """O/E ratio and exact interval of each unit, ordered by the ratio.
+
+        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        """
+        from evaluation.report import style
 
         table = self._table.sort_values("oe_ratio").reset_index(drop=True)
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 0.25 * len(table) + 1.5))
+        ax = style.axes(ax, (8, 0.25 * len(table) + 1.5))
         rows = np.arange(len(table))
         ax.hlines(rows, table["ci_low"], table["ci_high"], color="#444444", lw=1.2)
         ax.scatter(table["oe_ratio"], rows, color="#0072B2", zorder=3, s=20)

@@ -55,23 +55,27 @@ class ShrinkageResult(Result):
         kept = ("raw_rate", "weight_on_own_data")
         return tidy_columns(self._table, {**columns, **bounds}, *kept)
 
-    def plot(self, *, ax: Axes | None = None, scale: float = 100.0) -> Axes:
-        """Raw rate (left) joined to shrunken rate (right) for every unit, line width by size."""
-        import matplotlib.pyplot as plt
+    def plot(self, *, ax: Axes | None = None) -> Axes:
+        """Raw rate (left) joined to shrunken rate (right) for every unit, line width by size.
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 5))
+        Rates are drawn in per cent; the dashed line is the prior mean.
+
+        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        """
+        from evaluation.report import style
+
+        ax = style.axes(ax, (6, 5))
         table = self._table
         size = table["denominator"] / table["denominator"].max()
         for (_, row), width in zip(table.iterrows(), size, strict=True):
             ax.plot(
                 [0, 1],
-                [scale * row["raw_rate"], scale * row["shrunk_rate"]],
+                [100 * row["raw_rate"], 100 * row["shrunk_rate"]],
                 color="#0072B2",
                 alpha=0.35 + 0.5 * width,
                 lw=0.5 + 2.5 * width,
             )
-        ax.axhline(scale * self.prior_mean, color="#D55E00", lw=1, ls="--")
+        ax.axhline(100 * self.prior_mean, color="#D55E00", lw=1, ls="--")
         ax.set_xticks([0, 1], ["Raw rate", "Shrunken rate"])
         ax.set_xlim(-0.15, 1.15)
         return ax

@@ -67,11 +67,12 @@ class VarianceComponents(Result):
 
         Units whose interval lies wholly above zero are green, wholly below
         zero vermilion, the rest grey.
-        """
-        import matplotlib.pyplot as plt
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(9, 4.5))
+        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        """
+        from evaluation.report import style
+
+        ax = style.axes(ax, (9, 4.5))
         effects = self._effects.sort_values("shrunk", ignore_index=True)
         colour = np.where(
             effects["shrunk_high"] < 0,

@@ -102,20 +102,14 @@ class BaconResult(Result):
             )
         return "\n".join(lines)
 
-    def plot(
-        self,
-        *,
-        ax: Axes | None = None,
-        title: str = "Goodman-Bacon decomposition of the two-way fixed-effects estimate",
-        xlabel: str = "Weight of the 2x2 comparison (share of the TWFE estimate)",
-        ylabel: str = "2x2 difference-in-differences estimate (outcome units)",
-        source: str = DEFAULT_SOURCE,
-    ) -> Axes:
-        """Each 2x2 estimate against its weight, marker by type; a line at the TWFE estimate."""
-        import matplotlib.pyplot as plt
+    def plot(self, *, ax: Axes | None = None) -> Axes:
+        """Each 2x2 estimate against its weight, marker by type; a line at the TWFE estimate.
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 4.8))
+        The estimates are in outcome units, the weights shares of the TWFE estimate; the
+        figure is titled, labelled and has a source line. To put other words on it (your own
+        data source, say), call :func:`evaluation.report.style.finish` on the returned axes.
+        """
+        ax = style.axes(ax, (8, 4.8))
         markers = dict(zip(TYPES, ["o", "^", "s", "D"], strict=True))
         for colour, kind in zip(style.PALETTE, TYPES, strict=False):
             part = self._comparisons.loc[self._comparisons["type"] == kind]
@@ -131,8 +125,13 @@ class BaconResult(Result):
         )  # fmt: skip
         ax.axhline(0, color="#999999", lw=0.8)
         ax.legend(frameon=False, loc="best", fontsize=9)
-        style.finish(ax, title=title, xlabel=xlabel, ylabel=ylabel, source=source)
-        return ax
+        return style.finish(
+            ax,
+            title="Goodman-Bacon decomposition of the two-way fixed-effects estimate",
+            xlabel="Weight of the 2x2 comparison (share of the TWFE estimate)",
+            ylabel="2x2 difference-in-differences estimate (outcome units)",
+            source=DEFAULT_SOURCE,
+        )
 
 
 def _label(first: float) -> str:

@@ -95,24 +95,21 @@ class StaggeredResult(Result):
             rows.append(part[["term", "estimate", "se", "ci_low", "ci_high", "p_value", "n_obs"]])
         return pd.concat(rows, ignore_index=True)
 
-    def plot(
-        self,
-        *,
-        ax: Axes | None = None,
-        title: str = "Event study: effect by time since adoption (Callaway-Sant'Anna)",
-        xlabel: str = "Periods since adoption (event time)",
-        ylabel: str = "Estimated effect (outcome units)",
-        source: str = DEFAULT_SOURCE,
-    ) -> Axes:
-        """Event-study figure of the dynamic aggregation with ``level`` intervals (the fit's)."""
+    def plot(self, *, ax: Axes | None = None) -> Axes:
+        """Event-study figure of the dynamic aggregation with ``level`` intervals (the fit's).
+
+        The effect (outcome units) by periods since adoption, titled, labelled and with a
+        source line. To put other words on it (your own data source, say), call
+        :func:`evaluation.report.style.finish` on the returned axes.
+        """
         effects = self._dynamic.rename(columns={"att": "estimate"})
         return _event_plot(
             effects,
             ax,
-            title=title,
-            xlabel=xlabel,
-            ylabel=ylabel,
-            source=source,
+            title="Event study: effect by time since adoption (Callaway-Sant'Anna)",
+            xlabel="Periods since adoption (event time)",
+            ylabel="Estimated effect (outcome units)",
+            source=DEFAULT_SOURCE,
             band=True,
             level=self.level,
         )

@@ -64,16 +64,13 @@ class EventStudyResult(Result):
         columns = ["term", "estimate", "se", "ci_low", "ci_high", "p_value", "n_obs"]
         return pd.concat([super().tidy(), part[columns]], ignore_index=True)
 
-    def plot(
-        self,
-        *,
-        ax: Axes | None = None,
-        title: str = "Event study: effect by time since adoption",
-        xlabel: str = "Periods since adoption (event time)",
-        ylabel: str = "Estimated effect (outcome units)",
-        source: str = DEFAULT_SOURCE,
-    ) -> Axes:
-        """Event-study figure with the fit's ``level`` intervals; the reference is drawn at 0."""
+    def plot(self, *, ax: Axes | None = None) -> Axes:
+        """Event-study figure with the fit's ``level`` intervals; the reference is drawn at 0.
+
+        The effect (outcome units) by periods since adoption, titled, labelled and with a
+        source line. To put other words on it (your own data source, say), call
+        :func:`evaluation.report.style.finish` on the returned axes.
+        """
         reference_period = pd.DataFrame(
             {
                 "event_time": [self.reference_period],
@@ -86,10 +83,10 @@ class EventStudyResult(Result):
         return _event_plot(
             effects,
             ax,
-            title=title,
-            xlabel=xlabel,
-            ylabel=ylabel,
-            source=source,
+            title="Event study: effect by time since adoption",
+            xlabel="Periods since adoption (event time)",
+            ylabel="Estimated effect (outcome units)",
+            source=DEFAULT_SOURCE,
             band=False,
             level=self.level,
         )

@@ -97,20 +97,14 @@ class TrendSensitivityResult(Result):
         )
         return self._report(*lines, observations=False)
 
-    def plot(
-        self,
-        *,
-        ax: Axes | None = None,
-        title: str = "How robust is the effect to violations of parallel trends?",
-        xlabel: str | None = None,
-        ylabel: str = "Effect (outcome units)",
-        source: str = DEFAULT_SOURCE,
-    ) -> Axes:
-        """Robust sets against the bound, the usual interval at the left."""
-        import matplotlib.pyplot as plt
+    def plot(self, *, ax: Axes | None = None) -> Axes:
+        """Robust sets against the bound, the usual interval at the left.
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 4.5))
+        The effect is in outcome units; the x-axis names the bound of the restriction used.
+        The figure is titled and has a source line. To put other words on it (your own data
+        source, say), call :func:`evaluation.report.style.finish` on the returned axes.
+        """
+        ax = style.axes(ax)
         table = self._intervals
         bounds = table["bound"].to_numpy(dtype=float)
         step = float(np.min(np.diff(bounds))) if len(bounds) > 1 else max(bounds[0], 1.0)
@@ -143,13 +137,18 @@ class TrendSensitivityResult(Result):
             )
         ax.set_xticks([left, *bounds], ["exact", *[f"{b:g}" for b in bounds]])
         ax.legend(frameon=False, loc="best")
-        default_x = {
+        xlabel = {
             "relative_magnitude": "Mbar: post-adoption drift allowed, as a multiple of the "
             "largest pre-adoption drift",
             "smoothness": "M: bend allowed in the trend per period (outcome units)",
         }[self.restriction]
-        style.finish(ax, title=title, xlabel=xlabel or default_x, ylabel=ylabel, source=source)
-        return ax
+        return style.finish(
+            ax,
+            title="How robust is the effect to violations of parallel trends?",
+            xlabel=xlabel,
+            ylabel="Effect (outcome units)",
+            source=DEFAULT_SOURCE,
+        )
 
 
 def _from_fit(fit: EventStudyResult) -> tuple[np.ndarray, np.ndarray, int, list[int]]:

@@ -80,21 +80,24 @@ class ImputationResult(Result):
         )
         return pd.concat([super().tidy(), rows], ignore_index=True)
 
-    def plot(
-        self,
-        *,
-        ax: Axes | None = None,
-        title: str = "Event study: imputation estimates by time since adoption",
-        xlabel: str = "Periods since adoption (event time)",
-        ylabel: str = "Estimated effect (outcome units)",
-        source: str = DEFAULT_SOURCE,
-    ) -> Axes:
-        """Pre-adoption coefficients (Test 1) and post-adoption effects with ``level`` intervals."""
+    def plot(self, *, ax: Axes | None = None) -> Axes:
+        """Pre-adoption coefficients (Test 1) and post-adoption effects with ``level`` intervals.
+
+        The effect (outcome units) by periods since adoption, titled, labelled and with a
+        source line. To put other words on it (your own data source, say), call
+        :func:`evaluation.report.style.finish` on the returned axes.
+        """
         effects = pd.concat([self._leads, self._effects], ignore_index=True)
         return _event_plot(
-            effects, ax, title=title, xlabel=xlabel, ylabel=ylabel, source=source, band=False,
+            effects,
+            ax,
+            title="Event study: imputation estimates by time since adoption",
+            xlabel="Periods since adoption (event time)",
+            ylabel="Estimated effect (outcome units)",
+            source=DEFAULT_SOURCE,
+            band=False,
             level=self.level,
-        )  # fmt: skip
+        )
 
 
 class _TwoWay:

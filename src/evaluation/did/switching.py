@@ -110,19 +110,14 @@ class SwitchingResult(Result):
         frame["n_obs"] = self.n_obs
         return frame
 
-    def plot(
-        self,
-        *,
-        ax: Axes | None = None,
-        title: str = "Effect of the treatment, by estimator",
-        ylabel: str = "Estimated effect (outcome units)",
-        source: str = DEFAULT_SOURCE,
-    ) -> Axes:
-        """Each estimate with its ``level`` interval; a line at zero."""
-        import matplotlib.pyplot as plt
+    def plot(self, *, ax: Axes | None = None) -> Axes:
+        """Each estimate (outcome units) with its ``level`` interval; a line at zero.
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 4.5))
+        The figure is titled, labelled and has a source line. To put other words on it (your
+        own data source, say), call :func:`evaluation.report.style.finish` on the returned
+        axes.
+        """
+        ax = style.axes(ax)
         table = self._effects.dropna(subset=["estimate"])
         x = np.arange(len(table))
         y = table["estimate"].to_numpy()
@@ -131,9 +126,12 @@ class SwitchingResult(Result):
         ax.axhline(0, color="#333333", linewidth=1)
         ax.set_xticks(x, table["term"].tolist())
         return style.finish(
-            ax, title=title, xlabel="Estimator (switching unit-periods)", ylabel=ylabel,
-            source=source,
-        )  # fmt: skip
+            ax,
+            title="Effect of the treatment, by estimator",
+            xlabel="Estimator (switching unit-periods)",
+            ylabel="Estimated effect (outcome units)",
+            source=DEFAULT_SOURCE,
+        )
 
 
 class _Estimate(NamedTuple):

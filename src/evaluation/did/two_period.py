@@ -55,24 +55,16 @@ class TwoByTwoResult(Result):
         """
         return None if self._cells is None else self._cells.copy()
 
-    def plot(
-        self,
-        *,
-        ax: Axes | None = None,
-        title: str = "Difference-in-differences: group means before and after",
-        xlabel: str = "Period",
-        ylabel: str | None = None,
-        source: str = DEFAULT_SOURCE,
-    ) -> Axes:
+    def plot(self, *, ax: Axes | None = None) -> Axes:
         """The classic picture: both groups' means, and the treated group's counterfactual.
 
-        The arrow and its label are the difference of the (weighted) cell means,
-        which equals the estimate unless covariates were adjusted for.
+        The arrow and its label are the difference of the (weighted) cell means, which
+        equals the estimate unless covariates were adjusted for. The y-axis is the mean
+        outcome, in the outcome's units; the figure is titled and has a source line. To put
+        other words on it (your own data source, say), call
+        :func:`evaluation.report.style.finish` on the returned axes.
         """
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4.2))
+        ax = style.axes(ax, (7, 4.2))
         means = self._cell_means.set_index(["treated", "post"])["mean"]
         x = [0, 1]
         ax.plot(x, [means[(0, 0)], means[(0, 1)]], "o-", color=style.PALETTE[0], label="Comparison")
@@ -103,10 +95,13 @@ class TwoByTwoResult(Result):
         ax.set_xlim(-0.15, 1.45)
         ax.set_xticks(x, ["Before", "After"])
         ax.legend(frameon=False, loc="best")
-        style.finish(
-            ax, title=title, xlabel=xlabel, ylabel=ylabel or f"Mean {self.outcome}", source=source
+        return style.finish(
+            ax,
+            title="Difference-in-differences: group means before and after",
+            xlabel="Period",
+            ylabel=f"Mean {self.outcome}",
+            source=DEFAULT_SOURCE,
         )
-        return ax
 
 
 def two_by_two(

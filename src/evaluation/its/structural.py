@@ -199,7 +199,10 @@ class StructuralResult(Result):
         return _rows_summary(self, self._rows)
 
     def plot(self, *, ax: Axes | None = None) -> Axes:
-        """Observed series, the smoothed signal and the counterfactual without the step."""
+        """Observed series, the smoothed signal and the counterfactual without the step.
+
+        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        """
         paths = self._paths
         ax, x, post = _path_axes(ax, paths, self.time)
         ax.plot(x, paths["observed"], color="#999999", lw=1, label="Observed")

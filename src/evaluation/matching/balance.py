@@ -8,13 +8,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
 from evaluation.matching._cells import balance_records, balance_row
 from evaluation.matching._common import _prepare
+from evaluation.report import style
 from evaluation.results import CopiedFrame, require_columns, require_no_missing, require_numeric
 
 __all__ = ["Balance", "balance"]
@@ -61,20 +61,22 @@ class Balance:
         shown = self._table.set_index("covariate")[columns].round(3).to_string()
         return f"Covariate balance (standardised mean differences) for {self.treatment!r}\n{shown}"
 
-    def plot(self, *, ax: Axes | None = None, threshold: float = 0.1) -> Axes:
+    def plot(self, *, ax: Axes | None = None) -> Axes:
         """Love plot: ``|SMD|`` of each covariate before (and after) adjustment.
+
+        A dashed line marks the usual balance threshold, ``|SMD| = 0.1``.
 
         Finish with :func:`evaluation.report.style.finish`.
         """
         table = self._table.iloc[::-1]
-        ax = ax if ax is not None else plt.subplots(figsize=(7, 0.35 * len(table) + 1.5))[1]
+        ax = style.axes(ax, (7, 0.35 * len(table) + 1.5))
         rows = np.arange(len(table))
         ax.scatter(table["smd_before"].abs(), rows, color="C3", marker="o", label="Before")
         if self.weighted:
             ax.scatter(table["smd_after"].abs(), rows, color="C0", marker="D", label="After")
             for row, (a, b) in enumerate(zip(table["smd_before"], table["smd_after"], strict=True)):
                 ax.plot([abs(a), abs(b)], [row, row], color="#bbbbbb", lw=1, zorder=0)
-        ax.axvline(threshold, color="black", ls="--", lw=1, label=f"|SMD| = {threshold:g}")
+        ax.axvline(0.1, color="black", ls="--", lw=1, label="|SMD| = 0.1")
         ax.set_yticks(rows, table["covariate"])
         ax.set_xlabel("Absolute standardised mean difference")
         ax.legend(loc="lower right", fontsize=9)

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -70,8 +69,8 @@ class ObservationalResult(Result):
         """The headline row plus ``n_treated`` and ``n_control``."""
         return self._tidy_with("method", "n_treated", "n_control")
 
-    def plot(self, *, ax: Axes | None = None, bins: int = 40) -> Axes:
-        """Overlap: histograms of the propensity score for treated and control units.
+    def plot(self, *, ax: Axes | None = None) -> Axes:
+        """Overlap: histograms (40 bins) of the propensity score for treated and control units.
 
         Treated units are filled; controls are drawn twice, as they are (dashed
         outline) and with the estimator's weights (solid outline), so the picture
@@ -80,8 +79,8 @@ class ObservationalResult(Result):
         """
         if self._propensity.isna().all():
             raise ValueError("This estimate has no propensity score to plot.")
-        ax = ax if ax is not None else plt.subplots(figsize=(8, 4.5))[1]
-        edges = np.linspace(0, 1, bins + 1).tolist()
+        ax = style.axes(ax)
+        edges = np.linspace(0, 1, 41).tolist()
         treated = self._treated.to_numpy()
         score = self._propensity.to_numpy()
         weights = self._weights.to_numpy()

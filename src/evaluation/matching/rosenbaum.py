@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -102,7 +101,7 @@ class RosenbaumBounds:
 
         Finish with :func:`evaluation.report.style.finish`.
         """
-        ax = ax if ax is not None else plt.subplots(figsize=(7, 4.2))[1]
+        ax = style.axes(ax, (7, 4.2))
         t = self._table
         ax.plot(t["gamma"], t["p_upper"], "o-", label="Upper bound on p-value")
         ax.axhline(self.alpha, color="C3", ls="--", lw=1.2, label=f"alpha = {self.alpha:g}")

@@ -23,7 +23,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
@@ -31,6 +30,7 @@ from matplotlib.axes import Axes
 from scipy import stats
 
 from evaluation.matching.result import ObservationalResult
+from evaluation.report import style
 from evaluation.results import (
     CopiedFrame,
     Result,
@@ -226,9 +226,7 @@ class ConfounderSensitivityResult(Result):
             }
         )
 
-    def plot(
-        self, *, ax: Axes | None = None, statistic: str = "estimate", lim: float = 0.4
-    ) -> Axes:
+    def plot(self, *, ax: Axes | None = None, statistic: str = "estimate") -> Axes:
         """Contours of the adjusted estimate (or t-value) over the confounder's two partial R2.
 
         The red dashed contour is where the estimate reaches zero (for the
@@ -238,8 +236,8 @@ class ConfounderSensitivityResult(Result):
         """
         if statistic not in ("estimate", "t"):
             raise ValueError(f"statistic={statistic!r}; choose 'estimate' or 't'.")
-        ax = ax if ax is not None else plt.subplots(figsize=(6.5, 6))[1]
-        top = max(lim, *(self._bounds[["r2dz_x", "r2yz_dx"]].to_numpy().ravel() * 1.1))
+        ax = style.axes(ax, (6.5, 6))
+        top = max(0.4, *(self._bounds[["r2dz_x", "r2yz_dx"]].to_numpy().ravel() * 1.1))
         grid = np.linspace(0, min(top, 0.99), 120)
         dz, yz = np.meshgrid(grid, grid)
         estimate, _, t = _adjusted(self.estimate, self.se, self.dof, dz, yz)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
@@ -52,8 +51,11 @@ class DensityTest(Result):
     )
 
     def plot(self, *, ax: Axes | None = None) -> Axes:
-        """Histogram heights as points, with the local-linear density fits either side."""
-        ax = ax if ax is not None else plt.subplots(figsize=(8, 4.5))[1]
+        """Histogram heights as points, with the local-linear density fits either side.
+
+        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        """
+        ax = style.axes(ax)
         bins = self._bins
         ax.scatter(bins["midpoint"], bins["density"], s=12, color="#7f7f7f", label="Histogram")
         for side, colour in (("below", "C0"), ("above", "C1")):
@@ -260,13 +262,17 @@ class LocalDensityTest(Result):
         """The headline row plus the two densities, the bandwidths and the T statistic."""
         return self._tidy_with("f_left", "f_right", "h_left", "h_right", "statistic")
 
-    def plot(self, *, ax: Axes | None = None, bins: int = 40) -> Axes:
-        """Histogram of the running variable within the bandwidths, with the two densities."""
-        ax = ax if ax is not None else plt.subplots(figsize=(8, 4.5))[1]
+    def plot(self, *, ax: Axes | None = None) -> Axes:
+        """Histogram (40 bins) of the running variable within the bandwidths, and the densities.
+
+        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        """
+        ax = style.axes(ax)
         x = self._running.iloc[:, 0].to_numpy()
         n = x.size
         shown = (x >= self.cutoff - self.h_left) & (x <= self.cutoff + self.h_right)
         weights = np.full(int(shown.sum()), 1 / n)
+        bins = 40
         width = (self.h_left + self.h_right) / bins
         ax.hist(x[shown], bins=bins, weights=weights / width, color="#cccccc", label="Histogram")
         z = float(stats.norm.ppf(0.5 + self.level / 2))

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -142,7 +141,7 @@ class RDResult(Result):
         """
         if bins < 1:
             raise ValueError(f"bins must be at least 1; it was {bins}.")
-        ax = ax if ax is not None else plt.subplots(figsize=(8, 4.5))[1]
+        ax = style.axes(ax)
         x = self._sample[self.running].to_numpy()
         y = self._sample[self.outcome].to_numpy()
         if window is not None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -96,8 +95,11 @@ class RDPower:
         )
 
     def plot(self, *, ax: Axes | None = None) -> Axes:
-        """Power of the robust test against the size of the jump."""
-        ax = ax if ax is not None else plt.subplots(figsize=(8, 4.5))[1]
+        """Power of the robust test against the size of the jump.
+
+        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        """
+        ax = style.axes(ax)
         grid = np.linspace(-2 * self.mde, 2 * self.mde, 201)
         z = float(stats.norm.ppf(1 - self.alpha / 2))
         ax.plot(grid, _two_sided(grid, self.se_robust, z), lw=2, label="Robust bias-corrected")

@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -32,6 +31,7 @@ from evaluation.rdd._lpoly import (
     estimate,
     select_bandwidths,
 )
+from evaluation.report import style
 from evaluation.results import (
     CopiedFrame,
     Result,
@@ -331,23 +331,23 @@ class RobustRDResult(Result):
         lines += [f"  note: {note}" for note in self.notes]
         return "\n".join(lines)
 
-    def plot(self, *, ax: Axes | None = None, bins: int = 20) -> Axes:
-        """Binned means of the outcome with the local-polynomial fits within h (sharp view).
+    def plot(self, *, ax: Axes | None = None) -> Axes:
+        """Binned means of the outcome (20 bins a side) with the local-polynomial fits within h.
 
         The fits are the outcome's, without covariate adjustment; for a fuzzy design they
         show the reduced form.
+
+        Finish with :func:`evaluation.report.style.finish` (title, units, source).
         """
         from evaluation.rdd.local_linear import _binned_means
 
-        if bins < 1:
-            raise ValueError(f"bins must be at least 1; it was {bins}.")
-        ax = ax if ax is not None else plt.subplots(figsize=(8, 4.5))[1]
+        ax = style.axes(ax)
         x = self._sample[self.running].to_numpy()
         y = self._sample[self.outcome].to_numpy()
         for below, colour in ((True, "C0"), (False, "C1")):
             side = x < self.cutoff if below else x >= self.cutoff
             low, high = (x[side].min(), self.cutoff) if below else (self.cutoff, x[side].max())
-            centres, means = _binned_means(x[side], y[side], low, high, bins)
+            centres, means = _binned_means(x[side], y[side], low, high, 20)
             ax.scatter(centres, means, s=18, color=colour, alpha=0.8)
             h = self.h_left if below else self.h_right
             coef = self.coef_left if below else self.coef_right

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from evaluation.report import style
 from evaluation.results import CopiedFrame, Result, no_interval
 from evaluation.synth._common import (
     _SE_NOTE,
@@ -311,11 +312,11 @@ class SyntheticControlResult(Result):
 
     # ------------------------------------------------------------------ picture
     def plot_paths(self, *, ax: Axes | None = None) -> Axes:
-        """The treated unit and its synthetic twin over time, the treatment date dotted."""
-        import matplotlib.pyplot as plt
+        """The treated unit and its synthetic twin over time, the treatment date dotted.
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4.2))
+        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        """
+        ax = style.axes(ax, (7, 4.2))
         paths = self.paths
         ax.plot(paths.index, paths["treated"], color="#0072B2", lw=2, label=str(self.treated_unit))
         ax.plot(paths.index, paths["synthetic"], color="#D55E00", lw=2, ls="--", label="Synthetic")
@@ -416,11 +417,10 @@ class PlaceboResult(Result):
         ``max_pre_rmspe_multiple`` hides placebos whose pre-period RMSPE exceeds
         that multiple of the treated unit's (Abadie et al. 2010 use 5 and 2):
         their post-period gaps say little because they were never fitted well.
-        """
-        import matplotlib.pyplot as plt
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4.2))
+        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        """
+        ax = style.axes(ax, (7, 4.2))
         shown = self._table.index
         if max_pre_rmspe_multiple is not None:
             limit = max_pre_rmspe_multiple * self._table.loc[self.treated_unit, "pre_rmspe"]

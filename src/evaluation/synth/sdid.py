@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from evaluation.report import style
 from evaluation.results import (
     CopiedFrame,
     Result,
@@ -329,10 +330,7 @@ class SyntheticDiDResult(Result):
         The shaded bars along the bottom show the time weights. The caller finishes
         the axes, e.g. with :func:`evaluation.report.style.finish`.
         """
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4.2))
+        ax = style.axes(ax, (7, 4.2))
         paths = self.paths
         pre = ~paths["post"].to_numpy()
         shift = float(paths["gap"].to_numpy()[pre] @ self._time_weights)

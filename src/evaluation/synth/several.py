@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from evaluation.report import style
 from evaluation.results import CopiedFrame, Result, no_interval, require_level, require_whole
 from evaluation.synth._common import _validate, simplex_least_squares
 from evaluation.synth.control import SyntheticControlResult
@@ -242,11 +243,11 @@ class SeveralTreatedResult(Result):
         return "\n".join(lines)
 
     def plot(self, *, ax: Axes | None = None) -> Axes:
-        """Each treated unit's gap (thin) and their average (thick), treatment date dotted."""
-        import matplotlib.pyplot as plt
+        """Each treated unit's gap (thin) and their average (thick), treatment date dotted.
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4.2))
+        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        """
+        ax = style.axes(ax, (7, 4.2))
         for u in self._gaps.columns:
             ax.plot(self._gaps.index, self._gaps[u], color="#9ecae1", lw=1)
         ax.plot(self._gaps.index, self.average_path, color="#0072B2", lw=2.4, label="Average")
@@ -416,11 +417,11 @@ class ConformalResult(Result):
         return "\n".join(lines)
 
     def plot(self, *, ax: Axes | None = None) -> Axes:
-        """The gap by period with its conformal interval as a band."""
-        import matplotlib.pyplot as plt
+        """The gap by period with its conformal interval as a band.
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4.2))
+        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        """
+        ax = style.axes(ax, (7, 4.2))
         t = self._table
         ax.fill_between(t.index, t["ci_low"], t["ci_high"], color="#0072B2", alpha=0.2,
                         label=f"{round(self.level * 100)}% conformal interval")  # fmt: skip
