@@ -2,7 +2,8 @@
 
 Which design fits (the decision guide) and a review notebook scaffold. Their registers
 are data files beside the code: ``designs.toml`` (the designs) and ``scaffold.toml``
-(the review templates), each read once by :func:`_read_register`.
+(the review templates), each read once when the package loads; a key the record
+does not have stops the import with the file, table and key named.
 """
 
 from __future__ import annotations
