@@ -42,6 +42,7 @@ from evaluation import (
 )
 from evaluation.data import canonical, standards
 from evaluation.guide import designs
+from evaluation.report import style
 from evaluation.results import TIDY_COLUMNS, Report, Result
 from evaluation.simulate import contracts as sim_contracts
 from evaluation.simulate import did as sim_did
@@ -418,3 +419,35 @@ def test_level_changes_the_interval(name: str) -> None:
     wide, _ = FACTORIES[name](0.99)
     assert narrow.level == 0.80 and wide.level == 0.99
     assert _width(wide) > _width(narrow) > 0
+
+
+#: The positional arguments a plot needs beyond ``ax`` (the tender plot draws one measure).
+PLOT_ARGUMENTS: dict[str, tuple[Any, ...]] = {"TenderResult": ("price",)}
+PLOTTED = sorted(n for n in FACTORIES if hasattr(CLASSES.get(n), "plot"))
+
+
+def _source_lines(figure: Any) -> list[str]:
+    """The source lines :func:`evaluation.report.style.finish` put on ``figure``."""
+    return [text.get_text() for text in figure.texts if text.get_gid() == style._SOURCE_LINE]
+
+
+@pytest.mark.parametrize("name", PLOTTED)
+def test_plot_draws_a_finished_figure(name: str, made: dict[str, tuple[Any, str | None]]) -> None:
+    """A title, labelled axes and one source line; finishing again re-words it."""
+    import matplotlib.pyplot as plt
+
+    result, _ = made[name]
+    drawn = result.plot(*PLOT_ARGUMENTS.get(name, ()))
+    axes = list(drawn) if isinstance(drawn, list | tuple) else [drawn]
+    figure = axes[0].get_figure(root=True)
+    try:
+        suptitle = figure._suptitle.get_text() if figure._suptitle is not None else ""
+        for ax in axes:
+            assert ax.get_title() or suptitle, f"{name}.plot has no title"
+            assert ax.get_xlabel() and ax.get_ylabel(), f"{name}.plot leaves an axis unlabelled"
+        assert len(_source_lines(figure)) == 1, f"{name}.plot has {_source_lines(figure)}"
+        style.finish(axes[0], title="X", xlabel="x (units)", ylabel="y (units)", source="Y")
+        assert axes[0].get_title() == "X"
+        assert _source_lines(figure) == ["Y"]
+    finally:
+        plt.close(figure)

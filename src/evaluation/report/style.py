@@ -34,10 +34,21 @@ import matplotlib as mpl
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-__all__ = ["PALETTE", "SECTOR_COLOURS", "use_house_style", "axes", "finish", "label_axes"]
+__all__ = [
+    "DEFAULT_SOURCE",
+    "PALETTE",
+    "SECTOR_COLOURS",
+    "use_house_style",
+    "axes",
+    "finish",
+    "label_axes",
+]
 
 #: Okabe-Ito colours, distinguishable with the common forms of colour blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+
+#: The source line a result's ``plot()`` draws until the caller finishes the figure again.
+DEFAULT_SOURCE = "Source: evaluation estimates from the data supplied."
 
 #: Marks the figure's source line, so that :func:`finish` replaces it rather than adds one.
 _SOURCE_LINE = "evaluation-source-line"
