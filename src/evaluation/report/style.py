@@ -165,4 +165,3 @@ def finish(ax: Axes, *, title: str, xlabel: str, ylabel: str, source: str) -> Ax
     ).set_gid(_SOURCE_LINE)
     figure.tight_layout(rect=(0, 0.04, 1, 1))
     return ax
-
