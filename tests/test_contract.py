@@ -6,7 +6,8 @@ Every class the library returns is found by introspection: the subclasses of
 new result class without one fails :func:`test_every_result_class_has_a_real_call`),
 and each real call is checked for the contract: immutable; ``tidy()`` a new frame
 (with :data:`~evaluation.results.TIDY_COLUMNS` first for an estimate); ``summary()``
-text; ``plot(*, ax=None)`` keyword-only; the ``outcome`` column recorded; and a
+text; ``plot(*, ax=None)`` keyword-only, drawing a finished figure (title,
+labelled axes, one source line); the ``outcome`` column recorded; and a
 different ``level`` changes the interval.
 """
 
@@ -42,6 +43,7 @@ from evaluation import (
 )
 from evaluation.data import canonical, standards
 from evaluation.guide import designs
+from evaluation.report import style
 from evaluation.results import TIDY_COLUMNS, Report, Result
 from evaluation.simulate import contracts as sim_contracts
 from evaluation.simulate import did as sim_did
@@ -418,3 +420,36 @@ def test_level_changes_the_interval(name: str) -> None:
     wide, _ = FACTORIES[name](0.99)
     assert narrow.level == 0.80 and wide.level == 0.99
     assert _width(wide) > _width(narrow) > 0
+
+
+#: The positional arguments a plot needs beyond ``ax`` (the tender plot draws one measure).
+PLOT_ARGUMENTS: dict[str, tuple[Any, ...]] = {"TenderResult": ("price",)}
+PLOTTED = sorted(n for n in FACTORIES if hasattr(CLASSES.get(n), "plot"))
+
+
+def _source_lines(figure: Any) -> list[str]:
+    """The source lines :func:`evaluation.report.style.finish` put on ``figure``."""
+    return [text.get_text() for text in figure.texts if text.get_gid() == style._SOURCE_LINE]
+
+
+@pytest.mark.parametrize("name", PLOTTED)
+def test_plot_draws_a_finished_figure(name: str, made: dict[str, tuple[Any, str | None]]) -> None:
+    """A title, labelled axes and one source line; finishing again re-words it."""
+    import matplotlib.pyplot as plt
+
+    result, _ = made[name]
+    drawn = result.plot(*PLOT_ARGUMENTS.get(name, ()))
+    axes = list(drawn) if isinstance(drawn, list | tuple) else [drawn]
+    figure = axes[0].get_figure(root=True)
+    try:
+        suptitle = figure._suptitle.get_text() if figure._suptitle is not None else ""
+        for ax in axes:
+            titles = [ax.get_title(loc=place) for place in ("left", "center", "right")]
+            assert any(titles) or suptitle, f"{name}.plot has no title"
+            assert ax.get_xlabel() and ax.get_ylabel(), f"{name}.plot leaves an axis unlabelled"
+        assert len(_source_lines(figure)) == 1, f"{name}.plot has {_source_lines(figure)}"
+        style.finish(axes[0], title="X", xlabel="x (units)", ylabel="y (units)", source="Y")
+        assert "X" in [axes[0].get_title(loc=place) for place in ("left", "center", "right")]
+        assert _source_lines(figure) == ["Y"]
+    finally:
+        plt.close(figure)

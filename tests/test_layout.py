@@ -70,7 +70,7 @@ ALLOWED = {
     "method": {"results", "report", "method"},
     "service": {"results", "report", "method", "data", "service"},
     "guide": {"results", "report", "method", "data", "guide", "package"},
-    "simulate": {"results", "method", "simulate"},
+    "simulate": {"results", "report", "method", "simulate"},
 }
 
 

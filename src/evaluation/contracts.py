@@ -310,13 +310,20 @@ class ProviderResponse:
     def plot(self, *, ax: Axes | None = None) -> Axes:
         """Bar chart of the provider's effort per participant by group.
 
-        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        The figure comes titled, labelled and with a source line;
+        ``style.finish(ax, title=..., source=...)`` re-words it.
         """
         ax = style.axes(ax)
         table = self._table
         colours = ["C3" if parked else "C0" for parked in table["parked"]]
         ax.bar(table["group"], table["effort"], color=colours)
-        return ax
+        return style.finish(
+            ax,
+            title="Provider effort per participant by payment group",
+            xlabel="Payment group",
+            ylabel="Effort per participant (model units)",
+            source=style.DEFAULT_SOURCE,
+        )
 
 
 def provider_response(
@@ -438,7 +445,8 @@ class GamingDiagnostic(Result):
     def plot(self, *, ax: Axes | None = None) -> Axes:
         """Observed rates with intervals beside expected rates and minimum levels, by group.
 
-        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        The figure comes titled, labelled and with a source line;
+        ``style.finish(ax, title=..., source=...)`` re-words it.
         """
         ax = style.axes(ax)
         table = self._groups
@@ -460,7 +468,13 @@ class GamingDiagnostic(Result):
             )
         ax.set_xticks(x, table["group"])
         ax.legend(loc="best", fontsize=9)
-        return ax
+        return style.finish(
+            ax,
+            title="Observed rate against expected rate and minimum level, by group",
+            xlabel="Group",
+            ylabel="Outcome rate (%)",
+            source=style.DEFAULT_SOURCE,
+        )
 
 
 def gaming_diagnostic(

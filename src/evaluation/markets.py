@@ -593,7 +593,8 @@ class ConcentrationGradient(Result):
     def plot(self, *, ax: Axes | None = None) -> Axes:
         """Scatter of outcome against concentration with the fitted line.
 
-        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        The figure comes titled, labelled and with a source line;
+        ``style.finish(ax, title=..., source=...)`` re-words it.
         """
         ax = style.axes(ax)
         x = self._sample[self.concentration].to_numpy(dtype=float)
@@ -608,7 +609,13 @@ class ConcentrationGradient(Result):
             label="OLS line",
         )
         ax.legend(loc="best", fontsize=9)
-        return ax
+        return style.finish(
+            ax,
+            title="Outcome against market concentration, with the fitted line",
+            xlabel=f"{self.concentration} (concentration index)",
+            ylabel=f"{self.outcome} (outcome units)",
+            source=style.DEFAULT_SOURCE,
+        )
 
 
 def concentration_gradient(

@@ -140,7 +140,8 @@ class PooledResult(Result):
         """Forest plot: each study's interval, sized by weight, and the pooled diamond.
 
         ``transform`` (e.g. ``numpy.exp`` for log ratios) maps estimates to the
-        scale shown. The caller finishes the figure with :func:`~evaluation.report.style.finish`.
+        scale shown. The figure comes titled, labelled and with a source line;
+        ``style.finish(ax, title=..., source=...)`` re-words it.
         """
         from evaluation.report import style
 
@@ -163,7 +164,14 @@ class PooledResult(Result):
         ax.axvline(show(0.0), color="#444444", lw=0.8)
         name = self.method.split("(")[-1].rstrip(")")
         ax.set_yticks([0.5, *rows], [f"Pooled ({name})", *studies["label"].astype(str)])
-        return ax
+        scale = "study units" if transform is None else "transformed scale"
+        return style.finish(
+            ax,
+            title="Forest plot: each study's estimate and the pooled estimate",
+            xlabel=f"Estimate ({scale})",
+            ylabel="Study",
+            source=style.DEFAULT_SOURCE,
+        )
 
 
 def _as_vector(values: Any, name: str) -> np.ndarray:

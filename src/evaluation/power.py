@@ -264,7 +264,8 @@ class PowerCalculation:
     def plot(self, *, ax: Axes | None = None) -> Axes:
         """Power against the true effect for this design, with the MDE marked.
 
-        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        The figure comes titled, labelled and with a source line;
+        ``style.finish(ax, title=..., source=...)`` re-words it.
         """
         ax = style.axes(ax)
         design = _TrialSetup(
@@ -282,7 +283,13 @@ class PowerCalculation:
         ax.axvline(self.mde, color="C3", ls=":", lw=1.5, label=f"MDE {self.mde:.3g}")
         ax.set_ylim(0, 1)
         ax.legend(loc="lower right", fontsize=9)
-        return ax
+        return style.finish(
+            ax,
+            title="Power against the true effect, with the minimum detectable effect",
+            xlabel="True effect (outcome units)",
+            ylabel="Power (probability of a significant result)",
+            source=style.DEFAULT_SOURCE,
+        )
 
 
 # --------------------------------------------------------------------------- the calculations

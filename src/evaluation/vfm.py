@@ -224,13 +224,20 @@ class Appraisal:
     def plot(self, *, ax: Axes | None = None) -> Axes:
         """Cumulative discounted net benefit by year; it crosses zero when the outlay is repaid.
 
-        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        The figure comes titled, labelled and with a source line;
+        ``style.finish(ax, title=..., source=...)`` re-words it.
         """
         ax = style.axes(ax)
         table = self._table
         ax.step(table["year"], table["cumulative_npv"], where="post", color="C0", lw=2)
         ax.axhline(0, color="black", lw=1)
-        return ax
+        return style.finish(
+            ax,
+            title="Cumulative discounted net benefit by year",
+            xlabel="Year of the appraisal (years)",
+            ylabel="Cumulative net present value (money units)",
+            source=style.DEFAULT_SOURCE,
+        )
 
 
 def _cash_flows(data: pd.DataFrame, *, time: str, columns: list[str]) -> pd.DataFrame:

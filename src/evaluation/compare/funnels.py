@@ -203,7 +203,8 @@ class FunnelResult(Result):
         Rates are drawn in per cent. At most ``label_outliers`` units outside the
         99.8% limits (else the 95% limits) are labelled.
 
-        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        The figure comes titled, labelled and with a source line;
+        ``style.finish(ax, title=..., source=...)`` re-words it.
         """
         import matplotlib.ticker as mticker
 
@@ -263,7 +264,13 @@ class FunnelResult(Result):
                 textcoords="offset points",
             )
         ax.legend(frameon=False, fontsize=9, loc="best")
-        return ax
+        return style.finish(
+            ax,
+            title="Funnel plot: rates against the number at risk",
+            xlabel="Number at risk (count, log scale)",
+            ylabel="Rate (%)",
+            source=style.DEFAULT_SOURCE,
+        )
 
 
 def _flag(rate: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:

@@ -105,7 +105,8 @@ class WithinAreaResult(_OwnsTable, Result):
     def plot(self, *, ax: Axes | None = None) -> Axes:
         """Each contract's within-area effect (percentage points) and its interval.
 
-        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        The figure comes titled, labelled and with a source line;
+        ``style.finish(ax, title=..., source=...)`` re-words it.
         """
         ax = style.axes(ax, (7, 0.18 * len(self.table) + 1.5))
         ordered = self.table.sort_values("effect_pp").reset_index(drop=True)
@@ -125,7 +126,13 @@ class WithinAreaResult(_OwnsTable, Result):
         ax.axvline(0, color="grey", lw=0.8)
         ax.set_yticks(y, ordered["area"].astype(str) + " " + ordered["provider"].astype(str))
         ax.legend(loc="lower right")
-        return ax
+        return style.finish(
+            ax,
+            title="Each contract's effect within its area, with its interval",
+            xlabel="Within-area effect (percentage points)",
+            ylabel="Area and provider",
+            source=style.DEFAULT_SOURCE,
+        )
 
 
 def _check_within(

@@ -55,7 +55,8 @@ class RankResult(Result):
     def plot(self, *, ax: Axes | None = None) -> Axes:
         """Caterpillar plot: each unit's rank interval at the fit's ``level``, by observed rank.
 
-        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        The figure comes titled, labelled and with a source line;
+        ``style.finish(ax, title=..., source=...)`` re-words it.
         """
         from evaluation.report import style
 
@@ -92,7 +93,13 @@ class RankResult(Result):
             ax.axhline(edge, color="#444444", lw=0.8, ls=":")
         ax.invert_yaxis()
         ax.legend(frameon=False, fontsize=9, loc="upper right")
-        return ax
+        return style.finish(
+            ax,
+            title="Rank intervals: the league-table places each unit could hold",
+            xlabel="Units, in order of observed rank",
+            ylabel="Place in the league table (rank)",
+            source=style.DEFAULT_SOURCE,
+        )
 
 
 def rank_intervals(

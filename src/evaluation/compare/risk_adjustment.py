@@ -76,7 +76,8 @@ class RiskAdjustedResult(Result):
     def plot(self, *, ax: Axes | None = None) -> Axes:
         """O/E ratio and exact interval of each unit, ordered by the ratio.
 
-        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        The figure comes titled, labelled and with a source line;
+        ``style.finish(ax, title=..., source=...)`` re-words it.
         """
         from evaluation.report import style
 
@@ -87,7 +88,13 @@ class RiskAdjustedResult(Result):
         ax.scatter(table["oe_ratio"], rows, color="#0072B2", zorder=3, s=20)
         ax.axvline(1.0, color="#D55E00", lw=1, ls="--")
         ax.set_yticks(rows, table["unit"].astype(str))
-        return ax
+        return style.finish(
+            ax,
+            title="Observed over expected: each unit's ratio with its exact interval",
+            xlabel="Observed / expected (ratio; 1 = as expected)",
+            ylabel="Unit",
+            source=style.DEFAULT_SOURCE,
+        )
 
 
 def _design(

@@ -60,7 +60,8 @@ class ShrinkageResult(Result):
 
         Rates are drawn in per cent; the dashed line is the prior mean.
 
-        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        The figure comes titled, labelled and with a source line;
+        ``style.finish(ax, title=..., source=...)`` re-words it.
         """
         from evaluation.report import style
 
@@ -78,7 +79,13 @@ class ShrinkageResult(Result):
         ax.axhline(100 * self.prior_mean, color="#D55E00", lw=1, ls="--")
         ax.set_xticks([0, 1], ["Raw rate", "Shrunken rate"])
         ax.set_xlim(-0.15, 1.15)
-        return ax
+        return style.finish(
+            ax,
+            title="Raw and shrunken rates of each unit",
+            xlabel="Estimate",
+            ylabel="Rate (%)",
+            source=style.DEFAULT_SOURCE,
+        )
 
 
 def _fit_beta_binomial(count: np.ndarray, n: np.ndarray) -> tuple[float, float, bool]:

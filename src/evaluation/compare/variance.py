@@ -68,7 +68,8 @@ class VarianceComponents(Result):
         Units whose interval lies wholly above zero are green, wholly below
         zero vermilion, the rest grey.
 
-        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        The figure comes titled, labelled and with a source line;
+        ``style.finish(ax, title=..., source=...)`` re-words it.
         """
         from evaluation.report import style
 
@@ -84,7 +85,13 @@ class VarianceComponents(Result):
         ax.scatter(position, effects["shrunk"], color=colour, s=8, zorder=3)
         ax.axhline(0, color="black", lw=0.8)
         ax.set_xticks([])
-        return ax
+        return style.finish(
+            ax,
+            title="Caterpillar plot: each unit's shrunken effect with its interval",
+            xlabel="Units, ordered by shrunken effect",
+            ylabel=f"{self.outcome} effect (outcome units)",
+            source=style.DEFAULT_SOURCE,
+        )
 
 
 def _log_interval(variance: float, se: float, z: float) -> tuple[float, float]:

@@ -173,3 +173,17 @@ def _counterfactual_line(
     ax.axvline(start, color="#444444", lw=1, ls=":")
     ax.legend(frameon=False)
     return ax
+
+
+def _finish(ax: Axes, result: Any, title: str) -> Axes:
+    """Title ``ax``, label its axes with the result's time and outcome, add the source line."""
+    from evaluation.report import style
+
+    outcome = f"log({result.outcome})" if result.log else f"{result.outcome} (outcome units)"
+    return style.finish(
+        ax,
+        title=title,
+        xlabel=f"{result.time} (time period)",
+        ylabel=outcome,
+        source=style.DEFAULT_SOURCE,
+    )

@@ -20,6 +20,7 @@ from statsmodels.stats.stattools import durbin_watson
 from evaluation.its._common import (
     _counterfactual_line,
     _design,
+    _finish,
     _path_axes,
     _series_frame,
     newey_west_lags,
@@ -453,7 +454,8 @@ class SegmentedResult(Result):
     def plot(self, *, ax: Axes | None = None) -> Axes:
         """Observed points, the fitted segments and the counterfactual after the reform.
 
-        The caller finishes the figure with :func:`evaluation.report.style.finish`.
+        The figure comes titled, labelled and with a source line;
+        ``style.finish(ax, title=..., source=...)`` re-words it.
         """
         paths = self._paths
         ax, x, post = _path_axes(ax, paths, self.time)
@@ -466,9 +468,8 @@ class SegmentedResult(Result):
             ax.plot(x[~post], paths["fitted"][~post], color="#0072B2", lw=2, label="Fitted")
             ax.plot(x[post], paths["fitted"][post], color="#0072B2", lw=2)
             counterfactual = paths["counterfactual"]
-        return _counterfactual_line(
-            ax, x, counterfactual, post, self.treatment_time, "Counterfactual"
-        )
+        _counterfactual_line(ax, x, counterfactual, post, self.treatment_time, "Counterfactual")
+        return _finish(ax, self, "Interrupted time series: fitted segments and the counterfactual")
 
 
 def placebo_interruptions(

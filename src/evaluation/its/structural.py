@@ -15,7 +15,7 @@ import pandas as pd
 import statsmodels.api as sm
 from matplotlib.axes import Axes
 
-from evaluation.its._common import _counterfactual_line, _path_axes, _series_frame
+from evaluation.its._common import _counterfactual_line, _finish, _path_axes, _series_frame
 from evaluation.its.segmented import _percent_row, _row, _rows_summary
 from evaluation.results import CopiedFrame, Result, normal_interval
 
@@ -201,13 +201,15 @@ class StructuralResult(Result):
     def plot(self, *, ax: Axes | None = None) -> Axes:
         """Observed series, the smoothed signal and the counterfactual without the step.
 
-        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        The figure comes titled, labelled and with a source line;
+        ``style.finish(ax, title=..., source=...)`` re-words it.
         """
         paths = self._paths
         ax, x, post = _path_axes(ax, paths, self.time)
         ax.plot(x, paths["observed"], color="#999999", lw=1, label="Observed")
         ax.plot(x, paths["fitted"], color="#0072B2", lw=1.8, label="Smoothed signal")
         label = "Counterfactual (no step)"
-        return _counterfactual_line(
-            ax, x, paths["counterfactual"], post, self.treatment_time, label
+        _counterfactual_line(ax, x, paths["counterfactual"], post, self.treatment_time, label)
+        return _finish(
+            ax, self, "Observed series, smoothed signal and the counterfactual without the step"
         )

@@ -66,7 +66,8 @@ class Balance:
 
         A dashed line marks the usual balance threshold, ``|SMD| = 0.1``.
 
-        Finish with :func:`evaluation.report.style.finish`.
+        The figure comes titled, labelled and with a source line;
+        ``style.finish(ax, title=..., source=...)`` re-words it.
         """
         table = self._table.iloc[::-1]
         ax = style.axes(ax, (7, 0.35 * len(table) + 1.5))
@@ -78,9 +79,14 @@ class Balance:
                 ax.plot([abs(a), abs(b)], [row, row], color="#bbbbbb", lw=1, zorder=0)
         ax.axvline(0.1, color="black", ls="--", lw=1, label="|SMD| = 0.1")
         ax.set_yticks(rows, table["covariate"])
-        ax.set_xlabel("Absolute standardised mean difference")
         ax.legend(loc="lower right", fontsize=9)
-        return ax
+        return style.finish(
+            ax,
+            title="Love plot: covariate balance before and after adjustment",
+            xlabel="Absolute standardised mean difference (standard deviations)",
+            ylabel="Covariate",
+            source=style.DEFAULT_SOURCE,
+        )
 
 
 def _weighted_moments(values: np.ndarray, weights: np.ndarray) -> tuple[float, float]:

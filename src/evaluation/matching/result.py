@@ -74,8 +74,9 @@ class ObservationalResult(Result):
 
         Treated units are filled; controls are drawn twice, as they are (dashed
         outline) and with the estimator's weights (solid outline), so the picture
-        shows the comparison group the estimate actually uses. Finish with
-        :func:`evaluation.report.style.finish`.
+        shows the comparison group the estimate actually uses.
+        The figure comes titled, labelled and with a source line;
+        ``style.finish(ax, title=..., source=...)`` re-words it.
         """
         if self._propensity.isna().all():
             raise ValueError("This estimate has no propensity score to plot.")
@@ -105,7 +106,14 @@ class ObservationalResult(Result):
             color="C0",
             label="Controls (weighted)",
         )
-        return style.label_axes(ax, xlabel="Propensity score (probability)", ylabel="Density")
+        ax.legend(loc="best", fontsize=9)
+        return style.finish(
+            ax,
+            title="Overlap: propensity scores of treated and control units",
+            xlabel="Propensity score (probability)",
+            ylabel="Density (per unit of score)",
+            source=style.DEFAULT_SOURCE,
+        )
 
 
 def _series(index: pd.Index, values: np.ndarray, name: str) -> pd.Series:

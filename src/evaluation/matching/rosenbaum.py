@@ -99,7 +99,8 @@ class RosenbaumBounds:
     def plot(self, *, ax: Axes | None = None) -> Axes:
         """The upper bound on the p-value against Gamma, with ``alpha`` and the critical Gamma.
 
-        Finish with :func:`evaluation.report.style.finish`.
+        The figure comes titled, labelled and with a source line;
+        ``style.finish(ax, title=..., source=...)`` re-words it.
         """
         ax = style.axes(ax, (7, 4.2))
         t = self._table
@@ -112,10 +113,13 @@ class RosenbaumBounds:
             lw=1.2,
             label=f"critical Gamma = {self.critical_gamma:.2f}",
         )
-        return style.label_axes(
+        ax.legend(loc="best", fontsize=9)
+        return style.finish(
             ax,
+            title="Rosenbaum bounds: the p-value as hidden bias grows",
             xlabel="Gamma (odds of treatment within a pair, hidden bias)",
-            ylabel="p-value (one-sided)",
+            ylabel="Upper bound on the p-value (one-sided, 0-1)",
+            source=style.DEFAULT_SOURCE,
         )
 
 

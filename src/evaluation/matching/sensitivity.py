@@ -231,8 +231,9 @@ class ConfounderSensitivityResult(Result):
 
         The red dashed contour is where the estimate reaches zero (for the
         t-value: the critical value at ``alpha``); the triangle is the estimate
-        with no confounder and red diamonds the benchmark bounds. Finish with
-        :func:`evaluation.report.style.finish`.
+        with no confounder and red diamonds the benchmark bounds.
+        The figure comes titled, labelled and with a source line;
+        ``style.finish(ax, title=..., source=...)`` re-words it.
         """
         if statistic not in ("estimate", "t"):
             raise ValueError(f"statistic={statistic!r}; choose 'estimate' or 't'.")
@@ -271,9 +272,14 @@ class ConfounderSensitivityResult(Result):
                 textcoords="offset points",
                 fontsize=8,
             )
-        ax.set_xlabel("Partial R2 of confounder with the treatment")
-        ax.set_ylabel("Partial R2 of confounder with the outcome")
-        return ax
+        shown = "adjusted estimate" if statistic == "estimate" else "adjusted t-value"
+        return style.finish(
+            ax,
+            title=f"Sensitivity contours: the {shown} a confounder would leave",
+            xlabel="Partial R2 of confounder with the treatment (share)",
+            ylabel="Partial R2 of confounder with the outcome (share)",
+            source=style.DEFAULT_SOURCE,
+        )
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,17 @@ from evaluation.results import CopiedFrame, Result, headline
 __all__ = ["DensityTest", "LocalDensityTest", "density_test", "local_density_test"]
 
 
+def _finish_density(ax: Axes, title: str) -> Axes:
+    """Title and label a density test's figure and add the source line."""
+    return style.finish(
+        ax,
+        title=title,
+        xlabel="Running variable (its own units)",
+        ylabel="Density (share of observations per unit)",
+        source=style.DEFAULT_SOURCE,
+    )
+
+
 @dataclass(frozen=True)
 class DensityTest(Result):
     """McCrary (2008) test of a jump in the density of the running variable at the cutoff.
@@ -53,7 +64,8 @@ class DensityTest(Result):
     def plot(self, *, ax: Axes | None = None) -> Axes:
         """Histogram heights as points, with the local-linear density fits either side.
 
-        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        The figure comes titled, labelled and with a source line;
+        ``style.finish(ax, title=..., source=...)`` re-words it.
         """
         ax = style.axes(ax)
         bins = self._bins
@@ -64,7 +76,8 @@ class DensityTest(Result):
             fitted = [_density_at(part, point, self.bandwidth) for point in grid]
             ax.plot(grid, fitted, color=colour, lw=2, label=f"Local-linear fit {side}")
         ax.axvline(self.cutoff, color="black", lw=1, ls="--")
-        return style.label_axes(ax, xlabel="Running variable", ylabel="Density")
+        ax.legend(loc="best", fontsize=9)
+        return _finish_density(ax, "Density test: the running variable either side of the cutoff")
 
 
 def _density_at(bins: pd.DataFrame, point: float, bandwidth: float) -> float:
@@ -265,7 +278,8 @@ class LocalDensityTest(Result):
     def plot(self, *, ax: Axes | None = None) -> Axes:
         """Histogram (40 bins) of the running variable within the bandwidths, and the densities.
 
-        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        The figure comes titled, labelled and with a source line;
+        ``style.finish(ax, title=..., source=...)`` re-words it.
         """
         ax = style.axes(ax)
         x = self._running.iloc[:, 0].to_numpy()
@@ -290,7 +304,8 @@ class LocalDensityTest(Result):
                 label=label,
             )
         ax.axvline(self.cutoff, color="black", lw=1, ls="--")
-        return style.label_axes(ax, xlabel="Running variable", ylabel="Density")
+        ax.legend(loc="best", fontsize=9)
+        return _finish_density(ax, "Local density test: the running variable near the cutoff")
 
 
 def local_density_test(

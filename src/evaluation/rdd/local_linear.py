@@ -136,8 +136,9 @@ class RDResult(Result):
 
         The shaded band is the estimation window; the vertical gap between the two
         lines at the cutoff is the estimate. ``window`` limits the picture to the
-        cutoff plus or minus that distance (default: all the data). Finish with
-        :func:`evaluation.report.style.finish`.
+        cutoff plus or minus that distance (default: all the data).
+        The figure comes titled, labelled and with a source line;
+        ``style.finish(ax, title=..., source=...)`` re-words it.
         """
         if bins < 1:
             raise ValueError(f"bins must be at least 1; it was {bins}.")
@@ -177,7 +178,14 @@ class RDResult(Result):
             label="Bandwidth window",
         )
         ax.axvline(self.cutoff, color="black", lw=1, ls="--")
-        return style.label_axes(ax, xlabel=self.running, ylabel=self.outcome)
+        ax.legend(loc="best", fontsize=9)
+        return style.finish(
+            ax,
+            title="Regression discontinuity: binned means and local-linear fits",
+            xlabel=f"{self.running} (running-variable units)",
+            ylabel=f"{self.outcome} (outcome units)",
+            source=style.DEFAULT_SOURCE,
+        )
 
 
 def _binned_means(

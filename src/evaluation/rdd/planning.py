@@ -97,7 +97,8 @@ class RDPower:
     def plot(self, *, ax: Axes | None = None) -> Axes:
         """Power of the robust test against the size of the jump.
 
-        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        The figure comes titled, labelled and with a source line;
+        ``style.finish(ax, title=..., source=...)`` re-words it.
         """
         ax = style.axes(ax)
         grid = np.linspace(-2 * self.mde, 2 * self.mde, 201)
@@ -105,8 +106,13 @@ class RDPower:
         ax.plot(grid, _two_sided(grid, self.se_robust, z), lw=2, label="Robust bias-corrected")
         ax.axhline(self.power, color="grey", ls="--", lw=1)
         ax.axvline(self.mde, color="grey", ls=":", lw=1)
-        return style.label_axes(
-            ax, xlabel="True jump at the cutoff (outcome units)", ylabel="Power"
+        ax.legend(loc="best", fontsize=9)
+        return style.finish(
+            ax,
+            title="Power of the robust test against the true jump",
+            xlabel="True jump at the cutoff (outcome units)",
+            ylabel="Power (probability of rejecting no jump)",
+            source=style.DEFAULT_SOURCE,
         )
 
 

@@ -337,7 +337,8 @@ class RobustRDResult(Result):
         The fits are the outcome's, without covariate adjustment; for a fuzzy design they
         show the reduced form.
 
-        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        The figure comes titled, labelled and with a source line;
+        ``style.finish(ax, title=..., source=...)`` re-words it.
         """
         from evaluation.rdd.local_linear import _binned_means
 
@@ -356,9 +357,13 @@ class RobustRDResult(Result):
             fitted = np.polynomial.polynomial.polyval(grid - self.cutoff, coef)
             ax.plot(grid, fitted, color=colour, lw=2.5)
         ax.axvline(self.cutoff, color="black", lw=1, ls="--")
-        ax.set_xlabel(self.running)
-        ax.set_ylabel(self.outcome or "")
-        return ax
+        return style.finish(
+            ax,
+            title="Regression discontinuity: binned means and local-polynomial fits",
+            xlabel=f"{self.running} (running-variable units)",
+            ylabel=f"{self.outcome} (outcome units)",
+            source=style.DEFAULT_SOURCE,
+        )
 
 
 def _rows(

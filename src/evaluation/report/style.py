@@ -1,9 +1,10 @@
 """One house style for every figure in the handbook, built on seaborn.
 
 Every figure has a title, labelled axes with units, and a source line;
-:func:`finish` puts all three on an axes and refuses an empty one. It is also
-the one way to change the words on the axes a result's ``plot()`` returns: a
-figure keeps one source line, so finishing again replaces it. Colours come
+:func:`finish` puts all three on an axes and refuses an empty one. Every
+result's ``plot()`` ends with it (source :data:`DEFAULT_SOURCE`), and it is the
+one way to change those words afterwards: a figure keeps one source line, so
+finishing again replaces it. Colours come
 from a colour-blind-safe palette, and figures are drawn on an opaque white
 ground so they stay readable when the book is shown in dark mode.
 
@@ -34,10 +35,20 @@ import matplotlib as mpl
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-__all__ = ["PALETTE", "SECTOR_COLOURS", "use_house_style", "axes", "finish", "label_axes"]
+__all__ = [
+    "DEFAULT_SOURCE",
+    "PALETTE",
+    "SECTOR_COLOURS",
+    "use_house_style",
+    "axes",
+    "finish",
+]
 
 #: Okabe-Ito colours, distinguishable with the common forms of colour blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+
+#: The source line a result's ``plot()`` draws until the caller finishes the figure again.
+DEFAULT_SOURCE = "Source: evaluation estimates from the data supplied."
 
 #: Marks the figure's source line, so that :func:`finish` replaces it rather than adds one.
 _SOURCE_LINE = "evaluation-source-line"
@@ -153,26 +164,4 @@ def finish(ax: Axes, *, title: str, xlabel: str, ylabel: str, source: str) -> Ax
         0.01, 0.005, source, ha="left", va="bottom", fontsize=9, color="#444444", wrap=True
     ).set_gid(_SOURCE_LINE)
     figure.tight_layout(rect=(0, 0.04, 1, 1))
-    return ax
-
-
-def label_axes(ax: Axes, *, xlabel: str, ylabel: str) -> Axes:
-    """Label both axes and add the legend (best place, small type), as a method's plot ends.
-
-    The figure's title and source line are left to :func:`finish`.
-
-    Examples
-    --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt
-    >>> fig, ax = plt.subplots()
-    >>> _ = ax.plot([2010, 2011], [1.0, 2.0], label="Homes")
-    >>> label_axes(ax, xlabel="Year", ylabel="Homes (count)").get_ylabel()
-    'Homes (count)'
-    >>> plt.close(fig)
-    """
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.legend(loc="best", fontsize=9)
     return ax

@@ -57,10 +57,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+
+from evaluation.report import style
 
 __all__ = ["MEASURES", "TenderResult", "tender"]
 
@@ -156,11 +157,12 @@ class TenderResult:
     def plot(self, measure: str, *, ax: Axes | None = None, **line: Any) -> Axes:
         """Mean of ``measure`` against the number of lots, with 95% Monte Carlo bars.
 
-        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        The figure comes titled, labelled and with a source line;
+        ``style.finish(ax, title=..., source=...)`` re-words it.
         """
         if measure not in MEASURES:
             raise ValueError(f"measure={measure!r} is not one of {list(MEASURES)}.")
-        ax = ax if ax is not None else plt.subplots(figsize=(7, 4))[1]
+        ax = style.axes(ax, (7, 4))
         frame = self.by_lots
         ax.errorbar(
             frame["n_lots"],
@@ -173,7 +175,13 @@ class TenderResult:
         ax.set_xscale("log", base=2)
         ax.set_xticks(frame["n_lots"].tolist(), [str(n) for n in frame["n_lots"]])
         ax.minorticks_off()
-        return ax
+        return style.finish(
+            ax,
+            title="Simulated tenders by number of lots, with 95% Monte Carlo intervals",
+            xlabel="Number of lots (log scale)",
+            ylabel=MEASURES[measure][:1].upper() + MEASURES[measure][1:],
+            source="Source: simulated tenders (evaluation.simulate.tender).",
+        )
 
 
 # --------------------------------------------------------------------------- checks

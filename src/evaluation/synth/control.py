@@ -314,7 +314,8 @@ class SyntheticControlResult(Result):
     def plot_paths(self, *, ax: Axes | None = None) -> Axes:
         """The treated unit and its synthetic twin over time, the treatment date dotted.
 
-        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        The figure comes titled, labelled and with a source line;
+        ``style.finish(ax, title=..., source=...)`` re-words it.
         """
         ax = style.axes(ax, (7, 4.2))
         paths = self.paths
@@ -322,7 +323,13 @@ class SyntheticControlResult(Result):
         ax.plot(paths.index, paths["synthetic"], color="#D55E00", lw=2, ls="--", label="Synthetic")
         ax.axvline(self.treatment_time, color="#444444", lw=1, ls=":")
         ax.legend(frameon=False)
-        return ax
+        return style.finish(
+            ax,
+            title="The treated unit and its synthetic control",
+            xlabel=f"{self.time} (time period)",
+            ylabel=f"{self.outcome} (outcome units)",
+            source=style.DEFAULT_SOURCE,
+        )
 
     def plot(
         self, *, ax: Sequence[Axes] | None = None, placebo: PlaceboResult | None = None
@@ -330,7 +337,8 @@ class SyntheticControlResult(Result):
         """Treated vs synthetic paths (left) and the gap, with placebo gaps if given (right).
 
         ``ax`` is a pair of axes (left, right); by default a new figure with two.
-        The caller finishes each axes, e.g. with :func:`evaluation.report.style.finish`.
+        Each panel comes titled and labelled, and the figure has one source line;
+        ``style.finish(axes[i], title=..., source=...)`` re-words a panel.
         """
         import matplotlib.pyplot as plt
 
@@ -346,6 +354,13 @@ class SyntheticControlResult(Result):
             right.plot(paths.index, paths["gap"], color="#0072B2", lw=2)
             right.axhline(0, color="#444444", lw=1)
             right.axvline(self.treatment_time, color="#444444", lw=1, ls=":")
+            style.finish(
+                right,
+                title="Gap: the treated unit minus its synthetic control",
+                xlabel=f"{self.time} (time period)",
+                ylabel="Gap: treated minus synthetic (outcome units)",
+                source=style.DEFAULT_SOURCE,
+            )
         return [left, right]
 
 
@@ -418,7 +433,8 @@ class PlaceboResult(Result):
         that multiple of the treated unit's (Abadie et al. 2010 use 5 and 2):
         their post-period gaps say little because they were never fitted well.
 
-        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        The figure comes titled, labelled and with a source line;
+        ``style.finish(ax, title=..., source=...)`` re-words it.
         """
         ax = style.axes(ax, (7, 4.2))
         shown = self._table.index
@@ -439,7 +455,13 @@ class PlaceboResult(Result):
         ax.axhline(0, color="#444444", lw=1)
         ax.axvline(self.treatment_time, color="#444444", lw=1, ls=":")
         ax.legend(frameon=False)
-        return ax
+        return style.finish(
+            ax,
+            title="Placebo gaps: the treated unit against every donor",
+            xlabel="Time period",
+            ylabel="Gap: treated minus synthetic (outcome units)",
+            source=style.DEFAULT_SOURCE,
+        )
 
 
 def _placebo_result(

@@ -327,8 +327,9 @@ class SyntheticDiDResult(Result):
     def plot(self, *, ax: Axes | None = None) -> Axes:
         """Treated mean and the weighted controls shifted to its time-weighted pre-period level.
 
-        The shaded bars along the bottom show the time weights. The caller finishes
-        the axes, e.g. with :func:`evaluation.report.style.finish`.
+        The shaded bars along the bottom show the time weights.
+        The figure comes titled, labelled and with a source line;
+        ``style.finish(ax, title=..., source=...)`` re-words it.
         """
         ax = style.axes(ax, (7, 4.2))
         paths = self.paths
@@ -351,4 +352,10 @@ class SyntheticDiDResult(Result):
                alpha=0.5, label="Time weights")  # fmt: skip
         ax.axvline(self.treatment_time, color="#444444", lw=1, ls=":")
         ax.legend(frameon=False)
-        return ax
+        return style.finish(
+            ax,
+            title="Treated and weighted controls, shifted to the same pre-period level",
+            xlabel=f"{self.time} (time period)",
+            ylabel=f"{self.outcome} (outcome units)",
+            source=style.DEFAULT_SOURCE,
+        )

@@ -245,7 +245,8 @@ class SeveralTreatedResult(Result):
     def plot(self, *, ax: Axes | None = None) -> Axes:
         """Each treated unit's gap (thin) and their average (thick), treatment date dotted.
 
-        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        The figure comes titled, labelled and with a source line;
+        ``style.finish(ax, title=..., source=...)`` re-words it.
         """
         ax = style.axes(ax, (7, 4.2))
         for u in self._gaps.columns:
@@ -254,7 +255,13 @@ class SeveralTreatedResult(Result):
         ax.axhline(0, color="#444444", lw=1)
         ax.axvline(self.treatment_time, color="#444444", lw=1, ls=":")
         ax.legend(frameon=False)
-        return ax
+        return style.finish(
+            ax,
+            title="Each treated unit's gap and their average",
+            xlabel="Time period",
+            ylabel="Gap: treated minus synthetic (outcome units)",
+            source=style.DEFAULT_SOURCE,
+        )
 
 
 # --------------------------------------------------------------------------- conformal
@@ -419,7 +426,8 @@ class ConformalResult(Result):
     def plot(self, *, ax: Axes | None = None) -> Axes:
         """The gap by period with its conformal interval as a band.
 
-        Finish with :func:`evaluation.report.style.finish` (title, units, source).
+        The figure comes titled, labelled and with a source line;
+        ``style.finish(ax, title=..., source=...)`` re-words it.
         """
         ax = style.axes(ax, (7, 4.2))
         t = self._table
@@ -428,4 +436,10 @@ class ConformalResult(Result):
         ax.plot(t.index, t["gap"], color="#0072B2", lw=2, marker="o", label="Gap")
         ax.axhline(0, color="#444444", lw=1)
         ax.legend(frameon=False)
-        return ax
+        return style.finish(
+            ax,
+            title="The gap by period with its conformal interval",
+            xlabel="Time period",
+            ylabel="Gap: treated minus synthetic (outcome units)",
+            source=style.DEFAULT_SOURCE,
+        )
